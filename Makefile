@@ -1,0 +1,29 @@
+# Two commands do everything: `make demo` and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+OUT    ?= results/demo
+
+.PHONY: demo test venv clean help
+help:
+	@echo "make demo   create .venv if missing, run the default scenario (jingxing_2019), write $(OUT)/"
+	@echo "make test   create .venv if missing, run the test suite"
+	@echo "make clean  remove .venv and results/demo"
+
+$(STAMP): pyproject.toml
+	@PYTHON=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$PYTHON"; \
+	"$$PYTHON" -m venv $(VENV) && \
+	$(PY) -m pip install --quiet --upgrade pip && \
+	$(PY) -m pip install --quiet -e '.[test]' && touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/streetchief compare jingxing_2019 --replications 5 --days 90 --out $(OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) results/demo

@@ -1,0 +1,127 @@
+"""The traditional path: community → sub-district → district office → department.
+
+Each layer is a queue of clerks with its own calendar and handling time. At each dispatch the
+issue may be misrouted and come back (a bounce). A department that is not sure the issue is its
+own passes it on (buck-passing, another bounce) until it escalates to the top layer, which assigns
+it for good. Feedback travels back down through the layers.
+"""
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from model.agents import ServicePool
+from model.arrangements.base import Arrangement, ArrangementParams, register
+from model.distributions import ZERO, Duration, Sampler
+
+
+class Layer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    clerks: int = Field(ge=1)
+    calendar: str
+    handling: Duration = Field(description="clerk hours to register, review and forward one issue")
+    misrouting: float = Field(0.0, ge=0, lt=1, description="chance the forward goes to the wrong place")
+    bounce_delay: Duration = Field(ZERO, description="working hours until a misrouted issue comes back")
+    feedback: Duration = Field(ZERO, description="working hours to pass the result back down through this layer")
+
+
+class MultiLayerParams(ArrangementParams):
+    layers: list[Layer] = Field(min_length=1)
+    department_calendar: str = Field(description="when departments accept forwarded cases")
+    department_accept: Duration = Field(description="working hours for a department to accept a case")
+    unclear_pass: Duration = Field(ZERO, description="working hours before an unsure department passes it on")
+    escalate_after: int = Field(2, ge=0, description="passes between departments before escalation")
+
+    def check(self, scenario, path):
+        problems = []
+        for k, layer in enumerate(self.layers):
+            if layer.calendar not in scenario.calendars:
+                problems.append(f"{path}.layers.{k}.calendar: unknown calendar {layer.calendar!r}; "
+                                f"known: {', '.join(sorted(scenario.calendars))}")
+        if self.department_calendar not in scenario.calendars:
+            problems.append(f"{path}.department_calendar: unknown calendar {self.department_calendar!r}; "
+                            f"known: {', '.join(sorted(scenario.calendars))}")
+        return problems
+
+
+@register
+class MultiLayer(Arrangement):
+    name = "multi_layer"
+    Params = MultiLayerParams
+
+    def __init__(self, model, params: MultiLayerParams):
+        super().__init__(model, params)
+        rng = model.rng
+        self.layers = [ServicePool(model, l.name, l.clerks, model.calendars[l.calendar]) for l in params.layers]
+        self.handling = [Sampler(l.handling, rng) for l in params.layers]
+        self.bounce_delay = [Sampler(l.bounce_delay, rng) for l in params.layers]
+        self.feedback = [Sampler(l.feedback, rng) for l in params.layers]
+        self.misrouting = [l.misrouting for l in params.layers]
+        self.dept_calendar = model.calendars[params.department_calendar]
+        self.accept, self.unclear_pass = Sampler(params.department_accept, rng), Sampler(params.unclear_pass, rng)
+        n = len(model.problems)
+        self.stage = [0] * n            # layer the issue is at
+        self.passes = [0] * n           # passes between departments so far
+        self.escalated = [False] * n
+        self.random = rng.random
+
+    def receive(self, i):
+        self._to_layer(i, 0)
+
+    def _to_layer(self, i, k):
+        self.stage[i] = k
+        on_start = self._registered if k == 0 and math.isnan(self.model.rec_ack[i]) else None
+        self.layers[k].request(i, self.handling[k](), on_start, self._forward)
+
+    def _registered(self, i, start):
+        self.model.acknowledge(i, at=start)    # a clerk at the community office takes it up
+
+    def _forward(self, i):
+        m, k = self.model, self.stage[i]
+        if self.misrouting[k] and self.random() < self.misrouting[k]:
+            m.rec_bounces[i] += 1
+            cal = self.layers[k].calendar
+            m.at(cal.advance(m.time, self.bounce_delay[k]()), self._returned, i)
+            return
+        m.rec_hops[i] += 1
+        if self.escalated[i] or k + 1 == len(self.layers):
+            self._to_department(i)
+        else:
+            self._to_layer(i, k + 1)
+
+    def _returned(self, i):
+        self._to_layer(i, self.stage[i])
+
+    def _to_department(self, i):
+        m = self.model
+        t = self.dept_calendar.advance(self.dept_calendar.next_open(m.time), self.accept())
+        if m.problems.unclear[i] and not self.escalated[i]:
+            if self.passes[i] < self.params.escalate_after:
+                self.passes[i] += 1
+                m.rec_bounces[i] += 1
+                m.at(self.dept_calendar.advance(t, self.unclear_pass()), self._to_department, i)
+            else:                       # escalate: the top layer assigns it for good
+                self.escalated[i] = True
+                m.at(t, self._escalate, i)
+            return
+        m.at(t, self._accepted, i)
+
+    def _escalate(self, i):
+        self._to_layer(i, len(self.layers) - 1)
+
+    def _accepted(self, i):
+        self.model.dispatch(i)
+        self.model.fix(i)
+
+    def fixed(self, i):
+        m = self.model
+        m.resolve(i)
+        t = m.time
+        for k in reversed(range(len(self.layers))):
+            d = self.feedback[k]()
+            if d:
+                cal = self.layers[k].calendar
+                t = cal.advance(cal.next_open(t), d)
+        m.at(t, m.close, i)

@@ -1,0 +1,198 @@
+"""DistrictModel: the Mesa model that plays one arrangement against a set of problems.
+
+Two event lists run merged in time order: Mesa's (`schedule_event`) carries the agents' own
+rhythm (patrols, inspections, backlog samples), and a plain heap carries the per-issue hot path,
+which Mesa's list runs about 25× slower (measured: 145k vs 3.9M events/s).
+"""
+from __future__ import annotations
+
+import math
+from heapq import heappop, heappush
+from typing import Callable
+
+import mesa
+import numpy as np
+
+from model.agents import Department, InspectionGroup, LiaisonOfficer, Merchant, StreetChief
+from model.calendar import WorkCalendar
+from model.distributions import Sampler
+from model.issues import Problems, arrangement_seed
+from model.scenario import Scenario
+
+NAN = math.nan
+MERCHANT, CHIEF = "merchant", "chief"
+
+
+class DistrictModel(mesa.Model):
+    def __init__(self, scenario: Scenario, arrangement: str, problems: Problems, seed: int | None = None,
+                 progress: Callable[[float], None] | None = None):
+        from model.arrangements import ARRANGEMENTS
+
+        seed = scenario.run.seed if seed is None else seed
+        super().__init__(rng=np.random.default_rng(arrangement_seed(seed, arrangement)))
+        self._default_schedule.stop()          # event-driven: no unit-time ticking
+        self.spec, self.problems, self.end = scenario, problems, problems.horizon
+        self._heap: list = []
+        self._seq = 0
+        self._mesa_next = math.inf
+
+        hol, work = set(scenario.holidays), set(scenario.workdays)
+        self.calendars = {k: WorkCalendar(k, scenario.run.start, self.end, c.spans(), hol, work)
+                          for k, c in scenario.calendars.items()}
+        self.always = WorkCalendar("always", scenario.run.start, self.end, None)
+
+        # agents
+        self.zone_keys = list(scenario.zones)
+        self.category_keys = list(scenario.categories)
+        self.category_list = list(scenario.categories.values())
+        w0 = scenario.merchants.reporting.initial_willingness
+        self.merchants_by_zone = [[Merchant(self, zk, w0) for _ in range(z.merchants)]
+                                  for zk, z in scenario.zones.items()]
+        self.chiefs = {k: StreetChief(self, k, self.calendars[c.calendar]) for k, c in scenario.chiefs.items()}
+        for zi, z in enumerate(scenario.zones.values()):
+            self.chiefs[z.chief].zones.append(zi)
+        self.liaisons = {g: LiaisonOfficer(self, g) for g in scenario.liaison_groups}
+        self.department_keys = list(scenario.departments)
+        self.department_list = [Department(self, k, d, self.calendars[d.calendar], self.always,
+                                           Sampler(d.travel, self.rng))
+                                for k, d in scenario.departments.items()]
+        self.category_department = [self.department_keys.index(c.department) for c in self.category_list]
+
+        # per-issue records, one slot per problem; reported ones are written out
+        n = len(problems)
+        self.rec_reported = [NAN] * n
+        self.rec_ack = [NAN] * n
+        self.rec_dispatched = [NAN] * n
+        self.rec_resolved = [NAN] * n
+        self.rec_closed = [NAN] * n
+        self.rec_deadline = [NAN] * n
+        self.rec_department = [-1] * n
+        self.rec_hops = [0] * n
+        self.rec_bounces = [0] * n
+        self.rec_coordinated = [False] * n
+        self.rec_reporter: list = [None] * n
+        self.rec_discovered: list = [None] * n
+        self.open_issues: set[int] = set()
+        self.unreported: list[list[int]] = [[] for _ in self.zone_keys]   # problems left in the street, per zone
+        self.self_fixed = 0
+        self.backlog_samples: list[tuple[float, int]] = []
+
+        self.arrangement = ARRANGEMENTS[arrangement](self, scenario.arrangement_params(arrangement))
+        self.inspection = None
+        insp = getattr(self.arrangement.params, "inspection", None)
+        if insp is not None and insp.enabled:
+            self.inspection = InspectionGroup(self, insp.interval_days * 24, insp.sanction_days * 24)
+        self._times = problems.time.tolist()
+        self._next = 0
+        if n:
+            self.at(self._times[0], self._problem_arises, 0)
+        self.schedule_event(self._sample_backlog, at=0.0)
+        self._progress = progress
+        if progress is not None:
+            self.schedule_event(self._report_progress, at=min(24.0, self.end))
+
+    # --- the event calendar -------------------------------------------------------------
+    def at(self, t: float, fn: Callable, arg) -> None:
+        """Schedule a per-issue event (hot path)."""
+        self._seq += 1
+        heappush(self._heap, (t, self._seq, fn, arg))
+
+    def schedule_event(self, function, *, at=None, after=None, **kw):
+        ev = super().schedule_event(function, at=at, after=after, **kw)
+        self._mesa_next = min(self._mesa_next, ev.time)
+        return ev
+
+    def run(self) -> "DistrictModel":
+        heap, events, end = self._heap, self._event_list, self.end
+        while True:
+            t_issue = heap[0][0] if heap else math.inf
+            if t_issue <= self._mesa_next:
+                if t_issue > end:
+                    break
+                t, _, fn, arg = heappop(heap)
+                self.time = t
+                fn(arg)
+            else:
+                if self._mesa_next > end:
+                    break
+                event = events.pop_event()
+                self.time = event.time
+                self._mesa_next = math.inf
+                event.execute()
+                self._mesa_next = min(self._mesa_next, events.peek_ahead(1)[0].time if not events.is_empty()
+                                      else math.inf)
+        self.time = end
+        return self
+
+    # --- what happens to every problem, whatever the arrangement ------------------------
+    def _problem_arises(self, i: int) -> None:
+        p = self.problems
+        if i + 1 < len(self._times):
+            self.at(self._times[i + 1], self._problem_arises, i + 1)
+        cat = self.category_list[p.category[i]]
+        if cat.frontage and p.self_fix_u[i] < self.spec.merchants.frontage_self_fix_share:
+            self.self_fixed += 1
+            return
+        zone = self.merchants_by_zone[p.zone[i]]
+        merchant = zone[int(p.merchant_u[i] * len(zone))]
+        if p.report_u[i] < merchant.willingness:
+            merchant.reports += 1
+            self.report(i, merchant.unique_id, MERCHANT)
+        else:
+            self.unreported[p.zone[i]].append(i)
+
+    def report(self, i: int, reporter, discovered_by: str) -> None:
+        """Issue i enters the run now; from here on it leaves a record."""
+        now = self.time
+        self.rec_reported[i] = now
+        self.rec_reporter[i] = reporter
+        self.rec_discovered[i] = discovered_by
+        self.rec_deadline[i] = now + self.category_list[self.problems.category[i]].deadline_hours
+        self.rec_department[i] = self.category_department[self.problems.category[i]]
+        self.open_issues.add(i)
+        self.arrangement.receive(i)
+
+    def acknowledge(self, i: int, at: float | None = None) -> None:
+        self.rec_ack[i] = self.time if at is None else at
+
+    def dispatch(self, i: int, at: float | None = None) -> None:
+        self.rec_dispatched[i] = self.time if at is None else at
+
+    def resolve(self, i: int) -> None:
+        self.rec_resolved[i] = self.time
+        self.open_issues.discard(i)
+        self.department_list[self.rec_department[i]].resolved += 1
+
+    def close(self, i: int) -> None:
+        """Feedback has reached the reporter: the loop is closed."""
+        self.rec_closed[i] = self.time
+        if self.rec_discovered[i] == MERCHANT:
+            p = self.problems
+            zone = self.merchants_by_zone[p.zone[i]]
+            zone[int(p.merchant_u[i] * len(zone))].experience(
+                self.rec_ack[i] - self.rec_reported[i], self.rec_resolved[i] - self.rec_reported[i])
+
+    def fix(self, i: int) -> None:
+        """Send the responsible department's crew; `arrangement.fixed(i)` follows."""
+        cat = self.category_list[self.problems.category[i]]
+        self.department_list[self.rec_department[i]].fix(i, cat.urgent, self.arrangement.fixed)
+
+    # --- Mesa-scheduled rhythm ------------------------------------------------------------
+    def _sample_backlog(self) -> None:
+        self.backlog_samples.append((self.time, len(self.open_issues)))
+        step = self.spec.run.backlog_sample_hours
+        if self.time + step <= self.end:
+            self.schedule_event(self._sample_backlog, after=step)
+
+    def _report_progress(self) -> None:
+        self._progress(self.time)
+        if self.time < self.end:
+            self.schedule_event(self._report_progress, at=min(self.time + 24.0, self.end))
+
+
+def run_arrangement(scenario: Scenario, arrangement: str, problems: Problems | None = None,
+                    seed: int | None = None, days: float | None = None, progress=None) -> DistrictModel:
+    """Run one arrangement on the scenario's problems (generated from the seed unless given)."""
+    if problems is None:
+        problems = Problems.generate(scenario, seed, days)
+    return DistrictModel(scenario, arrangement, problems, seed, progress).run()

@@ -1,0 +1,302 @@
+"""Scenarios: a YAML file → a validated, typed `Scenario`, or a `ScenarioError` listing every problem.
+
+Each problem names its path in the file (`departments.traffic_police.crews: must be ≥ 1, got 0`).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from model.distributions import ZERO, Duration
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+_HOURS = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)-([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be run; `problems` is a list of 'path: what is wrong' lines."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source, self.problems = source, problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        n = len(problems)
+        super().__init__(f"{source}: {n} problem{'s' * (n != 1)}:\n{lines}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Calendar(_Strict):
+    """Weekly open hours; `always: true` for around the clock."""
+    always: bool = False
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]] = {}
+    source: str = "assumption"
+
+    @field_validator("weekly")
+    @classmethod
+    def _hours(cls, v):
+        for day, spans in v.items():
+            for span in spans:
+                m = _HOURS.match(span)
+                if not m:
+                    raise ValueError(f"{day}: {span!r} is not a span like '08:30-12:00'")
+                a, b = int(m[1]) + int(m[2]) / 60, int(m[3]) + int(m[4]) / 60
+                if b <= a:
+                    raise ValueError(f"{day}: {span!r} ends before it starts")
+        return v
+
+    @model_validator(mode="after")
+    def _something_open(self):
+        if not self.always and not any(self.weekly.values()):
+            raise ValueError("give weekly open hours or always: true")
+        return self
+
+    def spans(self) -> dict[str, list[tuple[float, float]]] | None:
+        if self.always:
+            return None
+        out = {}
+        for day, spans in self.weekly.items():
+            out[day] = []
+            for span in spans:
+                a, b = span.split("-")
+                out[day].append(tuple(int(x) + int(y) / 60 for x, y in (a.split(":"), b.split(":"))))
+        return out
+
+
+class Zone(_Strict):
+    """A road or scenic area."""
+    name: str
+    kind: Literal["road", "scenic_area", "area"] = "road"
+    merchants: int = Field(ge=1, description="merchants along it (shops, enterprises, schools, banks, agencies)")
+    weight: float = Field(1.0, ge=0, allow_inf_nan=False, description="relative share of problems arising here")
+    liaison_group: str
+    chief: str
+    community: str = "community"
+    boundary_share: float = Field(0.0, ge=0, le=1, description="share of its issues on an unclear territorial boundary")
+
+
+class Chief(_Strict):
+    """A district leader serving as street chief (街长)."""
+    title: str = ""
+    calendar: str = Field(description="hours available for this duty")
+
+
+class LiaisonGroup(_Strict):
+    name: str = ""
+
+
+class Department(_Strict):
+    name: str
+    crews: int = Field(ge=1, description="crews on the working calendar")
+    calendar: str
+    on_call_crews: int = Field(0, ge=0, description="crews on call around the clock for urgent categories")
+    travel: Duration = Field(ZERO, description="hours for a crew to reach the site")
+    source: str = "assumption"
+
+
+class Category(_Strict):
+    name: str
+    department: str
+    rate_per_day: float = Field(ge=0, allow_inf_nan=False, description="problems arising per day, district-wide")
+    work: Duration = Field(description="hours of crew work on site")
+    deadline_hours: float = Field(gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve")
+    unclear_share: float = Field(0.0, ge=0, le=1, description="share with unclear responsibility")
+    frontage: bool = Field(False, description="门前三包: merchants may fix it themselves")
+    urgent: bool = Field(False, description="handled by on-call crews at night")
+    source: str = "assumption"
+
+
+class Reporting(_Strict):
+    """How willing merchants are to report a problem they see, and how that adapts."""
+    initial_willingness: float = Field(ge=0, le=1)
+    adaptive: bool = True
+    min_willingness: float = Field(0.1, ge=0, le=1)
+    learning_rate: float = Field(0.2, ge=0, le=1)
+    satisfied_ack_hours: float = Field(2.0, gt=0, description="acknowledged within this feels heard")
+    satisfied_resolution_hours: float = Field(72.0, gt=0, description="resolved within this feels served")
+
+
+class Merchants(_Strict):
+    reporting: Reporting
+    frontage_self_fix_share: float = Field(0.0, ge=0, le=1, description="share of 门前三包 problems merchants fix themselves")
+
+
+class Run(_Strict):
+    start: datetime
+    days: float = Field(gt=0, le=3660, allow_inf_nan=False)
+    seed: int = Field(0, ge=0)
+    backlog_sample_hours: float = Field(24.0, gt=0)
+
+
+class Scenario(_Strict):
+    name: str
+    description: str = ""
+    run: Run
+    calendars: dict[str, Calendar]
+    holidays: list[date] = []
+    workdays: list[date] = Field([], description="make-up working days (调休) on weekends")
+    zones: dict[str, Zone] = Field(min_length=1)
+    chiefs: dict[str, Chief] = Field(min_length=1)
+    liaison_groups: dict[str, LiaisonGroup] = Field(min_length=1)
+    departments: dict[str, Department] = Field(min_length=1)
+    categories: dict[str, Category] = Field(min_length=1)
+    merchants: Merchants
+    arrangements: dict[str, dict[str, Any]] = Field(min_length=1)
+    _arrangement_params: dict = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references(self):
+        problems = []
+
+        def need(path, value, table, what):
+            if value not in table:
+                problems.append(f"{path}: unknown {what} {value!r}; known: {', '.join(sorted(table))}")
+
+        for k, z in self.zones.items():
+            need(f"zones.{k}.liaison_group", z.liaison_group, self.liaison_groups, "liaison group")
+            need(f"zones.{k}.chief", z.chief, self.chiefs, "chief")
+        for k, c in self.chiefs.items():
+            need(f"chiefs.{k}.calendar", c.calendar, self.calendars, "calendar")
+        for k, d in self.departments.items():
+            need(f"departments.{k}.calendar", d.calendar, self.calendars, "calendar")
+        for k, c in self.categories.items():
+            need(f"categories.{k}.department", c.department, self.departments, "department")
+        if sum(c.rate_per_day for c in self.categories.values()) <= 0:
+            problems.append("categories: every rate_per_day is 0, so no problem would ever arise")
+        if sum(z.weight for z in self.zones.values()) <= 0:
+            problems.append("zones: every weight is 0, so no zone can have a problem")
+        if problems:
+            raise _References(problems)
+        return self
+
+    # typed parameters of each arrangement, validated by the arrangement's own schema
+    def arrangement_params(self, name: str):
+        return self._arrangement_params[name]
+
+    @property
+    def arrangement_names(self) -> list[str]:
+        return list(self.arrangements)
+
+
+class _References(ValueError):
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _describe(err: dict) -> str:
+    path = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind, ctx, got = err["type"], err.get("ctx", {}), err.get("input")
+    bounds = {"greater_than_equal": "≥ {ge}", "greater_than": "> {gt}", "less_than_equal": "≤ {le}",
+              "less_than": "< {lt}"}
+    if kind in bounds:
+        msg = f"must be {bounds[kind].format(**ctx)}, got {got!r}"
+    elif kind == "extra_forbidden":
+        msg = "unknown key (check its spelling against docs/scenario or a shipped scenario)"
+    elif kind == "missing":
+        msg = "required, missing"
+    elif kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        msg = f"dist must be one of fixed, exponential, lognormal, gamma, uniform, empirical; got {got!r}"
+    elif kind == "literal_error":
+        msg = f"must be one of {ctx.get('expected')}, got {got!r}"
+    elif kind.startswith("value_error") and isinstance(ctx.get("error"), _References):
+        return "\n".join(ctx["error"].problems)
+    else:
+        msg = err["msg"].removeprefix("Value error, ")
+        if got is not None and not isinstance(got, (dict, list)):
+            msg += f", got {got!r}"
+    return f"{path or '(top level)'}: {msg}"
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A scenario name (`jingxing_2019`) or a path to a YAML file."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    for base in (Path.cwd() / "scenarios", SCENARIO_DIR):
+        q = base / f"{p.name}.yaml"
+        if q.exists():
+            return q
+    known = sorted(f.stem for f in SCENARIO_DIR.glob("*.yaml"))
+    raise ScenarioError(str(name_or_path), [f"no such scenario file; shipped scenarios: {', '.join(known)}"])
+
+
+def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
+    """Load and validate a scenario; `overrides` are dotted paths, e.g. `{'run.days': 30}`."""
+    if isinstance(name_or_path, dict):
+        source, raw = "<dict>", name_or_path
+    else:
+        path = resolve_path(name_or_path)
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ScenarioError(source, [f"cannot read: {e}"]) from None
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            raise ScenarioError(source, [f"{where}not valid YAML ({getattr(e, 'problem', e)})"]) from None
+        if not isinstance(raw, dict):
+            raise ScenarioError(source, ["(top level): must be a mapping of sections (name, run, zones, ...)"])
+    raw = _apply_overrides(raw, overrides, source)
+    return validate(raw, source)
+
+
+def validate(raw: dict, source: str = "<dict>") -> Scenario:
+    from model.arrangements import ARRANGEMENTS
+
+    problems: list[str] = []
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as e:
+        for err in e.errors():
+            problems.extend(_describe(err).split("\n"))
+    params = {}
+    for name, body in (raw.get("arrangements") or {}).items() if isinstance(raw.get("arrangements"), dict) else ():
+        cls = ARRANGEMENTS.get(name)
+        if cls is None:
+            problems.append(f"arrangements.{name}: unknown arrangement; known: {', '.join(sorted(ARRANGEMENTS))}")
+            continue
+        try:
+            params[name] = cls.Params.model_validate(body or {})
+        except ValidationError as e:
+            for err in e.errors():
+                err = dict(err, loc=("arrangements", name, *err["loc"]))
+                problems.append(_describe(err))
+            continue
+        if scenario is not None:
+            problems.extend(params[name].check(scenario, f"arrangements.{name}"))
+    if problems:
+        raise ScenarioError(source, problems)
+    scenario._arrangement_params = params
+    return scenario
+
+
+def _apply_overrides(raw: dict, overrides: dict, source: str) -> dict:
+    import copy
+    raw = copy.deepcopy(raw)
+    for dotted, value in overrides.items():
+        node = raw
+        keys = dotted.split(".")
+        for k in keys[:-1]:
+            if isinstance(node, list) and k.isdigit() and int(k) < len(node):
+                node = node[int(k)]
+            elif isinstance(node, dict) and k in node:
+                node = node[k]
+            else:
+                raise ScenarioError(source, [f"{dotted}: no such place in the scenario (stops at {k!r})"])
+        last = keys[-1]
+        if isinstance(node, list) and last.isdigit():
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return raw
