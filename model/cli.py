@@ -130,9 +130,9 @@ def _run(args, scenario) -> int:
         print(f"error: --arrangement {args.arrangement}: not in this scenario's arrangements "
               f"({', '.join(scenario.arrangement_names)}), nor 'both'", file=sys.stderr)
         return 2
-    bar = _Progress(args.quiet, 1, "sim h", "simulating")
+    bar = _Progress(args.quiet, 1, "simulated days", "simulating")
     try:
-        result = run_scenario(scenario, names, args.seed, args.days, progress=bar)
+        result = run_scenario(scenario, names, args.seed, args.days, progress=lambda h, total: bar(h / 24, total / 24))
     finally:
         bar.close()
     write_parquet(result.issues, args.out / "issues.parquet")

@@ -7,7 +7,7 @@ import numpy as np
 from model.records import _atomic, backlog_curve
 
 COLOURS = {"street_chief": "#d62728", "multi_layer": "#1f77b4", "recorded": "#555555"}
-LABELS = {"street_chief": "street chief (街长制)", "multi_layer": "multi-layer routing"}
+LABELS = {"street_chief": "street chief", "multi_layer": "multi-layer routing"}  # ASCII: CJK fonts are often missing
 
 
 def comparison_figure(result, path=None):

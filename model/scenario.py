@@ -129,7 +129,7 @@ class Merchants(_Strict):
 
 class Run(_Strict):
     start: datetime
-    days: float = Field(gt=0, le=3660, allow_inf_nan=False)
+    days: float = Field(gt=0, le=100_000, allow_inf_nan=False, description="simulated days")
     seed: int = Field(0, ge=0)
     backlog_sample_hours: float = Field(24.0, gt=0)
 

@@ -1,0 +1,65 @@
+"""The simulator against queueing theory: Erlang C, tandem M/M/c stations, Little's law."""
+import numpy as np
+import pytest
+
+from model import load_scenario, run_scenario
+from model.theory import erlang_c, mmc_sojourn, mmc_wait, tandem_sojourn
+
+from conftest import batch_means_ci
+
+
+def test_erlang_c_worked_example():
+    # CALIBRATION.md: M/M/3, λ = 0.2, μ = 0.1 → C = 4/9, Wq = 40/9
+    assert erlang_c(3, 0.2, 0.1) == pytest.approx(4 / 9)
+    assert mmc_wait(3, 0.2, 0.1) == pytest.approx(40 / 9)
+    assert mmc_sojourn(3, 0.2, 0.1) == pytest.approx(40 / 9 + 10)
+
+
+@pytest.mark.parametrize("rho, issues", [(0.5, 40_000), (0.8, 60_000), (0.9, 120_000)])
+def test_mmc_matches_erlang_c(rho, issues):
+    c, mu = 3, 0.1
+    lam = rho * c * mu
+    days = issues / (lam * 24)
+    s = load_scenario("textbook_mmc", **{"categories.k.rate_per_day": lam * 24, "run.days": days})
+    table = run_scenario(s, ["multi_layer"], seed=7).tables["multi_layer"]
+    rep, ack, res = (table[k].to_numpy() for k in ("reported_at", "acknowledged_at", "resolved_at"))
+    done = ~np.isnan(res)
+    wq, wq_half = batch_means_ci((ack - rep)[done])
+    w, w_half = batch_means_ci((res - rep)[done])
+    assert abs(wq - mmc_wait(c, lam, mu)) <= wq_half, (wq, wq_half, mmc_wait(c, lam, mu))
+    assert abs(w - mmc_sojourn(c, lam, mu)) <= w_half, (w, w_half, mmc_sojourn(c, lam, mu))
+    # the share that waits at all is the Erlang C probability
+    waited = ((ack - rep)[done] > 0).mean()
+    assert waited == pytest.approx(erlang_c(c, lam, mu), abs=0.02)
+
+
+def test_tandem_matches_sum_of_mmc():
+    s = load_scenario("textbook_tandem", **{"run.days": 2500})
+    table = run_scenario(s, ["multi_layer"], seed=3).tables["multi_layer"]
+    rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
+    w, half = batch_means_ci((res - rep)[~np.isnan(res)])
+    theory = tandem_sojourn([(3, 1 / 2.4)] * 4, 1.0)
+    assert theory == pytest.approx(19.96, abs=0.01)
+    assert abs(w - theory) <= half, (w, half, theory)
+
+
+def test_tandem_misrouting_follows_jackson_visits():
+    # a dispatcher that misroutes with probability p and gets the issue back: bounces p/(1-p) per issue
+    p = 0.25
+    s = load_scenario("textbook_tandem", **{"run.days": 300, "arrangements.multi_layer.layers.0.misrouting": p})
+    table = run_scenario(s, ["multi_layer"], seed=5).tables["multi_layer"]
+    assert table["bounces"].to_numpy().mean() == pytest.approx(p / (1 - p), rel=0.05)
+
+
+@pytest.mark.parametrize("arrangement", ["multi_layer", "street_chief"])
+def test_littles_law_on_the_district(jingxing, arrangement):
+    """Time-average open issues, counted by the model as it runs, equals λ·W from the records."""
+    s = load_scenario("jingxing_2019", **{"run.backlog_sample_hours": 0.3719})   # not a divisor of a day
+    res = run_scenario(s, [arrangement], days=365, keep_models=True)
+    m, table = res.models[arrangement], res.tables[arrangement]
+    horizon = res.horizon
+    rep, resolved = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
+    in_system = np.where(np.isnan(resolved), horizon, resolved) - rep
+    lam, w = len(rep) / horizon, in_system.mean()
+    samples = np.array([n for _, n in m.backlog_samples])
+    assert samples.mean() == pytest.approx(lam * w, rel=0.03)
