@@ -6,7 +6,7 @@ OUT    ?= results/demo
 
 .PHONY: demo test venv clean help
 help:
-	@echo "make demo   create .venv if missing, run the default scenario (jingxing_2019), write $(OUT)/"
+	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
 	@echo "make test   create .venv if missing, run the test suite"
 	@echo "make clean  remove .venv and results/demo"
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/streetchief compare jingxing_2019 --replications 5 --days 90 --out $(OUT)
+	$(VENV)/bin/streetchief compare jingxing_2019 --replications 10 --out $(OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

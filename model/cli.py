@@ -173,9 +173,10 @@ def _compare(args, scenario) -> int:
 def format_table(cmp) -> str:
     b, t = cmp.baseline, cmp.treatment
     lines = [f"{'outcome':24s} {t:>14s} {b:>14s} {'difference':>12s}  95% CI ({cmp.per_run.replication.nunique()} paired runs)"]
+    num = lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
     for _, row in cmp.paired.iterrows():
-        ci = "—" if row.ci_low != row.ci_low else f"[{row.ci_low:.3g}, {row.ci_high:.3g}]"
-        lines.append(f"{row.outcome:24s} {row[t]:14.3g} {row[b]:14.3g} {row.difference:12.3g}  {ci}")
+        ci = "—" if row.ci_low != row.ci_low else f"[{num(row.ci_low)}, {num(row.ci_high)}]"
+        lines.append(f"{row.outcome:24s} {num(row[t]):>14s} {num(row[b]):>14s} {num(row.difference):>12s}  {ci}")
     return "\n".join(lines)
 
 

@@ -150,31 +150,6 @@ class Scenario(_Strict):
     arrangements: dict[str, dict[str, Any]] = Field(min_length=1)
     _arrangement_params: dict = PrivateAttr(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _references(self):
-        problems = []
-
-        def need(path, value, table, what):
-            if value not in table:
-                problems.append(f"{path}: unknown {what} {value!r}; known: {', '.join(sorted(table))}")
-
-        for k, z in self.zones.items():
-            need(f"zones.{k}.liaison_group", z.liaison_group, self.liaison_groups, "liaison group")
-            need(f"zones.{k}.chief", z.chief, self.chiefs, "chief")
-        for k, c in self.chiefs.items():
-            need(f"chiefs.{k}.calendar", c.calendar, self.calendars, "calendar")
-        for k, d in self.departments.items():
-            need(f"departments.{k}.calendar", d.calendar, self.calendars, "calendar")
-        for k, c in self.categories.items():
-            need(f"categories.{k}.department", c.department, self.departments, "department")
-        if sum(c.rate_per_day for c in self.categories.values()) <= 0:
-            problems.append("categories: every rate_per_day is 0, so no problem would ever arise")
-        if sum(z.weight for z in self.zones.values()) <= 0:
-            problems.append("zones: every weight is 0, so no zone can have a problem")
-        if problems:
-            raise _References(problems)
-        return self
-
     # typed parameters of each arrangement, validated by the arrangement's own schema
     def arrangement_params(self, name: str):
         return self._arrangement_params[name]
@@ -184,29 +159,87 @@ class Scenario(_Strict):
         return list(self.arrangements)
 
 
-class _References(ValueError):
-    def __init__(self, problems):
-        self.problems = problems
-        super().__init__("; ".join(problems))
+def _section(raw: dict, name: str) -> dict:
+    v = raw.get(name)
+    return v if isinstance(v, dict) else {}
 
 
-def _describe(err: dict) -> str:
+def known_names(raw: dict) -> dict[str, set[str]]:
+    """The names each section defines, for checking references even where other fields are malformed."""
+    return {k: set(_section(raw, k)) for k in ("calendars", "zones", "chiefs", "liaison_groups", "departments",
+                                                 "categories")}
+
+
+def _reference_problems(raw: dict) -> list[str]:
+    known = known_names(raw)
+    problems = []
+
+    def need(path, value, section, what):
+        if isinstance(value, str) and known[section] and value not in known[section]:
+            problems.append(f"{path}: unknown {what} {value!r}; known: {', '.join(sorted(known[section]))}")
+
+    for k, z in _section(raw, "zones").items():
+        if isinstance(z, dict):
+            need(f"zones.{k}.liaison_group", z.get("liaison_group"), "liaison_groups", "liaison group")
+            need(f"zones.{k}.chief", z.get("chief"), "chiefs", "chief")
+    for k, c in _section(raw, "chiefs").items():
+        if isinstance(c, dict):
+            need(f"chiefs.{k}.calendar", c.get("calendar"), "calendars", "calendar")
+    for k, d in _section(raw, "departments").items():
+        if isinstance(d, dict):
+            need(f"departments.{k}.calendar", d.get("calendar"), "calendars", "calendar")
+    for k, c in _section(raw, "categories").items():
+        if isinstance(c, dict):
+            need(f"categories.{k}.department", c.get("department"), "departments", "department")
+    rates = [c.get("rate_per_day") for c in _section(raw, "categories").values() if isinstance(c, dict)]
+    if rates and all(isinstance(r, (int, float)) and r == 0 for r in rates):
+        problems.append("categories: every rate_per_day is 0, so no problem would ever arise")
+    weights = [z.get("weight", 1) for z in _section(raw, "zones").values() if isinstance(z, dict)]
+    if weights and all(isinstance(w, (int, float)) and w == 0 for w in weights):
+        problems.append("zones: every weight is 0, so no zone can have a problem")
+    return problems
+
+
+def _allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
+    """The keys a mapping at `loc` may hold, found by walking the schema."""
+    import typing
+    node = root
+    for part in loc:
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(part) or next(
+                (f for f in node.model_fields.values() if f.alias == part), None)
+            if field is None:
+                return None
+            node = field.annotation
+            continue
+        origin, args = typing.get_origin(node), typing.get_args(node)
+        if origin in (dict, list) and args:
+            node = args[-1]
+        else:
+            return None
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [f.alias or k for k, f in node.model_fields.items()]
+    return None
+
+
+def _describe(err: dict, root: type[BaseModel] | None = None) -> str:
     path = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind, ctx, got = err["type"], err.get("ctx", {}), err.get("input")
-    bounds = {"greater_than_equal": "≥ {ge}", "greater_than": "> {gt}", "less_than_equal": "≤ {le}",
-              "less_than": "< {lt}"}
+    bounds = {"greater_than_equal": "≥ {ge:g}", "greater_than": "> {gt:g}", "less_than_equal": "≤ {le:g}",
+              "less_than": "< {lt:g}"}
     if kind in bounds:
         msg = f"must be {bounds[kind].format(**ctx)}, got {got!r}"
     elif kind == "extra_forbidden":
-        msg = "unknown key (check its spelling against docs/scenario or a shipped scenario)"
+        allowed = _allowed_keys(root or Scenario, tuple(err["loc"][:-1]))
+        msg = "unknown key" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
     elif kind == "missing":
         msg = "required, missing"
     elif kind == "union_tag_invalid" or kind == "union_tag_not_found":
         msg = f"dist must be one of fixed, exponential, lognormal, gamma, uniform, empirical; got {got!r}"
     elif kind == "literal_error":
         msg = f"must be one of {ctx.get('expected')}, got {got!r}"
-    elif kind.startswith("value_error") and isinstance(ctx.get("error"), _References):
-        return "\n".join(ctx["error"].problems)
+    elif kind.startswith(("datetime", "date_")):
+        msg = f"{err['msg']}, got {got!r} (write e.g. 2019-10-14T00:00 or 2019-10-14)"
     else:
         msg = err["msg"].removeprefix("Value error, ")
         if got is not None and not isinstance(got, (dict, list)):
@@ -258,8 +291,9 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as e:
-        for err in e.errors():
-            problems.extend(_describe(err).split("\n"))
+        problems.extend(_describe(err) for err in e.errors())
+    problems.extend(_reference_problems(raw))
+    known = known_names(raw)
     params = {}
     for name, body in (raw.get("arrangements") or {}).items() if isinstance(raw.get("arrangements"), dict) else ():
         cls = ARRANGEMENTS.get(name)
@@ -270,11 +304,10 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
             params[name] = cls.Params.model_validate(body or {})
         except ValidationError as e:
             for err in e.errors():
-                err = dict(err, loc=("arrangements", name, *err["loc"]))
-                problems.append(_describe(err))
+                d = _describe(err, cls.Params).removeprefix("(top level)")
+                problems.append(f"arrangements.{name}{'' if d.startswith(':') else '.'}{d}")
             continue
-        if scenario is not None:
-            problems.extend(params[name].check(scenario, f"arrangements.{name}"))
+        problems.extend(params[name].check(known, f"arrangements.{name}"))
     if problems:
         raise ScenarioError(source, problems)
     scenario._arrangement_params = params

@@ -16,8 +16,9 @@ class ArrangementParams(BaseModel):
     """An arrangement's own parameters, read from `arrangements.<name>` in the scenario."""
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    def check(self, scenario: "Scenario", path: str) -> list[str]:
-        """Problems that need the rest of the scenario (e.g. calendar names); '' paths are prefixed."""
+    def check(self, known: dict[str, set[str]], path: str) -> list[str]:
+        """Problems with references to the rest of the scenario; `known['calendars']` etc. are the names
+        each section defines, `path` is where these parameters sit (for the messages)."""
         return []
 
 

@@ -34,16 +34,12 @@ class MultiLayerParams(ArrangementParams):
     unclear_pass: Duration = Field(ZERO, description="working hours before an unsure department passes it on")
     escalate_after: int = Field(2, ge=0, description="passes between departments before escalation")
 
-    def check(self, scenario, path):
-        problems = []
-        for k, layer in enumerate(self.layers):
-            if layer.calendar not in scenario.calendars:
-                problems.append(f"{path}.layers.{k}.calendar: unknown calendar {layer.calendar!r}; "
-                                f"known: {', '.join(sorted(scenario.calendars))}")
-        if self.department_calendar not in scenario.calendars:
-            problems.append(f"{path}.department_calendar: unknown calendar {self.department_calendar!r}; "
-                            f"known: {', '.join(sorted(scenario.calendars))}")
-        return problems
+    def check(self, known, path):
+        calendars = known["calendars"]
+        named = [(f"layers.{k}.calendar", layer.calendar) for k, layer in enumerate(self.layers)]
+        return [f"{path}.{where}: unknown calendar {name!r}; known: {', '.join(sorted(calendars))}"
+                for where, name in [*named, ("department_calendar", self.department_calendar)]
+                if name not in calendars]
 
 
 @register
