@@ -110,6 +110,8 @@ class Department(mesa.Agent):
         self.travel = travel
         self.sanctioned_until = -math.inf
         self.sanctions = 0
+        self.sanction_level = 0        # consecutive inspections with overdue issues
+        self.sanctions_by_kind = dict.fromkeys(SANCTIONS, 0)
         self.praises = 0
         self.resolved = 0
 
@@ -121,6 +123,10 @@ class Department(mesa.Agent):
         pool = self.on_call if urgent and self.on_call is not None and not self.crews.calendar.is_open(self.model.time) \
             else self.crews
         pool.request(i, self.travel() + self.model.problems.work[i], None, then)
+
+
+# escalating with each consecutive inspection that finds overdue issues: 通报, 媒体曝光, 约谈问责
+SANCTIONS = ("notice", "exposure", "accountability_talk")
 
 
 class InspectionGroup(mesa.Agent):
@@ -144,7 +150,11 @@ class InspectionGroup(mesa.Agent):
         for k, dept in enumerate(model.department_list):
             if k in overdue:
                 dept.sanctions += 1
+                dept.sanctions_by_kind[SANCTIONS[min(dept.sanction_level, len(SANCTIONS) - 1)]] += 1
+                dept.sanction_level += 1
                 dept.sanctioned_until = now + self.sanction_hours
-            elif dept.resolved:
-                dept.praises += 1
+            else:
+                dept.sanction_level = 0
+                if dept.resolved:
+                    dept.praises += 1
         model.schedule_event(self.inspect, after=self.interval_hours)

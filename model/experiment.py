@@ -11,7 +11,7 @@ from scipy import stats
 from model import __version__
 from model.district import DistrictModel
 from model.issues import Problems
-from model.records import backlog_curve, issue_table, summarize
+from model.records import issue_table, summarize
 from model.scenario import Scenario
 
 OUTCOMES = {   # name in the comparison table → how to read it from a summary
@@ -22,6 +22,7 @@ OUTCOMES = {   # name in the comparison table → how to read it from a summary
     "on_time_share": lambda s: s["on_time_share"],
     "issues_reported": lambda s: s["issues_reported"],
     "issues_open": lambda s: s["issues_open"],
+    "mean_backlog": lambda s: s["mean_backlog"],
     "bounces_per_issue": lambda s: s["bounces_per_issue"],
     "chief_hours": lambda s: s["chief_hours"],
     "unreported_problems": lambda s: s["unreported_problems"],

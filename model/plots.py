@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from model.records import _atomic, backlog_curve
+from model.records import atomic_write, backlog_curve
 
 COLOURS = {"street_chief": "#d62728", "multi_layer": "#1f77b4", "recorded": "#555555"}
 LABELS = {"street_chief": "street chief", "multi_layer": "multi-layer routing"}  # ASCII: CJK fonts are often missing
@@ -38,6 +38,6 @@ def comparison_figure(result, path=None):
     fig.suptitle(f"{result.scenario.name}: same issues, two arrangements (seed {result.seed})")
     fig.tight_layout()
     if path is not None:
-        _atomic(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
         plt.close(fig)
     return fig

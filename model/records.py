@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from model.agents import SANCTIONS
 from model.district import DistrictModel
 
 COLUMNS = ["issue_id", "arrangement", "category", "zone", "reporter", "discovered_by", "reported_at",
@@ -87,7 +88,10 @@ def summarize(m: DistrictModel, table: pa.Table) -> dict:
         "unreported_problems": int(sum(len(z) for z in m.unreported)),
         "self_fixed_problems": m.self_fixed,
         "problems_arisen": len(m.problems),
+        "mean_backlog": float(np.mean([n for _, n in m.backlog_samples])) if m.backlog_samples else 0.0,
         "sanctions": int(sum(d.sanctions for d in m.department_list)),
+        "sanctions_by_kind": {k: int(sum(d.sanctions_by_kind[k] for d in m.department_list))
+                              for k in SANCTIONS},
         "praises": int(sum(d.praises for d in m.department_list)),
         "mean_willingness": float(np.mean([x.willingness for z in m.merchants_by_zone for x in z])),
         "by_category": by_cat,
@@ -104,7 +108,7 @@ def backlog_curve(table: pa.Table, horizon: float, points: int = 400) -> tuple[n
 
 
 # --- writing, atomically: a result is either complete or absent -------------------------
-def _atomic(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -117,7 +121,7 @@ def _atomic(path: Path, write) -> None:
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    _atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
+    atomic_write(Path(path), lambda tmp: pq.write_table(table, tmp))
 
 
 def write_json(obj, path: Path) -> None:
@@ -129,9 +133,9 @@ def write_json(obj, path: Path) -> None:
         if isinstance(x, (list, tuple)):
             return [clean(v) for v in x]
         return x
-    _atomic(Path(path), lambda tmp: Path(tmp).write_text(json.dumps(clean(obj), indent=2, ensure_ascii=False,
+    atomic_write(Path(path), lambda tmp: Path(tmp).write_text(json.dumps(clean(obj), indent=2, ensure_ascii=False,
                                                                     default=str), encoding="utf-8"))
 
 
 def write_text(text: str, path: Path) -> None:
-    _atomic(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

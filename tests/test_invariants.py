@@ -4,7 +4,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from model import load_scenario, run_scenario
+from model import run_scenario
 from model.cli import main
 from model.issues import Problems
 from model.records import COLUMNS
@@ -29,7 +29,7 @@ def test_every_reported_issue_appears_once_per_arrangement(year):
 
 
 def test_reported_equals_resolved_plus_open(year):
-    for name, s in year.summaries.items():
+    for s in year.summaries.values():
         assert s["issues_reported"] == s["issues_resolved"] + s["issues_open"] > 0
         for cat in s["by_category"].values():
             assert cat["resolved"] <= cat["reported"]

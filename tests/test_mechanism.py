@@ -47,6 +47,15 @@ def test_seed_trash_bin_case(jingxing):
     assert ml["acknowledged_at"] >= MON_28_OCT_2300 + 9.5
 
 
+def test_seed_street_light_case(jingxing):
+    """南纬路口路灯坏了, evening of 23 Oct 2019: answered at once, fixed early next morning."""
+    evening = 9 * 24 + 20.0
+    res = _run(jingxing, [dict(time=evening, zone="nanwei_road", category="street_light")], 20 * 24)
+    sc = res.tables["street_chief"].to_pylist()[0]
+    assert sc["acknowledged_at"] - evening < 2
+    assert evening + 11 <= sc["resolved_at"] <= evening + 16     # the maker's crew starts at 07:00
+
+
 def test_unclear_issues_involve_the_chief_and_bounce_under_multi_layer(jingxing):
     cases = [dict(time=100.0 + 10 * k, zone="nanwei_road", category="sidewalk_repair", unclear=k % 2 == 0)
              for k in range(40)]
@@ -82,4 +91,5 @@ def test_sanctions_make_departments_faster():
     a = run_scenario(strict, ["street_chief"], days=120).summaries["street_chief"]
     b = run_scenario(lax, ["street_chief"], days=120).summaries["street_chief"]
     assert a["sanctions"] > 0 and b["sanctions"] == 0
+    assert sum(a["sanctions_by_kind"].values()) == a["sanctions"]
     assert a["resolution_hours"]["mean"] < b["resolution_hours"]["mean"]

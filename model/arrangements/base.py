@@ -7,7 +7,6 @@ from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from model.district import DistrictModel
-    from model.scenario import Scenario
 
 ARRANGEMENTS: dict[str, type["Arrangement"]] = {}
 

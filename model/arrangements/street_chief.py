@@ -59,6 +59,7 @@ class StreetChief(Arrangement):
         self.clock0 = start.hour + start.minute / 60      # hour of day at t = 0
         self.sanction_factor = params.inspection.sanction_factor
         self.chief_of_zone = [model.chiefs[z.chief] for z in model.spec.zones.values()]
+        self.liaison_of_zone = [model.liaisons[z.liaison_group] for z in model.spec.zones.values()]
         self.patrol_hours = 0.0
         self._patrols: list = []
         if params.patrol.enabled:
@@ -91,6 +92,7 @@ class StreetChief(Arrangement):
         m.at(m.time + delay, self._acknowledged, i)
 
     def _acknowledged(self, i):
+        self.liaison_of_zone[self.model.problems.zone[i]].acknowledged += 1
         self.model.acknowledge(i)
         self._route(i)
 
