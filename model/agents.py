@@ -38,7 +38,7 @@ class ServicePool:
 
     def _start(self, i, work, on_start, on_done):
         model = self.model
-        start = self.calendar.next_open(model.time)
+        start = self.calendar.next_open(model.now)
         end = self.calendar.advance(start, work)
         self.busy_hours += work
         if on_start is not None:
@@ -117,10 +117,10 @@ class Department(mesa.Agent):
 
     def responsiveness(self, sanction_factor: float) -> float:
         """Multiplier on claim delays: below 1 while sanctioned."""
-        return sanction_factor if self.model.time < self.sanctioned_until else 1.0
+        return sanction_factor if self.model.now < self.sanctioned_until else 1.0
 
     def fix(self, i: int, urgent: bool, then: Callable) -> None:
-        pool = self.on_call if urgent and self.on_call is not None and not self.crews.calendar.is_open(self.model.time) \
+        pool = self.on_call if urgent and self.on_call is not None and not self.crews.calendar.is_open(self.model.now) \
             else self.crews
         pool.request(i, self.travel() + self.model.problems.work[i], None, then)
 
@@ -142,7 +142,7 @@ class InspectionGroup(mesa.Agent):
     def inspect(self) -> None:
         model = self.model
         self.inspections += 1
-        now = model.time
+        now = model.now
         overdue = set()
         for i in model.open_issues:
             if model.rec_deadline[i] < now:

@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="paired replications with 95%% confidence intervals, a table and a figure",
                        description="Replication r draws its issues with seed + r, and every arrangement faces "
                                    "exactly those issues. Prints per-arrangement means and the paired difference "
-                                   "(street_chief − multi_layer) with a 95%% confidence interval; writes "
+                                   "(street_chief − multi_layer) with a 95% confidence interval; writes "
                                    "OUT/comparison.csv, OUT/replications.csv and OUT/comparison.png.")
     common(c, "results/compare")
     c.add_argument("--replications", type=_positive_int, default=5, help="paired replications (default 5)")

@@ -91,9 +91,19 @@ class DistrictModel(mesa.Model):
         if progress is not None:
             self.schedule_event(self._report_progress, at=min(24.0, self.end))
 
+    # Mesa's `time` is an observable signal, ~10× slower to set than an attribute and set on every event:
+    # here it is a plain alias of `now`, so that both names always tell the current time.
+    @property
+    def time(self) -> float:
+        return self.now
+
+    @time.setter
+    def time(self, value: float) -> None:
+        self.now = value
+
     # --- the event calendar -------------------------------------------------------------
     def at(self, t: float, fn: Callable, arg) -> None:
-        """Schedule a per-issue event (hot path)."""
+        """Schedule fn(arg) at time t on the per-issue event heap (hot path)."""
         self._seq += 1
         heappush(self._heap, (t, self._seq, fn, arg))
 
@@ -110,18 +120,18 @@ class DistrictModel(mesa.Model):
                 if t_issue > end:
                     break
                 t, _, fn, arg = heappop(heap)
-                self.time = t
+                self.now = t
                 fn(arg)
             else:
                 if self._mesa_next > end:
                     break
                 event = events.pop_event()
-                self.time = event.time
+                self.now = event.time
                 self._mesa_next = math.inf
                 event.execute()
                 self._mesa_next = min(self._mesa_next, events.peek_ahead(1)[0].time if not events.is_empty()
                                       else math.inf)
-        self.time = end
+        self.now = end
         return self
 
     # --- what happens to every problem, whatever the arrangement ------------------------
@@ -143,7 +153,7 @@ class DistrictModel(mesa.Model):
 
     def report(self, i: int, reporter, discovered_by: str) -> None:
         """Issue i enters the run now; from here on it leaves a record."""
-        now = self.time
+        now = self.now
         self.rec_reported[i] = now
         self.rec_reporter[i] = reporter
         self.rec_discovered[i] = discovered_by
@@ -153,19 +163,19 @@ class DistrictModel(mesa.Model):
         self.arrangement.receive(i)
 
     def acknowledge(self, i: int, at: float | None = None) -> None:
-        self.rec_ack[i] = self.time if at is None else at
+        self.rec_ack[i] = self.now if at is None else at
 
     def dispatch(self, i: int, at: float | None = None) -> None:
-        self.rec_dispatched[i] = self.time if at is None else at
+        self.rec_dispatched[i] = self.now if at is None else at
 
     def resolve(self, i: int) -> None:
-        self.rec_resolved[i] = self.time
+        self.rec_resolved[i] = self.now
         self.open_issues.discard(i)
         self.department_list[self.rec_department[i]].resolved += 1
 
     def close(self, i: int) -> None:
         """Feedback has reached the reporter: the loop is closed."""
-        self.rec_closed[i] = self.time
+        self.rec_closed[i] = self.now
         if self.rec_discovered[i] == MERCHANT:
             p = self.problems
             zone = self.merchants_by_zone[p.zone[i]]

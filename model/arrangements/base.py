@@ -33,6 +33,7 @@ class Arrangement:
     The model provides the shared steps: `model.acknowledge(i)`, `model.dispatch(i)`,
     `model.fix(i)` (sends the responsible department's crew, then calls `self.fixed(i)`),
     `model.resolve(i)`, `model.close(i)`, and `model.at(t, fn, i)` to schedule the next step.
+    The current time is `model.now` (hours since the scenario start).
     """
 
     name: ClassVar[str]
@@ -42,7 +43,7 @@ class Arrangement:
         self.model, self.params = model, params
 
     def receive(self, i: int) -> None:
-        """Issue i has just been reported (model.time); discovered_by is in model.rec_discovered[i]."""
+        """Issue i has just been reported (at model.now); discovered_by is in model.rec_discovered[i]."""
         raise NotImplementedError
 
     def fixed(self, i: int) -> None:

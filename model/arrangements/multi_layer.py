@@ -79,7 +79,7 @@ class MultiLayer(Arrangement):
         if self.misrouting[k] and self.random() < self.misrouting[k]:
             m.rec_bounces[i] += 1
             cal = self.layers[k].calendar
-            m.at(cal.advance(m.time, self.bounce_delay[k]()), self._returned, i)
+            m.at(cal.advance(m.now, self.bounce_delay[k]()), self._returned, i)
             return
         m.rec_hops[i] += 1
         if self.escalated[i] or k + 1 == len(self.layers):
@@ -92,7 +92,7 @@ class MultiLayer(Arrangement):
 
     def _to_department(self, i):
         m = self.model
-        t = self.dept_calendar.advance(self.dept_calendar.next_open(m.time), self.accept())
+        t = self.dept_calendar.advance(self.dept_calendar.next_open(m.now), self.accept())
         if m.problems.unclear[i] and not self.escalated[i]:
             if self.passes[i] < self.params.escalate_after:
                 self.passes[i] += 1
@@ -114,7 +114,7 @@ class MultiLayer(Arrangement):
     def fixed(self, i):
         m = self.model
         m.resolve(i)
-        t = m.time
+        t = m.now
         for k in reversed(range(len(self.layers))):
             d = self.feedback[k]()
             if d:

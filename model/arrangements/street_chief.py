@@ -88,8 +88,8 @@ class StreetChief(Arrangement):
             m.acknowledge(i)
             self._route(i)
             return
-        delay = self.ack_night() if self._is_night(m.time) else self.ack_day()
-        m.at(m.time + delay, self._acknowledged, i)
+        delay = self.ack_night() if self._is_night(m.now) else self.ack_day()
+        m.at(m.now + delay, self._acknowledged, i)
 
     def _acknowledged(self, i):
         self.liaison_of_zone[self.model.problems.zone[i]].acknowledged += 1
@@ -106,7 +106,7 @@ class StreetChief(Arrangement):
             chief.time_on_site.request(i, hours, None, self._claimed)
         else:
             dept = m.department_list[m.rec_department[i]]
-            m.at(m.time + self.claim() * dept.responsiveness(self.sanction_factor), self._claimed, i)
+            m.at(m.now + self.claim() * dept.responsiveness(self.sanction_factor), self._claimed, i)
 
     def _claimed(self, i):
         m = self.model
@@ -117,7 +117,7 @@ class StreetChief(Arrangement):
     def fixed(self, i):
         m = self.model
         m.resolve(i)
-        m.at(m.time + self.feedback(), m.close, i)
+        m.at(m.now + self.feedback(), m.close, i)
 
     # --- patrols -----------------------------------------------------------------------
     def _patrol(self, chief):
