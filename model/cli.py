@@ -109,12 +109,22 @@ def main(argv=None) -> int:
             print(f"{args.scenario}: valid ({len(scenario.zones)} zones, {len(scenario.departments)} departments, "
                   f"{len(scenario.categories)} categories; arrangements: {', '.join(scenario.arrangement_names)})")
             return 0
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)     # fail before the run, not after it
+        except OSError as e:
+            print(f"error: --out {args.out}: cannot create the output folder ({e.strerror})", file=sys.stderr)
+            return 2
         if args.command == "run":
             return _run(args, scenario)
         return _compare(args, scenario)
     except ScenarioError as e:
         print(f"error: scenario {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:          # output piped into `head` and the like
+        return 0
+    except OSError as e:
+        print(f"error: cannot write {e.filename or args.out}: {e.strerror or e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was left behind", file=sys.stderr)
         return 130
@@ -173,7 +183,7 @@ def _compare(args, scenario) -> int:
 def format_table(cmp) -> str:
     b, t = cmp.baseline, cmp.treatment
     lines = [f"{'outcome':24s} {t:>14s} {b:>14s} {'difference':>12s}  95% CI ({cmp.per_run.replication.nunique()} paired runs)"]
-    num = lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+    num = lambda x: "—" if x != x else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
     for _, row in cmp.paired.iterrows():
         ci = "—" if row.ci_low != row.ci_low else f"[{num(row.ci_low)}, {num(row.ci_high)}]"
         lines.append(f"{row.outcome:24s} {num(row[t]):>14s} {num(row[b]):>14s} {num(row.difference):>12s}  {ci}")

@@ -28,7 +28,10 @@ def comparison_figure(result, path=None):
     ax1.set_ylabel("share of reported issues resolved")
     ax1.set_title("Resolution time")
     ax1.grid(alpha=0.3, which="both")
-    ax1.legend(loc="lower right", fontsize=9)
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend(loc="lower right", fontsize=9)
+    else:
+        ax1.text(0.5, 0.5, "no issue resolved in this run", ha="center", transform=ax1.transAxes)
     ax2.set_xlabel(f"day since {result.scenario.run.start:%Y-%m-%d}")
     ax2.set_ylabel("open issues (backlog)")
     ax2.set_title("Backlog over time")

@@ -97,3 +97,11 @@ def test_cli_rejects_bad_numbers(capsys):
         main(["compare", "jingxing_2019", "--replications", "0"])
     assert e.value.code == 2
     assert "--replications: must be ≥ 1" in capsys.readouterr().err
+
+
+def test_unwritable_output_folder_fails_before_running(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    assert main(["run", "jingxing_2019", "--days", "1", "--out", str(blocker), "--quiet"]) == 2
+    assert "cannot create the output folder" in capsys.readouterr().err
+    assert blocker.read_text() == "not a folder"
