@@ -60,9 +60,10 @@ class Merchant(mesa.Agent):
     """A shop, enterprise, school, bank or agency along a zone; reports what it sees if it still trusts
     that reporting helps, and keeps its own frontage (门前三包)."""
 
-    def __init__(self, model, zone: str, willingness: float):
+    def __init__(self, model, zone: str, number: int, willingness: float):
         super().__init__(model)
         self.zone = zone
+        self.name = f"{zone}/{number:03d}"
         self.willingness = willingness
         self.reports = 0
 

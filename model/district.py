@@ -46,7 +46,7 @@ class DistrictModel(mesa.Model):
         self.category_keys = list(scenario.categories)
         self.category_list = list(scenario.categories.values())
         w0 = scenario.merchants.reporting.initial_willingness
-        self.merchants_by_zone = [[Merchant(self, zk, w0) for _ in range(z.merchants)]
+        self.merchants_by_zone = [[Merchant(self, zk, k + 1, w0) for k in range(z.merchants)]
                                   for zk, z in scenario.zones.items()]
         self.chiefs = {k: StreetChief(self, k, self.calendars[c.calendar]) for k, c in scenario.chiefs.items()}
         for zi, z in enumerate(scenario.zones.values()):
@@ -147,7 +147,7 @@ class DistrictModel(mesa.Model):
         merchant = zone[int(p.merchant_u[i] * len(zone))]
         if p.report_u[i] < merchant.willingness:
             merchant.reports += 1
-            self.report(i, merchant.unique_id, MERCHANT)
+            self.report(i, merchant.name, MERCHANT)
         else:
             self.unreported[p.zone[i]].append(i)
 

@@ -38,7 +38,7 @@ def issue_table(m: DistrictModel, issue_ids: np.ndarray | None = None) -> pa.Tab
         "arrangement": pa.array([m.arrangement.name] * len(idx)).dictionary_encode(),
         "category": names(m.category_keys, p.category[idx]),
         "zone": names(m.zone_keys, p.zone[idx]),
-        "reporter": pa.array([str(r) for r in col(m.rec_reporter, object)]),
+        "reporter": pa.array(col(m.rec_reporter, object).tolist(), pa.string()),
         "discovered_by": pa.array(col(m.rec_discovered, object).tolist()).dictionary_encode(),
         "reported_at": reported[idx],
         "acknowledged_at": col(m.rec_ack, float),

@@ -130,7 +130,7 @@ class StreetChief(Arrangement):
             for i in m.unreported[z]:
                 if m.rng.random() < p.detection:
                     chief.found += 1
-                    m.report(i, chief.unique_id, "chief")
+                    m.report(i, chief.key, "chief")
                 else:
                     left.append(i)
             m.unreported[z] = left
