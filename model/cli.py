@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("scenario", metavar="SCENARIO")
 
     sub.add_parser("scenarios", help="list the shipped scenarios")
+    sub.add_parser("parameters", help="every scenario parameter: its path, type, default and meaning",
+                   description="Durations are {dist: fixed|exponential|lognormal|gamma|uniform|empirical, ...} "
+                               "in hours; rates are per day; shares are in [0, 1]. Each shipped scenario "
+                               "says where its values come from ([seed], [cal] or [assumption]).")
     return p
 
 
@@ -103,6 +107,11 @@ def main(argv=None) -> int:
             for f in sorted(SCENARIO_DIR.glob("*.yaml")):
                 first = next((l for l in f.read_text(encoding="utf-8").splitlines() if l.startswith("description:")), "")
                 print(f"{f.stem:22s} {first.removeprefix('description:').strip()}")
+            return 0
+        if args.command == "parameters":
+            from model.scenario import parameter_reference
+            for path, kind, default, text in parameter_reference():
+                print(f"{path:52s} {kind:16s} {default:12s} {text}".rstrip())
             return 0
         scenario = load_scenario(args.scenario)
         if args.command == "validate":

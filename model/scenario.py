@@ -34,8 +34,9 @@ class _Strict(BaseModel):
 
 class Calendar(_Strict):
     """Weekly open hours; `always: true` for around the clock."""
-    always: bool = False
-    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]] = {}
+    always: bool = Field(False, description="open around the clock")
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]] = Field(
+        {}, description="per weekday, open spans such as '08:30-12:00'")
     source: str = "assumption"
 
     @field_validator("weekly")
@@ -71,38 +72,40 @@ class Calendar(_Strict):
 
 class Zone(_Strict):
     """A road or scenic area."""
-    name: str
+    name: str = Field(description="the zone's name as people say it")
     kind: Literal["road", "scenic_area", "area"] = "road"
     merchants: int = Field(ge=1, description="merchants along it (shops, enterprises, schools, banks, agencies)")
     weight: float = Field(1.0, ge=0, allow_inf_nan=False, description="relative share of problems arising here")
-    liaison_group: str
-    chief: str
-    community: str = "community"
+    liaison_group: str = Field(description="key of its liaison group (联络群)")
+    chief: str = Field(description="key of its street chief (街长)")
     boundary_share: float = Field(0.0, ge=0, le=1, description="share of its issues on an unclear territorial boundary")
 
 
 class Chief(_Strict):
     """A district leader serving as street chief (街长)."""
-    title: str = ""
+    title: str = Field("", description="the leader's post, e.g. 副区长")
     calendar: str = Field(description="hours available for this duty")
 
 
 class LiaisonGroup(_Strict):
+    """A WeChat liaison group (联络群) with one liaison officer."""
     name: str = ""
 
 
 class Department(_Strict):
+    """A responsible unit and its crews."""
     name: str
     crews: int = Field(ge=1, description="crews on the working calendar")
-    calendar: str
+    calendar: str = Field(description="key of the calendar its crews work")
     on_call_crews: int = Field(0, ge=0, description="crews on call around the clock for urgent categories")
     travel: Duration = Field(ZERO, description="hours for a crew to reach the site")
     source: str = "assumption"
 
 
 class Category(_Strict):
+    """A kind of problem and who is responsible for it (谁主管谁负责)."""
     name: str
-    department: str
+    department: str = Field(description="key of the responsible department")
     rate_per_day: float = Field(ge=0, allow_inf_nan=False, description="problems arising per day, district-wide")
     work: Duration = Field(description="hours of crew work on site")
     deadline_hours: float = Field(gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve")
@@ -114,10 +117,10 @@ class Category(_Strict):
 
 class Reporting(_Strict):
     """How willing merchants are to report a problem they see, and how that adapts."""
-    initial_willingness: float = Field(ge=0, le=1)
-    adaptive: bool = True
-    min_willingness: float = Field(0.1, ge=0, le=1)
-    learning_rate: float = Field(0.2, ge=0, le=1)
+    initial_willingness: float = Field(ge=0, le=1, description="chance a merchant reports a problem it sees")
+    adaptive: bool = Field(True, description="willingness follows experience")
+    min_willingness: float = Field(0.1, ge=0, le=1, description="floor of the willingness")
+    learning_rate: float = Field(0.2, ge=0, le=1, description="step towards 1 (served) or the floor (ignored)")
     satisfied_ack_hours: float = Field(2.0, gt=0, description="acknowledged within this feels heard")
     satisfied_resolution_hours: float = Field(72.0, gt=0, description="resolved within this feels served")
 
@@ -128,18 +131,18 @@ class Merchants(_Strict):
 
 
 class Run(_Strict):
-    start: datetime
+    start: datetime = Field(description="calendar date and time of hour 0")
     days: float = Field(gt=0, le=100_000, allow_inf_nan=False, description="simulated days")
-    seed: int = Field(0, ge=0)
-    backlog_sample_hours: float = Field(24.0, gt=0)
+    seed: int = Field(0, ge=0, description="default random seed")
+    backlog_sample_hours: float = Field(24.0, gt=0, description="hours between samples of the open-issue count")
 
 
 class Scenario(_Strict):
-    name: str
-    description: str = ""
+    name: str = Field(description="short name, used in results")
+    description: str = Field("", description="one line shown by `streetchief scenarios`")
     run: Run
     calendars: dict[str, Calendar]
-    holidays: list[date] = []
+    holidays: list[date] = Field([], description="public holidays: closed whatever the weekly hours")
     workdays: list[date] = Field([], description="make-up working days (调休) on weekends")
     zones: dict[str, Zone] = Field(min_length=1)
     chiefs: dict[str, Chief] = Field(min_length=1)
@@ -333,3 +336,62 @@ def _apply_overrides(raw: dict, overrides: dict, source: str) -> dict:
         else:
             node[last] = value
     return raw
+
+
+def parameter_reference() -> list[tuple[str, str, str, str]]:
+    """(path, type, default, description) for every scenario parameter, arrangements included."""
+    import typing
+
+    from model.arrangements import ARRANGEMENTS
+
+    rows: list[tuple[str, str, str, str]] = []
+
+    from model.distributions import _Dist
+
+    def is_duration(t) -> bool:
+        return typing.get_origin(t) is typing.Union and all(
+            isinstance(a, type) and issubclass(a, _Dist) for a in typing.get_args(t))
+
+    def type_name(t) -> str:
+        origin, args = typing.get_origin(t), typing.get_args(t)
+        if is_duration(t):
+            return "duration (h)"
+        if origin is typing.Literal:
+            return " | ".join(args)
+        if origin is list:
+            return f"list of {type_name(args[0])}"
+        if origin is dict:
+            return "weekly hours"
+        return t.__name__ if isinstance(t, type) else str(t)
+
+    def default_of(f) -> str:
+        if f.is_required():
+            return "required"
+        v = f.get_default(call_default_factory=True)
+        if isinstance(v, _Dist):
+            return v.model_dump_json(by_alias=True, exclude_defaults=False)
+        return repr(v) if v not in ({}, [], "") else "—"
+
+    def walk(model: type[BaseModel], prefix: str):
+        for key, f in model.model_fields.items():
+            name = f.alias or key
+            t = f.annotation
+            origin, args = typing.get_origin(t), typing.get_args(t)
+            default = default_of(f)
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                rows.append((f"{prefix}{name}", "section", "", f.description or t.__doc__ or ""))
+                walk(t, f"{prefix}{name}.")
+            elif origin in (dict, list) and isinstance(args[-1], type) and issubclass(args[-1], BaseModel):
+                item = "<name>" if origin is dict else "<n>"
+                rows.append((f"{prefix}{name}", f"{origin.__name__} of {args[-1].__name__}", "",
+                             f.description or (args[-1].__doc__ or "").strip().split("\n")[0]))
+                walk(args[-1], f"{prefix}{name}.{item}.")
+            elif prefix == "" and name == "arrangements":
+                for arr, cls in ARRANGEMENTS.items():
+                    rows.append((f"arrangements.{arr}", "section", "", (cls.__doc__ or "").strip().split("\n")[0]))
+                    walk(cls.Params, f"arrangements.{arr}.")
+            else:
+                rows.append((f"{prefix}{name}", type_name(t), default, f.description or ""))
+
+    walk(Scenario, "")
+    return rows

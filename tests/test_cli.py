@@ -43,3 +43,12 @@ def test_run_one_arrangement_and_validate(tmp_path, capsys):
     assert "valid" in capsys.readouterr().out
     assert main(["scenarios"]) == 0
     assert "jingxing_2019" in capsys.readouterr().out
+
+
+def test_parameters_lists_every_section_with_units(capsys):
+    assert main(["parameters"]) == 0
+    out = capsys.readouterr().out
+    for path in ("departments.<name>.crews", "categories.<name>.work", "arrangements.multi_layer.layers.<n>.misrouting",
+                 "arrangements.street_chief.liaison_ack_night", "merchants.reporting.learning_rate"):
+        assert path in out
+    assert "duration (h)" in out
