@@ -16,11 +16,10 @@ import numpy as np
 from model.agents import Department, InspectionGroup, LiaisonOfficer, Merchant, StreetChief
 from model.calendar import WorkCalendar
 from model.distributions import Sampler
-from model.issues import Problems, arrangement_seed
+from model.issues import MERCHANT, Problems, arrangement_seed
 from model.scenario import Scenario
 
 NAN = math.nan
-MERCHANT, CHIEF = "merchant", "chief"
 
 
 class DistrictModel(mesa.Model):
@@ -31,6 +30,7 @@ class DistrictModel(mesa.Model):
         seed = scenario.run.seed if seed is None else seed
         super().__init__(rng=np.random.default_rng(arrangement_seed(seed, arrangement)))
         self._default_schedule.stop()          # event-driven: no unit-time ticking
+        # `spec`, not `scenario`: mesa.Model already has a `scenario` attribute of its own
         self.spec, self.problems, self.end = scenario, problems, problems.horizon
         self._heap: list = []
         self._seq = 0

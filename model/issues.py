@@ -14,6 +14,9 @@ import numpy as np
 
 from model.scenario import Scenario
 
+# who discovered an issue (the `discovered_by` column)
+MERCHANT, CHIEF = "merchant", "chief"
+
 ISSUE_STREAM = 0
 ARRANGEMENT_STREAM = 1
 

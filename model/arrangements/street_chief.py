@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from model.arrangements.base import Arrangement, ArrangementParams, register
 from model.calendar import parse_hhmm
 from model.distributions import Duration, Sampler
+from model.issues import CHIEF
 
 
 class Patrol(BaseModel):
@@ -84,7 +85,7 @@ class StreetChief(Arrangement):
     # --- the issue's path -------------------------------------------------------------
     def receive(self, i):
         m = self.model
-        if m.rec_discovered[i] == "chief":       # the chief assigns it on the spot, with a deadline
+        if m.rec_discovered[i] == CHIEF:       # the chief assigns it on the spot, with a deadline
             m.acknowledge(i)
             self._route(i)
             return
@@ -130,7 +131,7 @@ class StreetChief(Arrangement):
             for i in m.unreported[z]:
                 if m.rng.random() < p.detection:
                     chief.found += 1
-                    m.report(i, chief.key, "chief")
+                    m.report(i, chief.key, CHIEF)
                 else:
                     left.append(i)
             m.unreported[z] = left
