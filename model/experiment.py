@@ -44,9 +44,14 @@ class RunResult:
             if self.tables else None
 
     def summary(self) -> dict:
-        return {"scenario": self.scenario.name, "seed": self.seed, "days": self.horizon / 24,
-                "start": self.scenario.run.start.isoformat(), "version": __version__,
-                "arrangements": self.summaries}
+        sc = self.scenario
+        return {"scenario": sc.name, "seed": self.seed, "days": self.horizon / 24,
+                "start": sc.run.start.isoformat(), "version": __version__,
+                "arrangements": self.summaries,
+                # everything the run used, so that it can be reproduced without the YAML file
+                "scenario_parameters": {**sc.model_dump(mode="json", by_alias=True),
+                                        "arrangements": {k: v.model_dump(mode="json", by_alias=True)
+                                                         for k, v in sc._arrangement_params.items()}}}
 
 
 def run_scenario(scenario: Scenario, arrangements: list[str] | None = None, seed: int | None = None,

@@ -89,3 +89,12 @@ def test_summary_has_the_contracted_fields(tmp_path):
         assert k in ml
     for k in ("resolution_hours", "acknowledgement_hours"):
         assert set(ml[k]) >= {"mean", "median", "p90", "p95"}
+
+
+def test_summary_carries_a_scenario_that_reproduces_the_run(tmp_path):
+    import json
+    assert main(["run", "jingxing_2019", "--days", "10", "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    spec = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))["scenario_parameters"]
+    (tmp_path / "again.yaml").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")  # JSON is YAML
+    assert main(["run", str(tmp_path / "again.yaml"), "--days", "10", "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert (tmp_path / "a" / "issues.parquet").read_bytes() == (tmp_path / "b" / "issues.parquet").read_bytes()
