@@ -19,7 +19,7 @@ COLUMNS = ["issue_id", "arrangement", "category", "zone", "reporter", "discovere
            "coordinated", "deadline_at", "on_time"]
 
 
-def issue_table(m: DistrictModel, issue_ids: np.ndarray | None = None) -> pa.Table:
+def issue_table(m: DistrictModel) -> pa.Table:
     """One row per reported issue, in order of report time, resolved or still open."""
     reported = np.asarray(m.rec_reported)
     idx = np.flatnonzero(~np.isnan(reported))
@@ -34,12 +34,12 @@ def issue_table(m: DistrictModel, issue_ids: np.ndarray | None = None) -> pa.Tab
                        mask=np.isnan(resolved) & (deadline > m.end))   # still open, deadline not yet due: unknown
     names = lambda keys, codes: pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(keys))
     return pa.table({
-        "issue_id": pa.array(idx if issue_ids is None else issue_ids[idx], pa.int64()),
-        "arrangement": pa.array([m.arrangement.name] * len(idx)).dictionary_encode(),
+        "issue_id": pa.array(idx, pa.int64()),
+        "arrangement": pa.array([m.arrangement.name] * len(idx), pa.string()).dictionary_encode(),
         "category": names(m.category_keys, p.category[idx]),
         "zone": names(m.zone_keys, p.zone[idx]),
         "reporter": pa.array(col(m.rec_reporter, object).tolist(), pa.string()),
-        "discovered_by": pa.array(col(m.rec_discovered, object).tolist()).dictionary_encode(),
+        "discovered_by": pa.array(col(m.rec_discovered, object).tolist(), pa.string()).dictionary_encode(),
         "reported_at": reported[idx],
         "acknowledged_at": col(m.rec_ack, float),
         "dispatched_at": col(m.rec_dispatched, float),
