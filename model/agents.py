@@ -110,11 +110,14 @@ class Department(mesa.Agent):
         self.on_call = ServicePool(model, f"{key} on call", spec.on_call_crews, always) if spec.on_call_crews else None
         self.travel = travel
         self.sanctioned_until = -math.inf
-        self.sanctions = 0
         self.sanction_level = 0        # consecutive inspections with overdue issues
         self.sanctions_by_kind = dict.fromkeys(SANCTIONS, 0)
         self.praises = 0
         self.resolved = 0
+
+    @property
+    def sanctions(self) -> int:
+        return sum(self.sanctions_by_kind.values())
 
     def responsiveness(self, sanction_factor: float) -> float:
         """Multiplier on claim delays: below 1 while sanctioned."""
@@ -150,7 +153,6 @@ class InspectionGroup(mesa.Agent):
                 overdue.add(model.rec_department[i])
         for k, dept in enumerate(model.department_list):
             if k in overdue:
-                dept.sanctions += 1
                 dept.sanctions_by_kind[SANCTIONS[min(dept.sanction_level, len(SANCTIONS) - 1)]] += 1
                 dept.sanction_level += 1
                 dept.sanctioned_until = now + self.sanction_hours

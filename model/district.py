@@ -143,13 +143,17 @@ class DistrictModel(mesa.Model):
         if cat.frontage and p.self_fix_u[i] < self.spec.merchants.frontage_self_fix_share:
             self.self_fixed += 1
             return
-        zone = self.merchants_by_zone[p.zone[i]]
-        merchant = zone[int(p.merchant_u[i] * len(zone))]
+        merchant = self._merchant_of(i)
         if p.report_u[i] < merchant.willingness:
             merchant.reports += 1
             self.report(i, merchant.name, MERCHANT)
         else:
             self.unreported[p.zone[i]].append(i)
+
+    def _merchant_of(self, i: int) -> Merchant:
+        """The merchant who sees problem i (drawn with the problem, so the same in every arrangement)."""
+        zone = self.merchants_by_zone[self.problems.zone[i]]
+        return zone[int(self.problems.merchant_u[i] * len(zone))]
 
     def report(self, i: int, reporter, discovered_by: str) -> None:
         """Issue i enters the run now; from here on it leaves a record."""
@@ -177,9 +181,7 @@ class DistrictModel(mesa.Model):
         """Feedback has reached the reporter: the loop is closed."""
         self.rec_closed[i] = self.now
         if self.rec_discovered[i] == MERCHANT:
-            p = self.problems
-            zone = self.merchants_by_zone[p.zone[i]]
-            zone[int(p.merchant_u[i] * len(zone))].experience(
+            self._merchant_of(i).experience(
                 self.rec_ack[i] - self.rec_reported[i], self.rec_resolved[i] - self.rec_reported[i])
 
     def fix(self, i: int) -> None:

@@ -50,8 +50,8 @@ class RunResult:
                 "arrangements": self.summaries,
                 # everything the run used, so that it can be reproduced without the YAML file
                 "scenario_parameters": {**sc.model_dump(mode="json", by_alias=True),
-                                        "arrangements": {k: v.model_dump(mode="json", by_alias=True)
-                                                         for k, v in sc._arrangement_params.items()}}}
+                                        "arrangements": {k: sc.arrangement_params(k).model_dump(mode="json", by_alias=True)
+                                                         for k in sc.arrangement_names}}}
 
 
 def run_scenario(scenario: Scenario, arrangements: list[str] | None = None, seed: int | None = None,

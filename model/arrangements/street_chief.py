@@ -61,7 +61,6 @@ class StreetChief(Arrangement):
         self.sanction_factor = params.inspection.sanction_factor
         self.chief_of_zone = [model.chiefs[z.chief] for z in model.spec.zones.values()]
         self.liaison_of_zone = [model.liaisons[z.liaison_group] for z in model.spec.zones.values()]
-        self.patrol_hours = 0.0
         self._patrols: list = []
         if params.patrol.enabled:
             for chief in model.chiefs.values():
@@ -125,7 +124,6 @@ class StreetChief(Arrangement):
         m = self.model
         p = self.params.patrol
         chief.hours += p.hours
-        self.patrol_hours += p.hours
         for z in chief.zones:
             left = []
             for i in m.unreported[z]:
