@@ -42,6 +42,11 @@ class Problems:
     report_u: np.ndarray      # compared with the merchant's willingness to report
     self_fix_u: np.ndarray    # compared with the frontage (门前三包) self-fix share
     horizon: float            # hours the run lasts
+    # replayed from an issue log: every problem is an issue reported at its time, by whom the log says
+    replayed: bool = False
+    issue_ids: np.ndarray | None = None       # the log's ids (strings)
+    reporters: list | None = None             # the log's reporter names (None where not given)
+    found_by_chief: np.ndarray | None = None  # discovered_by == chief
 
     def __len__(self) -> int:
         return len(self.time)
@@ -50,15 +55,19 @@ class Problems:
     def generate(cls, scenario: Scenario, seed: int | None = None, days: float | None = None) -> "Problems":
         seed = scenario.run.seed if seed is None else seed
         horizon = 24.0 * (scenario.run.days if days is None else days)
-        cats = list(scenario.categories.values())
-        zones = list(scenario.zones.values())
-        g_time, g_cat, g_zone, g_work, g_unclear, g_u = issue_streams(seed, 6)
-        rates = np.array([c.rate_per_day for c in cats]) / 24.0
-        n = int(g_time.poisson(rates.sum() * horizon))
-        time = np.sort(g_time.uniform(0.0, horizon, n))
-        category = g_cat.choice(len(cats), n, p=rates / rates.sum())
-        weights = np.array([z.weight for z in zones], dtype=float)
-        zone = g_zone.choice(len(zones), n, p=weights / weights.sum())
+        g_time, g_cat, g_zone, *_ = issue_streams(seed, 6)
+        time, category, zone = _arrivals(scenario, horizon, g_time, g_cat, g_zone)
+        return cls.with_attributes(scenario, time, category, zone, horizon, seed)
+
+    @classmethod
+    def with_attributes(cls, scenario: Scenario, time, category, zone, horizon: float, seed: int,
+                        **replay) -> "Problems":
+        """Problems at given times, zones and categories; the rest (work, unclear responsibility, the
+        merchant who sees it) is drawn from the seed's own streams, so a replay of generated arrivals
+        gives back exactly the generated problems."""
+        cats, zones = list(scenario.categories.values()), list(scenario.zones.values())
+        *_, g_work, g_unclear, g_u = issue_streams(seed, 6)
+        n = len(time)
         work = np.empty(n)
         for k, c in enumerate(cats):   # one vector draw per category, from the category's own child stream
             mask = category == k
@@ -67,12 +76,13 @@ class Problems:
         boundary = np.array([z.boundary_share for z in zones])[zone]
         unclear = (g_unclear.random(n) < share) | (g_unclear.random(n) < boundary)
         u = g_u.random((3, n))
-        return cls(time, zone, category, u[0], work, unclear, u[1], u[2], horizon)
+        return cls(np.asarray(time, float), np.asarray(zone, np.int64), np.asarray(category, np.int64), u[0], work,
+                   unclear, u[1], u[2], float(horizon), **replay)
 
     @classmethod
     def from_cases(cls, scenario: Scenario, cases: list[dict], horizon: float) -> "Problems":
         """Explicit problems, e.g. the seed's 23:00 report: dicts with time, zone, category, and optionally
-        work, unclear (default False); every case is reported (report_u = 0) and none self-fixed."""
+        work, unclear (default False); every case is reported and none self-fixed."""
         zones, cats = list(scenario.zones), list(scenario.categories)
         cases = sorted(cases, key=lambda c: c["time"])
         n = len(cases)
@@ -83,4 +93,66 @@ class Problems:
             merchant_u=np.zeros(n),
             work=np.array([c.get("work", 1.0) for c in cases], dtype=float),
             unclear=np.array([c.get("unclear", False) for c in cases], dtype=bool),
-            report_u=np.zeros(n), self_fix_u=np.ones(n), horizon=float(horizon))
+            report_u=np.zeros(n), self_fix_u=np.ones(n), horizon=float(horizon), replayed=True)
+
+
+# --- when problems arise: a non-homogeneous Poisson process, piecewise constant by clock hour ----
+@dataclass
+class Intensity:
+    """Expected problems per clock-hour bin and category over a run window."""
+    edges: np.ndarray      # bin edges, hours since the start (B + 1)
+    hour: np.ndarray       # clock hour of each bin (B)
+    weekday: np.ndarray    # 0 = Monday (B)
+    holiday: np.ndarray    # bool (B)
+    expected: np.ndarray   # (B, C) expected problems in the bin
+
+
+def arrival_intensity(scenario: Scenario, horizon: float) -> Intensity:
+    arr, start = scenario.arrivals, scenario.run.start
+    offset = start.minute / 60 + start.second / 3600 + start.microsecond / 3.6e9
+    inner = np.arange(1.0 - offset if offset else 1.0, horizon, 1.0)
+    edges = np.concatenate([[0.0], inner[inner > 0], [horizon]]) if horizon > 0 else np.array([0.0, 0.0])
+    clock = edges[:-1] + start.hour + offset                     # hours since the start's midnight
+    day = np.floor(clock / 24 + 1e-12).astype(np.int64)
+    hour = (np.floor(clock + 1e-9).astype(np.int64)) % 24
+    weekday = (start.weekday() + day) % 7
+    dates = np.datetime64(start.date(), "D") + day
+    holiday = np.isin(dates, np.array(scenario.holidays, dtype="datetime64[D]"))
+    cats = list(scenario.categories.values())
+    profiles = np.array([arr.hour_profile(c.profile) for c in cats]).T            # (24, C)
+    rates = np.array([c.rate_per_day for c in cats]) / 24.0
+    mid = (edges[:-1] + edges[1:]) / 2
+    factor = np.asarray(arr.weekday_factors())[weekday] * np.where(holiday, arr.holiday_factor, 1.0) \
+        * (1.0 + arr.trend_per_year) ** (mid / 8760.0) * np.diff(edges)
+    return Intensity(edges, hour, weekday, holiday, profiles[hour] * rates * factor[:, None])
+
+
+def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone):
+    """(time, category, zone) of every problem in [0, horizon), sorted by time."""
+    lam = arrival_intensity(scenario, horizon)
+    counts = g_time.poisson(lam.expected)                         # (B, C)
+    n_bins, n_cats = counts.shape
+    flat = counts.ravel()
+    bin_of = np.repeat(np.repeat(np.arange(n_bins), n_cats), flat)
+    category = np.repeat(np.tile(np.arange(n_cats), n_bins), flat)
+    width = np.diff(lam.edges)
+    time = lam.edges[bin_of] + g_time.random(len(bin_of)) * width[bin_of]
+    zone = np.full(len(time), -1)
+    cat_keys, zone_keys = list(scenario.categories), list(scenario.zones)
+    extra_t, extra_c, extra_z = [time], [category], [zone]
+    for b in scenario.arrivals.bursts:
+        a = (b.start - scenario.run.start).total_seconds() / 3600
+        lo, hi = max(a, 0.0), min(a + b.hours, horizon)
+        if hi <= lo:
+            continue
+        k = int(g_cat.poisson(b.expected * (hi - lo) / b.hours))
+        extra_t.append(g_cat.uniform(lo, hi, k))
+        extra_c.append(np.full(k, cat_keys.index(b.category)))
+        extra_z.append(np.full(k, zone_keys.index(b.zone) if b.zone else -1))
+    time, category, zone = (np.concatenate(x) for x in (extra_t, extra_c, extra_z))
+    order = np.argsort(time, kind="stable")
+    time, category, zone = time[order], category[order], zone[order]
+    free = zone < 0
+    weights = np.array([z.weight for z in scenario.zones.values()], dtype=float)
+    zone[free] = g_zone.choice(len(weights), int(free.sum()), p=weights / weights.sum())
+    return time, category, zone

@@ -106,7 +106,9 @@ class Category(_Strict):
     """A kind of problem and who is responsible for it (谁主管谁负责)."""
     name: str
     department: str = Field(description="key of the responsible department")
-    rate_per_day: float = Field(ge=0, allow_inf_nan=False, description="problems arising per day, district-wide")
+    rate_per_day: float = Field(ge=0, allow_inf_nan=False,
+                                description="problems arising per day, district-wide, on an average ordinary day")
+    profile: str = Field("flat", description="key of its hour-of-day profile in arrivals.profiles ('flat': even)")
     work: Duration = Field(description="hours of crew work on site")
     deadline_hours: float = Field(gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve")
     unclear_share: float = Field(0.0, ge=0, le=1, description="share with unclear responsibility")
@@ -130,11 +132,80 @@ class Merchants(_Strict):
     frontage_self_fix_share: float = Field(0.0, ge=0, le=1, description="share of 门前三包 problems merchants fix themselves")
 
 
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Burst(_Strict):
+    """Many problems of one kind at once, e.g. a storm knocks out street lights in one night."""
+    start: datetime = Field(description="local date and time it begins")
+    hours: float = Field(gt=0, allow_inf_nan=False, description="how long it lasts")
+    category: str = Field(description="key of the category")
+    zone: str | None = Field(None, description="key of the zone, or none for zones by weight")
+    expected: float = Field(gt=0, le=1e7, allow_inf_nan=False, description="expected extra problems (Poisson)")
+
+
+class Arrivals(_Strict):
+    """When problems arise: a non-homogeneous Poisson process, piecewise constant by clock hour.
+
+    Intensity of category c at time t = rate_per_day / 24 × profile_c[hour] × day_of_week[weekday]
+    × holiday_factor (on holidays) × (1 + trend_per_year) ^ years, plus bursts. Profiles and the
+    weekday factors are normalised to mean 1, so rate_per_day stays the mean on ordinary days."""
+    profiles: dict[str, list[float]] = Field({}, description="named hour-of-day profiles, 24 relative weights from 00:00")
+    day_of_week: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], float] = Field(
+        {}, description="relative volume per weekday (missing days: 1)")
+    holiday_factor: float = Field(1.0, ge=0, le=10, allow_inf_nan=False, description="volume on public holidays, relative")
+    trend_per_year: float = Field(0.0, gt=-1, le=10, allow_inf_nan=False, description="growth of volume a year, e.g. 0.05")
+    bursts: list[Burst] = Field([], description="one-off surges of problems")
+    source: str = "assumption"
+
+    @field_validator("profiles")
+    @classmethod
+    def _profiles(cls, v):
+        for name, weights in v.items():
+            if len(weights) != 24:
+                raise ValueError(f"{name}: needs 24 hourly weights (00:00 to 23:00), got {len(weights)}")
+            if any(not (w >= 0 and w < float("inf")) for w in weights) or not sum(weights) > 0:
+                raise ValueError(f"{name}: weights must be finite, ≥ 0 and not all 0")
+        return v
+
+    @field_validator("day_of_week")
+    @classmethod
+    def _days(cls, v):
+        for day, w in v.items():
+            if not (w >= 0 and w < float("inf")):
+                raise ValueError(f"{day}: must be a finite number ≥ 0, got {w!r}")
+        return v
+
+    def hour_profile(self, name: str) -> list[float]:
+        """Normalised to mean 1."""
+        w = self.profiles.get(name, [1.0] * 24)
+        return [x * 24 / sum(w) for x in w]
+
+    def weekday_factors(self) -> list[float]:
+        """mon..sun, normalised to mean 1 (all zero stays zero)."""
+        w = [self.day_of_week.get(d, 1.0) for d in _WEEKDAYS]
+        total = sum(w)
+        return [x * 7 / total if total else 0.0 for x in w]
+
+
 class Run(_Strict):
     start: datetime = Field(description="calendar date and time of hour 0")
     days: float = Field(gt=0, le=100_000, allow_inf_nan=False, description="simulated days")
     seed: int = Field(0, ge=0, description="default random seed")
     backlog_sample_hours: float = Field(24.0, gt=0, description="hours between samples of the open-issue count")
+    timezone: str = Field("UTC", description="IANA time zone of the district; times with an offset in issue logs "
+                                             "are converted to it")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}; write an IANA name such as Asia/Shanghai or "
+                             "America/New_York") from None
+        return v
 
 
 class Scenario(_Strict):
@@ -150,6 +221,7 @@ class Scenario(_Strict):
     departments: dict[str, Department] = Field(min_length=1)
     categories: dict[str, Category] = Field(min_length=1)
     merchants: Merchants
+    arrivals: Arrivals = Field(default_factory=Arrivals, description="when problems arise (hour, weekday, trend, bursts)")
     arrangements: dict[str, dict[str, Any]] = Field(min_length=1)
     _arrangement_params: dict = PrivateAttr(default_factory=dict)
 
@@ -194,6 +266,16 @@ def _reference_problems(raw: dict) -> list[str]:
     for k, c in _section(raw, "categories").items():
         if isinstance(c, dict):
             need(f"categories.{k}.department", c.get("department"), "departments", "department")
+    arr = raw.get("arrivals") if isinstance(raw.get("arrivals"), dict) else {}
+    profiles = set(arr.get("profiles") or {}) | {"flat"} if isinstance(arr.get("profiles") or {}, dict) else {"flat"}
+    for k, c in _section(raw, "categories").items():
+        if isinstance(c, dict) and isinstance(c.get("profile"), str) and c["profile"] not in profiles:
+            problems.append(f"categories.{k}.profile: unknown profile {c['profile']!r}; known: "
+                            f"{', '.join(sorted(profiles))} (define it under arrivals.profiles)")
+    for n, b in enumerate(arr.get("bursts") or [] if isinstance(arr.get("bursts") or [], list) else []):
+        if isinstance(b, dict):
+            need(f"arrivals.bursts.{n}.category", b.get("category"), "categories", "category")
+            need(f"arrivals.bursts.{n}.zone", b.get("zone"), "zones", "zone")
     rates = [c.get("rate_per_day") for c in _section(raw, "categories").values() if isinstance(c, dict)]
     if rates and all(isinstance(r, (int, float)) and r == 0 for r in rates):
         problems.append("categories: every rate_per_day is 0, so no problem would ever arise")
