@@ -11,11 +11,22 @@ EPILOG = """\
 SCENARIO is a shipped scenario's name (jingxing_2019, textbook_mmc, textbook_tandem) or a path to a
 YAML file. Times in results are hours since the scenario's start date.
 
+An issue log (CSV or Parquet; one row per issue: reported_at, zone, category, and optionally
+issue_id, reporter, discovered_by, description, acknowledged_at, resolved_at, closed_at, department)
+can replace the generated issues: --replay LOG. Another system's export (NYC 311, Open311) is read
+through a mapping file: --mapping scenarios/mappings/nyc_311.yaml.
+
 examples:
   streetchief run jingxing_2019 --days 30 --out results/run
   streetchief compare jingxing_2019 --replications 10 --out results/compare
+  streetchief compare jingxing_2019 --replay scenarios/jingxing_2019_cases.csv --out results/seed_week
+  streetchief replay-history scenarios/jingxing_2019_cases.csv --out results/recorded
+  streetchief export-arrivals jingxing_2019 --days 30 --out results/arrivals.csv
   streetchief validate my_city.yaml
 """
+
+REPLAY_HELP = ("replay the issues of this log (CSV or Parquet) instead of generating them; the run starts at "
+               "midnight before its first issue and lasts until midnight after its last plus 7 days, or --days")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--out", type=Path, default=Path(out_default), help=f"output folder (default: {out_default})")
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    def log_options(sp, replay=True):
+        if replay:
+            sp.add_argument("--replay", metavar="LOG", type=Path, help=REPLAY_HELP)
+        sp.add_argument("--mapping", metavar="FILE", type=Path,
+                        help="read the log through this mapping of another system's columns and names "
+                             "(see scenarios/mappings/)")
+        sp.add_argument("--skip-invalid", action="store_true",
+                        help="set invalid log rows aside (OUT/rejected_rows.csv, with the reason for each) and go on")
+
     r = sub.add_parser("run", help="run one or both arrangements, write per-issue records and a summary",
                        description="Run arrangements on the same generated issues. Writes OUT/issues.parquet "
                                    "(one row per issue per arrangement; times in hours since the start, NaN if "
@@ -40,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     common(r, "results/run")
     r.add_argument("--arrangement", default="both",
                    help="street_chief, multi_layer, any other registered arrangement, or both (default)")
+    log_options(r)
 
     c = sub.add_parser("compare", help="paired replications with 95%% confidence intervals, a table and a figure",
                        description="Replication r draws its issues with seed + r, and every arrangement faces "
@@ -48,6 +69,37 @@ def _parser() -> argparse.ArgumentParser:
                                    "OUT/comparison.csv, OUT/replications.csv and OUT/comparison.png.")
     common(c, "results/compare")
     c.add_argument("--replications", type=_positive_int, default=5, help="paired replications (default 5)")
+    log_options(c)
+
+    h = sub.add_parser("replay-history", help="a log's observed responses as per-issue records and a summary",
+                       description="Turns the acknowledged_at / resolved_at / closed_at of a log into the same "
+                                   "records and summary as a simulated run (arrangement = recorded): "
+                                   "OUT/issues.parquet and OUT/summary.json. The scenario gives zones, "
+                                   "categories and deadlines. To see the recorded history beside both "
+                                   "arrangements on the same issues: streetchief compare SCENARIO --replay LOG.")
+    h.add_argument("log", metavar="LOG", type=Path, help="issue log with observed responses (CSV, Parquet)")
+    h.add_argument("--scenario", default="jingxing_2019", help="scenario name or YAML path (default jingxing_2019)")
+    h.add_argument("--days", type=_positive, help="window length in days (default: the log's days plus 7)")
+    h.add_argument("--out", type=Path, default=Path("results/recorded"), help="output folder (default: results/recorded)")
+    log_options(h, replay=False)
+
+    e = sub.add_parser("export-arrivals", help="write the issues a scenario generates as an issue log",
+                       description="Every problem the scenario generates (before anyone decides whether to "
+                                   "report it), in the issue-log format; replaying it with the same --seed "
+                                   "gives back exactly the same problems.")
+    e.add_argument("scenario", metavar="SCENARIO", help="scenario name or YAML path")
+    e.add_argument("--days", type=_positive, help="days of arrivals (default: the scenario's run.days)")
+    e.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
+    e.add_argument("--out", type=Path, required=True, help="the log to write: .csv or .parquet")
+
+    i = sub.add_parser("import-log", help="convert another system's export into an issue log, checking every row",
+                       description="Reads EXPORT through --mapping (columns, time format, category, street and "
+                                   "agency names) and writes it in our format, so that it can be inspected "
+                                   "and replayed. Rejected rows (with --skip-invalid) go to OUT.rejected.csv.")
+    i.add_argument("export", metavar="EXPORT", type=Path, help="their file: .csv, .json or .parquet")
+    i.add_argument("--scenario", default="jingxing_2019", help="scenario whose zones and categories to map onto")
+    i.add_argument("--out", type=Path, required=True, help="the log to write: .csv or .parquet")
+    log_options(i, replay=False)
 
     v = sub.add_parser("validate", help="check a scenario file and list every problem with its path")
     v.add_argument("scenario", metavar="SCENARIO")
@@ -113,7 +165,11 @@ def main(argv=None) -> int:
             for path, kind, default, text in parameter_reference():
                 print(f"{path:52s} {kind:16s} {default:12s} {text}".rstrip())
             return 0
+        if args.command in ("replay-history", "import-log"):
+            return _from_log(args, load_scenario(args.scenario))
         scenario = load_scenario(args.scenario)
+        if args.command == "export-arrivals":
+            return _export(args, scenario)
         if args.command == "validate":
             print(f"{args.scenario}: valid ({len(scenario.zones)} zones, {len(scenario.departments)} departments, "
                   f"{len(scenario.categories)} categories; arrangements: {', '.join(scenario.arrangement_names)})")
@@ -123,11 +179,13 @@ def main(argv=None) -> int:
         except OSError as e:
             print(f"error: --out {args.out}: cannot create the output folder ({e.strerror})", file=sys.stderr)
             return 2
+        log = _read_replay(args, scenario)
         if args.command == "run":
-            return _run(args, scenario)
-        return _compare(args, scenario)
+            return _run(args, scenario, log)
+        return _compare(args, scenario, log)
     except ScenarioError as e:
-        print(f"error: scenario {e}", file=sys.stderr)
+        from model.issue_log import IssueLogError
+        print(f"error: {'issue log' if isinstance(e, IssueLogError) else 'scenario'} {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:          # output piped into `head` and the like
         return 0
@@ -139,8 +197,89 @@ def main(argv=None) -> int:
         return 130
 
 
-def _run(args, scenario) -> int:
-    from model.experiment import run_scenario
+def _read_replay(args, scenario):
+    """The --replay log, checked; rejected rows written beside the results."""
+    if getattr(args, "replay", None) is None:
+        if getattr(args, "mapping", None) is not None or getattr(args, "skip_invalid", False):
+            print("note: --mapping and --skip-invalid apply to a --replay log; there is none", file=sys.stderr)
+        return None
+    return _load_log(args, args.replay, scenario, args.out / "rejected_rows.csv")
+
+
+def _load_log(args, path, scenario, rejected_path):
+    from model.issue_log import read_log
+    from model.records import write_text
+
+    log = read_log(path, scenario, args.mapping, args.skip_invalid)
+    if log.ignored_columns:
+        print(f"note: {path}: ignoring columns not in the issue-log format: {', '.join(log.ignored_columns)}",
+              file=sys.stderr)
+    if len(log.rejected):
+        write_text(log.rejected.to_csv(index=False), rejected_path)
+        print(f"note: {path}: {len(log.rejected)} invalid row(s) set aside, with reasons, in {rejected_path}",
+              file=sys.stderr)
+    return log
+
+
+def _report_window(args, result):
+    from model.issue_log import replay_window_text
+    from model.records import write_text
+
+    r = result.replay
+    print(f"replaying {r['issues']} issues from {r['log']}, window "
+          f"{replay_window_text(result.scenario.run.start, result.horizon)}", file=sys.stderr)
+    if r["outside_window"]:
+        path = args.out / "outside_window.csv"
+        write_text(result.outside.to_csv(index=False), path)
+        print(f"note: {r['outside_window']} issue(s) of the log fall outside the window (see --days); listed in "
+              f"{path}", file=sys.stderr)
+
+
+def _from_log(args, scenario) -> int:
+    from model.issue_log import write_log
+
+    if args.command == "import-log":
+        log = _load_log(args, args.export, scenario, args.out.with_name(args.out.name + ".rejected.csv"))
+        write_log(log.frame, args.out)
+        print(f"wrote {len(log)} issues to {args.out}")
+        return 0
+    from model.experiment import recorded_history
+    from model.records import write_json, write_parquet
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = _load_log(args, args.log, scenario, args.out / "rejected_rows.csv")
+    result = recorded_history(scenario, log, args.days)
+    _report_window(args, result)
+    write_parquet(result.issues, args.out / "issues.parquet")
+    write_json(result.summary(), args.out / "summary.json")
+    _print_runs(result)
+    print(f"wrote {args.out / 'issues.parquet'} and {args.out / 'summary.json'}")
+    return 0
+
+
+def _export(args, scenario) -> int:
+    from model.issue_log import arrivals_frame, write_log
+    from model.issues import Problems
+
+    if args.out.suffix.lower() not in (".csv", ".parquet"):
+        print(f"error: --out {args.out}: write a log as .csv or .parquet", file=sys.stderr)
+        return 2
+    problems = Problems.generate(scenario, args.seed, args.days)
+    write_log(arrivals_frame(problems, scenario), args.out)
+    print(f"wrote {len(problems)} arrivals over {problems.horizon / 24:g} days to {args.out}")
+    return 0
+
+
+def _print_runs(result):
+    for name, s in result.summaries.items():
+        r = s["resolution_hours"]
+        med = "—" if r["median"] is None else f"{r['median']:.1f} h"
+        print(f"{name:14s} reported {s['issues_reported']:6d}  resolved {s['issues_resolved']:6d}  "
+              f"open {s['issues_open']:5d}  median resolution {med}")
+
+
+def _run(args, scenario, log=None) -> int:
+    from model.experiment import replay, run_scenario
     from model.records import write_json, write_parquet
 
     names = scenario.arrangement_names if args.arrangement == "both" else [args.arrangement]
@@ -151,22 +290,22 @@ def _run(args, scenario) -> int:
         return 2
     bar = _Progress(args.quiet, 1, "simulated days", "simulating")
     try:
-        result = run_scenario(scenario, names, args.seed, args.days, progress=lambda h, total: bar(h / 24, total / 24))
+        tick = lambda h, total: bar(h / 24, total / 24)
+        result = run_scenario(scenario, names, args.seed, args.days, progress=tick) if log is None else \
+            replay(scenario, log, names, args.seed, args.days, progress=tick)
     finally:
         bar.close()
+    if log is not None:
+        _report_window(args, result)
     write_parquet(result.issues, args.out / "issues.parquet")
     write_json(result.summary(), args.out / "summary.json")
     if not args.quiet:
-        for name, s in result.summaries.items():
-            r = s["resolution_hours"]
-            med = "—" if r["median"] is None else f"{r['median']:.1f} h"
-            print(f"{name:14s} reported {s['issues_reported']:6d}  resolved {s['issues_resolved']:6d}  "
-                  f"open {s['issues_open']:5d}  median resolution {med}")
+        _print_runs(result)
         print(f"wrote {args.out / 'issues.parquet'} and {args.out / 'summary.json'}")
     return 0
 
 
-def _compare(args, scenario) -> int:
+def _compare(args, scenario, log=None) -> int:
     from model.experiment import compare
     from model.plots import comparison_figure
     from model.records import write_text
@@ -177,9 +316,11 @@ def _compare(args, scenario) -> int:
             return 2
     bar = _Progress(args.quiet, args.replications, "runs", "replications")
     try:
-        cmp = compare(scenario, args.replications, args.seed, args.days, progress=bar)
+        cmp = compare(scenario, args.replications, args.seed, args.days, progress=bar, log=log)
     finally:
         bar.close()
+    if log is not None:
+        _report_window(args, cmp.first)
     table = format_table(cmp)
     print(table)
     write_text(cmp.paired.to_csv(index=False), args.out / "comparison.csv")
@@ -191,11 +332,14 @@ def _compare(args, scenario) -> int:
 
 def format_table(cmp) -> str:
     b, t = cmp.baseline, cmp.treatment
-    lines = [f"{'outcome':24s} {t:>14s} {b:>14s} {'difference':>12s}  95% CI ({cmp.per_run.replication.nunique()} paired runs)"]
+    rec = "recorded" in cmp.paired
+    lines = [f"{'outcome':24s} " + (f"{'recorded':>10s} " if rec else "") +
+             f"{t:>14s} {b:>14s} {'difference':>12s}  95% CI ({cmp.per_run.replication.nunique()} paired runs)"]
     num = lambda x: "—" if x != x else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
     for _, row in cmp.paired.iterrows():
         ci = "—" if row.ci_low != row.ci_low else f"[{num(row.ci_low)}, {num(row.ci_high)}]"
-        lines.append(f"{row.outcome:24s} {num(row[t]):>14s} {num(row[b]):>14s} {num(row.difference):>12s}  {ci}")
+        lines.append(f"{row.outcome:24s} " + (f"{num(row.recorded):>10s} " if rec else "") +
+                     f"{num(row[t]):>14s} {num(row[b]):>14s} {num(row.difference):>12s}  {ci}")
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from model.agents import Department, InspectionGroup, LiaisonOfficer, Merchant, StreetChief
 from model.calendar import WorkCalendar
 from model.distributions import Sampler
-from model.issues import MERCHANT, Problems, arrangement_seed
+from model.issues import CHIEF, MERCHANT, Problems, arrangement_seed
 from model.scenario import Scenario
 
 NAN = math.nan
@@ -139,6 +139,8 @@ class DistrictModel(mesa.Model):
         p = self.problems
         if i + 1 < len(self._times):
             self.at(self._times[i + 1], self._problem_arises, i + 1)
+        if p.replayed:
+            return self._replayed_report(i)
         cat = self.category_list[p.category[i]]
         if cat.frontage and p.self_fix_u[i] < self.spec.merchants.frontage_self_fix_share:
             self.self_fixed += 1
@@ -149,6 +151,20 @@ class DistrictModel(mesa.Model):
             self.report(i, merchant.name, MERCHANT)
         else:
             self.unreported[p.zone[i]].append(i)
+
+    def _replayed_report(self, i: int) -> None:
+        """An issue from a log: reported now, by the chief of its zone or a merchant along it."""
+        p = self.problems
+        if p.found_by_chief is not None and p.found_by_chief[i]:
+            chief = self.chiefs[self.spec.zones[self.zone_keys[p.zone[i]]].chief]
+            chief.found += 1
+            self.report(i, chief.key, CHIEF)
+        else:
+            merchant = self._merchant_of(i)
+            merchant.reports += 1
+            self.report(i, merchant.name, MERCHANT)
+        if p.reporters is not None and p.reporters[i]:
+            self.rec_reporter[i] = p.reporters[i]
 
     def _merchant_of(self, i: int) -> Merchant:
         """The merchant who sees problem i (drawn with the problem, so the same in every arrangement)."""

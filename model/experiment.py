@@ -37,6 +37,8 @@ class RunResult:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     summaries: dict[str, dict] = field(default_factory=dict)
     models: dict[str, DistrictModel] = field(default_factory=dict)
+    replay: dict | None = None          # where the issues came from, when replayed from a log
+    outside: pd.DataFrame | None = None  # log rows outside the run window
 
     @property
     def issues(self) -> pa.Table:
@@ -48,6 +50,7 @@ class RunResult:
         return {"scenario": sc.name, "seed": self.seed, "days": self.horizon / 24,
                 "start": sc.run.start.isoformat(), "version": __version__,
                 "arrangements": self.summaries,
+                **({"replay": self.replay} if self.replay else {}),
                 # everything the run used, so that it can be reproduced without the YAML file
                 "scenario_parameters": {**sc.model_dump(mode="json", by_alias=True),
                                         "arrangements": {k: sc.arrangement_params(k).model_dump(mode="json", by_alias=True)
@@ -75,6 +78,44 @@ def run_scenario(scenario: Scenario, arrangements: list[str] | None = None, seed
     return result
 
 
+def replay(scenario: Scenario, log, arrangements: list[str] | None = None, seed: int | None = None,
+           days: float | None = None, progress=None, keep_models: bool = False, recorded: bool = True) -> RunResult:
+    """Run the arrangements on exactly the issues of an `IssueLog`; when the log carries observed responses
+    (and `recorded`), its history joins the result as the arrangement `recorded`."""
+    from model.issue_log import recorded_table
+    from model.records import summarize_recorded
+
+    seed = scenario.run.seed if seed is None else seed
+    run_sc, problems, outside = log.to_problems(scenario, seed, days)
+    result = run_scenario(run_sc, arrangements, seed, problems=problems, progress=progress, keep_models=keep_models)
+    if recorded and log.has_observed:
+        table = recorded_table(log, run_sc, run_sc.run.start, problems.horizon)
+        result.tables = {"recorded": table.cast(table.schema), **result.tables}
+        result.summaries = {"recorded": summarize_recorded(table, run_sc, problems.horizon), **result.summaries}
+    result.outside = outside
+    result.replay = {"log": log.source, "issues": len(problems), "outside_window": len(outside),
+                     "rejected_rows": len(log.rejected), "window_start": run_sc.run.start.isoformat()}
+    return result
+
+
+def recorded_history(scenario: Scenario, log, days: float | None = None) -> RunResult:
+    """The log's observed responses as a run of its own (arrangement = recorded)."""
+    from model.issue_log import recorded_table
+    from model.records import summarize_recorded
+
+    if not log.has_observed:
+        from model.issue_log import IssueLogError
+        raise IssueLogError(log.source, ["no observed responses: give acknowledged_at, resolved_at or closed_at"])
+    run_sc, horizon = log.for_scenario(scenario, days)
+    _, outside = log.split_window(run_sc.run.start, horizon)
+    table = recorded_table(log, run_sc, run_sc.run.start, horizon)
+    res = RunResult(run_sc, run_sc.run.seed, horizon, {"recorded": table},
+                    {"recorded": summarize_recorded(table, run_sc, horizon)}, outside=outside)
+    res.replay = {"log": log.source, "issues": table.num_rows, "outside_window": len(outside),
+                  "rejected_rows": len(log.rejected), "window_start": run_sc.run.start.isoformat()}
+    return res
+
+
 @dataclass
 class Comparison:
     per_run: pd.DataFrame        # one row per replication × arrangement
@@ -85,14 +126,24 @@ class Comparison:
 
 
 def compare(scenario: Scenario, replications: int = 5, seed: int | None = None, days: float | None = None,
-            baseline: str = "multi_layer", treatment: str = "street_chief", progress=None) -> Comparison:
-    """Paired replications: replication r uses seed + r for the problems of both arrangements."""
+            baseline: str = "multi_layer", treatment: str = "street_chief", progress=None, log=None) -> Comparison:
+    """Paired replications: replication r uses seed + r for the problems of both arrangements. With an issue
+    `log`, every replication replays its issues (the seed varies only what the log does not say), and a
+    log with observed responses adds the recorded history as a third column."""
     seed = scenario.run.seed if seed is None else seed
     rows, first = [], None
+    recorded = None
     for r in range(replications):
-        res = run_scenario(scenario, [treatment, baseline], seed + r, days)
+        if log is None:
+            res = run_scenario(scenario, [treatment, baseline], seed + r, days)
+        else:
+            res = replay(scenario, log, [treatment, baseline], seed + r, days, recorded=recorded is None)
+            recorded = recorded or res.summaries.get("recorded") or {}
         first = first or res
-        for name, s in res.summaries.items():
+        summaries = dict(res.summaries)
+        if recorded:
+            summaries["recorded"] = recorded
+        for name, s in summaries.items():
             rows.append({"replication": r, "seed": seed + r, "arrangement": name,
                          **{k: f(s) for k, f in OUTCOMES.items()}})
         if progress is not None:
@@ -111,6 +162,9 @@ def paired_differences(per_run: pd.DataFrame, baseline: str, treatment: str) -> 
         n = len(d)
         mean = d.mean() if n else np.nan
         half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-        out.append({"outcome": k, baseline: b[k].astype(float).mean(), treatment: t[k].astype(float).mean(),
-                    "difference": mean, "ci_low": mean - half, "ci_high": mean + half, "replications": n})
+        row = {"outcome": k, baseline: b[k].astype(float).mean(), treatment: t[k].astype(float).mean(),
+               "difference": mean, "ci_low": mean - half, "ci_high": mean + half, "replications": n}
+        if "recorded" in set(per_run.arrangement):
+            row["recorded"] = per_run.loc[per_run.arrangement == "recorded", k].astype(float).mean()
+        out.append(row)
     return pd.DataFrame(out)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from pathlib import Path
 
 from model.records import atomic_write, backlog_curve
 
 COLOURS = {"street_chief": "#d62728", "multi_layer": "#1f77b4", "recorded": "#555555"}
-LABELS = {"street_chief": "street chief", "multi_layer": "multi-layer routing"}  # ASCII: CJK fonts are often missing
+LABELS = {"street_chief": "street chief", "multi_layer": "multi-layer routing", "recorded": "recorded history"}  # ASCII: CJK fonts are often missing
 
 
 def comparison_figure(result, path=None):
@@ -38,7 +39,8 @@ def comparison_figure(result, path=None):
     ax2.set_xlim(0, days)
     ax2.grid(alpha=0.3)
     ax2.legend(fontsize=9)
-    fig.suptitle(f"{result.scenario.name}: same issues, two arrangements (seed {result.seed})")
+    source = f"issues replayed from {Path(result.replay['log']).name}" if result.replay else f"seed {result.seed}"
+    fig.suptitle(f"{result.scenario.name}: the same issues under each arrangement ({source})")
     fig.tight_layout()
     if path is not None:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))

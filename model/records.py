@@ -33,8 +33,9 @@ def issue_table(m: DistrictModel) -> pa.Table:
     on_time = pa.array(np.where(np.isnan(resolved), False, resolved <= deadline),
                        mask=np.isnan(resolved) & (deadline > m.end))   # still open, deadline not yet due: unknown
     names = lambda keys, codes: pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(keys))
+    ids = pa.array(idx, pa.int64()) if p.issue_ids is None else pa.array(p.issue_ids[idx].tolist(), pa.string())
     return pa.table({
-        "issue_id": pa.array(idx, pa.int64()),
+        "issue_id": ids,
         "arrangement": pa.array([m.arrangement.name] * len(idx), pa.string()).dictionary_encode(),
         "category": names(m.category_keys, p.category[idx]),
         "zone": names(m.zone_keys, p.zone[idx]),
@@ -62,7 +63,8 @@ def _stats(x: np.ndarray) -> dict:
     return {"mean": float(x.mean()), "median": float(q[0]), "p90": float(q[1]), "p95": float(q[2]), "n": int(len(x))}
 
 
-def summarize(m: DistrictModel, table: pa.Table) -> dict:
+def summarize_table(table: pa.Table, horizon: float, category_keys: list[str], sample_hours: float) -> dict:
+    """What the per-issue records alone tell: the same for a simulated run and a recorded history."""
     rep = table["reported_at"].to_numpy()
     res = table["resolved_at"].to_numpy()
     ack = table["acknowledged_at"].to_numpy()
@@ -70,9 +72,16 @@ def summarize(m: DistrictModel, table: pa.Table) -> dict:
     n = len(rep)
     by_cat = {}
     cats = table["category"].to_numpy(zero_copy_only=False) if n else np.array([])
-    for c in m.category_keys:
+    for c in category_keys:
         mask = cats == c
         by_cat[c] = {"reported": int(mask.sum()), "resolved": int((~np.isnan(res[mask])).sum())}
+
+    def mean_of(col, dtype=float):
+        x = table[col].drop_null().to_numpy(zero_copy_only=False).astype(dtype)
+        return float(x.mean()) if len(x) else (0.0 if n == 0 else None)
+
+    grid = np.arange(0.0, horizon + 1e-9, sample_hours)
+    _, backlog = backlog_curve(table, horizon, times=grid)
     return {
         "issues_reported": n,
         "issues_resolved": int((~np.isnan(res)).sum()),
@@ -80,15 +89,25 @@ def summarize(m: DistrictModel, table: pa.Table) -> dict:
         "resolution_hours": _stats(res - rep),
         "acknowledgement_hours": _stats(ack - rep),
         "on_time_share": float(on_time.mean()) if len(on_time) else None,
-        "bounces_per_issue": float(table["bounces"].to_numpy().mean()) if n else 0.0,
-        "hops_per_issue": float(table["hops"].to_numpy().mean()) if n else 0.0,
-        "coordinated_issues": int(table["coordinated"].to_numpy(zero_copy_only=False).sum()),
+        "bounces_per_issue": mean_of("bounces"),
+        "hops_per_issue": mean_of("hops"),
+        "coordinated_issues": int(table["coordinated"].drop_null().to_numpy(zero_copy_only=False).sum())
+        if table["coordinated"].null_count < n else None,
+        "mean_backlog": float(backlog.mean()) if len(backlog) else 0.0,
+        "by_category": by_cat,
+    }
+
+
+def summarize(m: DistrictModel, table: pa.Table) -> dict:
+    s = summarize_table(table, m.end, m.category_keys, m.spec.run.backlog_sample_hours)
+    by_cat = s.pop("by_category")
+    return {
+        **s,
         "chief_hours": float(m.arrangement.chief_hours()),
         "found_by_chiefs": int(sum(c.found for c in m.chiefs.values())),
         "unreported_problems": int(sum(len(z) for z in m.unreported)),
         "self_fixed_problems": m.self_fixed,
         "problems_arisen": len(m.problems),
-        "mean_backlog": float(np.mean([n for _, n in m.backlog_samples])) if m.backlog_samples else 0.0,
         "sanctions": int(sum(d.sanctions for d in m.department_list)),
         "sanctions_by_kind": {k: int(sum(d.sanctions_by_kind[k] for d in m.department_list))
                               for k in SANCTIONS},
@@ -98,9 +117,20 @@ def summarize(m: DistrictModel, table: pa.Table) -> dict:
     }
 
 
-def backlog_curve(table: pa.Table, horizon: float, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
-    """Issues reported and not yet resolved, at evenly spaced times."""
-    t = np.linspace(0, horizon, points)
+def summarize_recorded(table: pa.Table, scenario, horizon: float) -> dict:
+    """A recorded history's summary: what the records tell; what only a model knows is None."""
+    s = summarize_table(table, horizon, list(scenario.categories), scenario.run.backlog_sample_hours)
+    by_cat = s.pop("by_category")
+    found = table["discovered_by"].to_numpy(zero_copy_only=False)
+    return {**s, "chief_hours": None, "found_by_chiefs": int((found == "chief").sum()), "unreported_problems": None,
+            "self_fixed_problems": None, "problems_arisen": None, "sanctions": None, "sanctions_by_kind": None,
+            "praises": None, "mean_willingness": None, "by_category": by_cat}
+
+
+def backlog_curve(table: pa.Table, horizon: float, points: int = 400, times: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Issues reported and not yet resolved, at evenly spaced times (or the given ones)."""
+    t = np.linspace(0, horizon, points) if times is None else times
     rep = np.sort(table["reported_at"].to_numpy())
     res = table["resolved_at"].to_numpy()
     res = np.sort(res[~np.isnan(res)])
