@@ -163,7 +163,7 @@ def main(argv=None) -> int:
         if args.command == "parameters":
             from model.scenario import parameter_reference
             for path, kind, default, text in parameter_reference():
-                print(f"{path:52s} {kind:16s} {default:12s} {text}".rstrip())
+                print(f"{path:52s} {kind:24s} {default:12s} {text}".rstrip())
             return 0
         if args.command in ("replay-history", "import-log"):
             return _from_log(args, load_scenario(args.scenario))
@@ -185,7 +185,7 @@ def main(argv=None) -> int:
         return _compare(args, scenario, log)
     except ScenarioError as e:
         from model.issue_log import IssueLogError
-        print(f"error: {'issue log' if isinstance(e, IssueLogError) else 'scenario'} {e}", file=sys.stderr)
+        print(f"error: {e.what if isinstance(e, IssueLogError) else 'scenario'} {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:          # output piped into `head` and the like
         return 0
@@ -227,7 +227,7 @@ def _report_window(args, result):
 
     r = result.replay
     print(f"replaying {r['issues']} issues from {r['log']}, window "
-          f"{replay_window_text(result.scenario.run.start, result.horizon)}", file=sys.stderr)
+          f"{replay_window_text(result.scenario.run.start, result.horizon)}", flush=True)
     if r["outside_window"]:
         path = args.out / "outside_window.csv"
         write_text(result.outside.to_csv(index=False), path)

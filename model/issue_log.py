@@ -19,7 +19,6 @@ one plus `TAIL_DAYS`, so that the last issues have time to be resolved.
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,6 +47,12 @@ SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet
 class IssueLogError(ScenarioError):
     """An issue log (or mapping) that cannot be used; `problems` says where and how to fix it."""
 
+    def __init__(self, source: str, problems: list[str], what: str = "issue log"):
+        if len(problems) > 2 * SHOWN:
+            problems = problems[:2 * SHOWN] + [f"... and {len(problems) - 2 * SHOWN} more"]
+        super().__init__(source, problems)
+        self.what = what
+
 
 # --- mapping files: another system's export → our format ------------------------------------
 class ResolvedWhen(BaseModel):
@@ -73,17 +78,18 @@ def load_mapping(path: str | Path) -> Mapping:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise IssueLogError(str(path), [f"cannot read the mapping: {e}"]) from None
+        raise IssueLogError(str(path), [f"cannot read the mapping: {e}"], "mapping") from None
     if not isinstance(raw, dict):
-        raise IssueLogError(str(path), ["(top level): must be a mapping with columns:, categories:, zones:, ..."])
+        raise IssueLogError(str(path), ["(top level): must be a mapping with columns:, categories:, zones:, ..."],
+                            "mapping")
     try:
         m = Mapping.model_validate(raw)
     except ValidationError as e:
-        raise IssueLogError(str(path), [_describe(err, Mapping) for err in e.errors()]) from None
+        raise IssueLogError(str(path), [_describe(err, Mapping) for err in e.errors()], "mapping") from None
     unknown = sorted(set(m.columns) - set(LOG_COLUMNS))
     if unknown:
         raise IssueLogError(str(path), [f"columns: {', '.join(unknown)} not in the issue-log format; "
-                                        f"allowed: {', '.join(LOG_COLUMNS)}"])
+                                        f"allowed: {', '.join(LOG_COLUMNS)}"], "mapping")
     return m
 
 
@@ -166,10 +172,19 @@ def read_log(path: str | Path, scenario: Scenario, mapping: Mapping | str | Path
                                      f"allowed: {', '.join(SUFFIXES)}"])
     if not path.is_file():
         raise IssueLogError(source, ["no such file"])
-    raw, lines, rejected = _read_table(path, kind, skip_invalid)
+    raw, lines, broken = _read_table(path, kind)
     frame, ignored = _to_our_columns(raw, mapping, source)
     frame.insert(0, "line", lines)
-    frame, bad = _check(frame, scenario, mapping, source, skip_invalid)
+    frame, bad, messages = _check(frame, scenario, mapping)
+    if len(broken):
+        shown = [f"line {b.line}: {b.reason} ({b.text[:80]!r}); quote fields that contain commas"
+                 for b in broken.head(SHOWN).itertuples()]
+        more = [f"... and {len(broken) - SHOWN} more such lines"] if len(broken) > SHOWN else []
+        messages = shown + more + messages
+    if messages and not skip_invalid:
+        raise IssueLogError(source, messages + ["or pass --skip-invalid to set such rows aside (written with their "
+                                                "reasons beside the results)"])
+    rejected = broken
     if len(bad):
         rows = raw.iloc[bad.index.to_numpy()].reset_index(drop=True)
         bad = pd.concat([bad.reset_index(drop=True), rows], axis=1)
@@ -177,7 +192,7 @@ def read_log(path: str | Path, scenario: Scenario, mapping: Mapping | str | Path
     return IssueLog(source, frame.reset_index(drop=True), rejected, ignored)
 
 
-def _read_table(path: Path, kind: str, skip_invalid: bool) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+def _read_table(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """(every column as text, each row's line number, rows that could not even be split into columns)."""
     source = str(path)
     empty = pd.DataFrame()
@@ -202,19 +217,16 @@ def _read_table(path: Path, kind: str, skip_invalid: bool) -> tuple[pd.DataFrame
         df = pd.DataFrame(data).astype(object)
         df = df.where(df.notna(), None).apply(lambda c: c.map(lambda v: None if v is None else str(v)))
         return df, np.arange(1, len(df) + 1), empty
-    return _read_csv(path, skip_invalid)
+    return _read_csv(path)
 
 
 def _as_text(col: pa.ChunkedArray) -> pd.Series:
-    if pa.types.is_timestamp(col.type):
-        s = col.to_pandas()
-        if s.dt.tz is not None:
-            return s.map(lambda v: None if pd.isna(v) else v.isoformat())
-        return s.map(lambda v: None if pd.isna(v) else v.isoformat())
+    if pa.types.is_timestamp(col.type):      # with or without a zone: ISO text, parsed like any other
+        return col.to_pandas().map(lambda v: None if pd.isna(v) else v.isoformat())
     return col.cast(pa.string()).to_pandas().astype(object).where(lambda s: s.notna(), None)
 
 
-def _read_csv(path: Path, skip_invalid: bool) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     import pyarrow.csv as pcsv
     source = str(path)
     try:
@@ -243,14 +255,16 @@ def _read_csv(path: Path, skip_invalid: bool) -> tuple[pd.DataFrame, np.ndarray,
             raise IssueLogError(source, ["not UTF-8 text; save the file as UTF-8"]) from None
         raise IssueLogError(source, [f"not readable as CSV ({msg})"]) from None
     if broken:     # rows that do not split into the header's columns: find their lines the slow way
-        return _read_csv_slowly(path, names, skip_invalid)
-    df = table.to_pandas(types_mapper=lambda t: None).astype(object)
-    df = df.where(df.notna(), None)
-    return df, np.arange(2, len(df) + 2), pd.DataFrame()
+        return _read_csv_slowly(path, names)
+    df = table.to_pandas()
+    lines = np.arange(2, len(df) + 2)
+    blank = df.isna().all(axis=1).to_numpy()        # blank lines hold no issue
+    if blank.any():
+        df, lines = df[~blank].reset_index(drop=True), lines[~blank]
+    return df, lines, pd.DataFrame()
 
 
-def _read_csv_slowly(path: Path, names: list[str], skip_invalid: bool):
-    source = str(path)
+def _read_csv_slowly(path: Path, names: list[str]):
     rows, lines, bad = [], [], []
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
@@ -259,18 +273,10 @@ def _read_csv_slowly(path: Path, names: list[str], skip_invalid: bool):
             if len(row) == len(names):
                 rows.append([v if v != "" else None for v in row])
                 lines.append(reader.line_num)
-            elif not row:
-                rows.append([None] * len(names))
-                lines.append(reader.line_num)
-            else:
+            elif row and any(row):
                 bad.append({"line": reader.line_num,
                             "reason": f"{len(row)} fields where the header has {len(names)}",
                             "text": ",".join(row)})
-    if bad and not skip_invalid:
-        shown = [f"line {b['line']}: {b['reason']} ({b['text'][:80]!r}); quote fields that contain commas"
-                 for b in bad[:SHOWN]]
-        more = [f"... and {len(bad) - SHOWN} more such lines"] if len(bad) > SHOWN else []
-        raise IssueLogError(source, shown + more + ["or pass --skip-invalid to set such rows aside"])
     return pd.DataFrame(rows, columns=names, dtype=object), np.array(lines), pd.DataFrame(bad)
 
 
@@ -279,9 +285,13 @@ def _to_our_columns(raw: pd.DataFrame, mapping: Mapping | None, source: str) -> 
         ignored = [c for c in raw.columns if c not in LOG_COLUMNS]
         missing = [c for c in REQUIRED if c not in raw.columns]
         if missing:
+            header = ",".join(map(str, raw.columns))
+            sep = next((f"{name} ({c!r})" for c, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars"))
+                        if c in header), None)
+            fix = f"the fields seem separated by {sep}: save it with commas" if sep and len(raw.columns) == 1 else \
+                "rename them, or read another system's export with --mapping FILE"
             raise IssueLogError(source, [f"missing column{'s' * (len(missing) > 1)} {', '.join(missing)}; the file "
-                                         f"has: {', '.join(map(str, raw.columns))}. Rename them, or read another "
-                                         "system's export with --mapping FILE"])
+                                         f"has: {', '.join(map(str, raw.columns))}; {fix}"])
         return raw[[c for c in LOG_COLUMNS if c in raw.columns]].copy(), ignored
     absent = [f"{ours}: column {theirs!r}" for ours, theirs in mapping.columns.items() if theirs not in raw.columns]
     missing = [c for c in REQUIRED if c not in mapping.columns]
@@ -293,7 +303,7 @@ def _to_our_columns(raw: pd.DataFrame, mapping: Mapping | None, source: str) -> 
     for col, table in (("category", mapping.categories), ("zone", mapping.zones), ("department", mapping.departments)):
         if col in out and table:
             lookup = {str(k).strip().casefold(): v for k, v in table.items()}
-            out[col] = out[col].map(lambda v: v if v is None else lookup.get(str(v).strip().casefold(), v))
+            out[col] = out[col].map(lambda v, lookup=lookup: v if pd.isna(v) else lookup.get(str(v).strip().casefold(), v))
     if mapping.resolved_when is not None:
         rw = mapping.resolved_when
         if rw.column not in raw.columns:
@@ -309,9 +319,8 @@ def _to_our_columns(raw: pd.DataFrame, mapping: Mapping | None, source: str) -> 
 
 def _parse_times(values: pd.Series, tz: str, fmt: str | None) -> pd.Series:
     """Local naive datetimes; NaT where empty or unparseable."""
-    text = values.astype(object)
-    present = text.notna()
-    s = text.where(present, None).astype("string")
+    s = values.astype("string")
+    present = s.notna()
     aware = s.str.contains(_OFFSET, regex=True, na=False).to_numpy(bool)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     kw = {"format": fmt or "ISO8601", "errors": "coerce"}
@@ -326,9 +335,9 @@ def _parse_times(values: pd.Series, tz: str, fmt: str | None) -> pd.Series:
     return out
 
 
-def _check(frame: pd.DataFrame, scenario: Scenario, mapping: Mapping | None, source: str,
-           skip_invalid: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the valid rows, parsed; the invalid ones as line, reason). Raises unless skip_invalid."""
+def _check(frame: pd.DataFrame, scenario: Scenario, mapping: Mapping | None
+           ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(the valid rows, parsed; the invalid ones as line, reason; a message per kind of problem)."""
     n = len(frame)
     reason = pd.Series([None] * n, index=frame.index, dtype=object)
     messages: list[str] = []
@@ -339,14 +348,13 @@ def _check(frame: pd.DataFrame, scenario: Scenario, mapping: Mapping | None, sou
         if not mask.any():
             return
         new = mask & reason.isna()
-        reason[new] = why_per_row[new] if isinstance(why_per_row, pd.Series) else why_per_row
+        reason[new] = why_per_row(new) if callable(why_per_row) else why_per_row
         messages.append(summary(mask))
 
     def first_lines(mask, k=SHOWN):
         ln = lines[mask].tolist()
         return ", ".join(map(str, ln[:k])) + (f" and {len(ln) - k} more" if len(ln) > k else "")
 
-    hint = "or pass --skip-invalid to set such rows aside (written with their reasons beside the results)"
     for col in REQUIRED:
         empty = frame[col].isna() | (frame[col].astype("string").str.strip() == "").fillna(True)
         flag(empty, f"{col} is empty", lambda m, col=col: f"line {first_lines(m)}: {col} is empty; every issue needs one")
@@ -359,7 +367,7 @@ def _check(frame: pd.DataFrame, scenario: Scenario, mapping: Mapping | None, sou
         given = frame[col].notna()
         parsed = _parse_times(frame[col], scenario.run.timezone, fmt)
         bad = given & parsed.isna()
-        flag(bad, f"{col}: " + frame[col].astype(str).map(repr) + " is not a date-time",
+        flag(bad, lambda m, col=col: f"{col}: " + frame[col][m].astype(str).map(repr) + " is not a date-time",
              lambda m, col=col: f"line {first_lines(m)}: {col} is not a date-time "
                                 f"({', '.join(repr(v) for v in frame[col][m].head(3))}); {example}")
         frame[col] = parsed
@@ -378,7 +386,7 @@ def _check(frame: pd.DataFrame, scenario: Scenario, mapping: Mapping | None, sou
             more = f" and {len(vals) - SHOWN} more names" if len(vals) > SHOWN else ""
             return (f"unknown {col} {shown}{more}; known {how}: {', '.join(known)}. Rename them in the log, or "
                     f"map them with --mapping FILE ({how}: {{their name: our key}})")
-        flag(unknown, "unknown " + col + " " + val.astype(str).map(repr), summary)
+        flag(unknown, lambda m, col=col, val=val: "unknown " + col + " " + val[m].astype(str).map(repr), summary)
     if "discovered_by" in frame:
         d = frame.discovered_by
         flag(d.notna() & ~d.isin([MERCHANT, CHIEF]), "discovered_by must be merchant or chief",
@@ -388,8 +396,8 @@ def _check(frame: pd.DataFrame, scenario: Scenario, mapping: Mapping | None, sou
         dup = ids.notna() & ids.duplicated(keep=False)
         first_of = ids[dup].map(lambda v: lines[dup & (ids == v)].iloc[0]) if dup.any() else pd.Series(dtype=object)
         later = dup & ids.duplicated(keep="first")
-        flag(later, "issue_id " + ids.astype(str).map(repr) + " already used on line " + first_of.reindex(
-            frame.index).astype(str),
+        flag(later, lambda m: "issue_id " + ids[m].astype(str).map(repr) + " already used on line "
+             + first_of.reindex(frame.index)[m].astype(str),
              lambda m: f"line {first_lines(m)}: issue_id already used on an earlier line "
                        f"(e.g. {ids[m].iloc[0]!r}, first on line {first_of[m].iloc[0]}); ids must be unique")
     for col in OBSERVED_TIMES:
@@ -405,14 +413,12 @@ def _check(frame: pd.DataFrame, scenario: Scenario, mapping: Mapping | None, sou
     flag(late, "reported before the row above it (the log must be in order of reported_at)",
          lambda m: f"line {first_lines(m)}: reported_at earlier than a row above it; sort the log by reported_at")
     bad = reason.notna()
-    if bad.any() and not skip_invalid:
-        raise IssueLogError(source, messages + [hint])
     good = frame[~bad].copy()
     if "issue_id" not in good:
         good.insert(1, "issue_id", good.line.astype(str))
     good["issue_id"] = good.issue_id.where(good.issue_id.notna(), good.line.astype(str)).astype(str)
     rejected = pd.DataFrame({"line": lines[bad], "reason": reason[bad]})
-    return good, rejected
+    return good, rejected, messages
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -495,7 +501,3 @@ def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: 
 def replay_window_text(start: datetime, horizon: float) -> str:
     end = start + timedelta(hours=horizon)
     return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} ({horizon / 24:g} days)"
-
-
-def finite_or_none(x: float):
-    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x

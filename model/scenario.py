@@ -108,7 +108,8 @@ class Category(_Strict):
     department: str = Field(description="key of the responsible department")
     rate_per_day: float = Field(ge=0, allow_inf_nan=False,
                                 description="problems arising per day, district-wide, on an average ordinary day")
-    profile: str = Field("flat", description="key of its hour-of-day profile in arrivals.profiles ('flat': even)")
+    profile: str | None = Field(None, description="key of its hour-of-day profile in arrivals.profiles "
+                                                  "(default: arrivals.default_profile)")
     work: Duration = Field(description="hours of crew work on site")
     deadline_hours: float = Field(gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve")
     unclear_share: float = Field(0.0, ge=0, le=1, description="share with unclear responsibility")
@@ -151,6 +152,7 @@ class Arrivals(_Strict):
     × holiday_factor (on holidays) × (1 + trend_per_year) ^ years, plus bursts. Profiles and the
     weekday factors are normalised to mean 1, so rate_per_day stays the mean on ordinary days."""
     profiles: dict[str, list[float]] = Field({}, description="named hour-of-day profiles, 24 relative weights from 00:00")
+    default_profile: str = Field("flat", description="profile of categories that name none ('flat': even)")
     day_of_week: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], float] = Field(
         {}, description="relative volume per weekday (missing days: 1)")
     holiday_factor: float = Field(1.0, ge=0, le=10, allow_inf_nan=False, description="volume on public holidays, relative")
@@ -176,9 +178,9 @@ class Arrivals(_Strict):
                 raise ValueError(f"{day}: must be a finite number ≥ 0, got {w!r}")
         return v
 
-    def hour_profile(self, name: str) -> list[float]:
+    def hour_profile(self, name: str | None) -> list[float]:
         """Normalised to mean 1."""
-        w = self.profiles.get(name, [1.0] * 24)
+        w = self.profiles.get(name or self.default_profile, [1.0] * 24)
         return [x * 24 / sum(w) for x in w]
 
     def weekday_factors(self) -> list[float]:
@@ -272,6 +274,9 @@ def _reference_problems(raw: dict) -> list[str]:
         if isinstance(c, dict) and isinstance(c.get("profile"), str) and c["profile"] not in profiles:
             problems.append(f"categories.{k}.profile: unknown profile {c['profile']!r}; known: "
                             f"{', '.join(sorted(profiles))} (define it under arrivals.profiles)")
+    if isinstance(arr.get("default_profile"), str) and arr["default_profile"] not in profiles:
+        problems.append(f"arrivals.default_profile: unknown profile {arr['default_profile']!r}; known: "
+                        f"{', '.join(sorted(profiles))}")
     for n, b in enumerate(arr.get("bursts") or [] if isinstance(arr.get("bursts") or [], list) else []):
         if isinstance(b, dict):
             need(f"arrivals.bursts.{n}.category", b.get("category"), "categories", "category")
@@ -443,7 +448,10 @@ def parameter_reference() -> list[tuple[str, str, str, str]]:
         if origin is list:
             return f"list of {type_name(args[0])}"
         if origin is dict:
-            return "weekly hours"
+            key, value = args
+            if typing.get_origin(key) is typing.Literal:
+                return f"per weekday: {type_name(value)}"
+            return f"name → {type_name(value)}"
         return t.__name__ if isinstance(t, type) else str(t)
 
     def default_of(f) -> str:
