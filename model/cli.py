@@ -96,6 +96,37 @@ def _parser() -> argparse.ArgumentParser:
                        description="Reads EXPORT through --mapping (columns, time format, category, street and "
                                    "agency names) and writes it in our format, so that it can be inspected "
                                    "and replayed. Rejected rows (with --skip-invalid) go to OUT.rejected.csv.")
+    w = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube, Sobol, Morris) into runs.parquet",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Runs every point of SPEC's design, `replications` times, every arrangement on "
+                                   "the same issues (replication r uses seed + r). Writes DIR/runs.parquet (one row "
+                                   "per run: run_id, point_id, replication, seed, arrangement, every parameter, "
+                                   "every outcome, status, error) and DIR/sweep.json (the spec, version, git "
+                                   "commit, host, times, counts). Started again with the same command, it skips "
+                                   "the runs already written and retries failed ones.",
+                       epilog="example:\n  streetchief sweep scenarios/sweep_demo.yaml --out results/sweep_demo\n"
+                              "  streetchief analyze results/sweep_demo")
+    w.add_argument("spec", metavar="SPEC", type=Path, help="sweep specification (YAML), e.g. scenarios/sweep_demo.yaml")
+    w.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local: processes on this machine (default); dask: a local Dask cluster, or --scheduler's")
+    w.add_argument("--workers", type=_positive_int, help="worker processes (default: one per core)")
+    w.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster, e.g. tcp://host:8786 "
+                                                          "(implies --executor dask)")
+    w.add_argument("--out", type=Path, help="output folder (default: results/sweeps/NAME)")
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    a = sub.add_parser("analyze", help="the street-chief advantage per point, sensitivity indices, figures",
+                       description="Reads DIR/runs.parquet and writes DIR/analysis/: advantage.csv (per point: both "
+                                   "arrangements' means, the paired difference with its 95%% CI, significant or "
+                                   "not), indices.csv and indices.png (Sobol S1/ST or Morris mu* with CIs, for "
+                                   "those designs) or tornado.csv/png (other designs), heatmap.png over two "
+                                   "parameters and boxplots.png per level of one.")
+    a.add_argument("dir", metavar="DIR", type=Path, help="a sweep's output folder")
+    a.add_argument("--outcome", default="resolution_mean_h", help="outcome to analyse (default resolution_mean_h)")
+    a.add_argument("--x", metavar="PARAM", help="heat map x axis and box plots: a parameter's dotted path")
+    a.add_argument("--y", metavar="PARAM", help="heat map y axis")
+    a.add_argument("--out", type=Path, help="where to write (default DIR/analysis)")
+
     i.add_argument("export", metavar="EXPORT", type=Path, help="their file: .csv, .json or .parquet")
     i.add_argument("--scenario", default="jingxing_2019", help="scenario whose zones and categories to map onto")
     i.add_argument("--out", type=Path, required=True, help="the log to write: .csv or .parquet")
@@ -165,6 +196,10 @@ def main(argv=None) -> int:
             for path, kind, default, text in parameter_reference():
                 print(f"{path:52s} {kind:24s} {default:12s} {text}".rstrip())
             return 0
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "analyze":
+            return _analyze(args)
         if args.command in ("replay-history", "import-log"):
             return _from_log(args, load_scenario(args.scenario))
         scenario = load_scenario(args.scenario)
@@ -195,6 +230,36 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was left behind", file=sys.stderr)
         return 130
+
+
+def _sweep(args) -> int:
+    from model.sweeps import sweep
+
+    result = sweep(args.spec, args.out, args.executor, args.workers, args.scheduler, progress=not args.quiet)
+    print(result.summary_line())
+    if result.failed:
+        first = result.runs[result.runs.status == "failed"].iloc[0]
+        print(f"note: {result.failed} run(s) failed, e.g. {first.run_id}: {first.error}; they are in runs.parquet "
+              "with their errors and are tried again when the sweep is started again", file=sys.stderr)
+    print(f"wrote {result.out / 'runs.parquet'} and {result.out / 'sweep.json'}")
+    return 0 if not result.failed else 1
+
+
+def _analyze(args) -> int:
+    from model.analysis import analyze
+
+    r = analyze(args.dir, args.outcome, args.x, args.y, args.out)
+    adv = r["advantage"]
+    print(f"{args.outcome}: {r['treatment']} − {r['baseline']} over {len(adv)} points: mean {adv.difference.mean():.3g}, "
+          f"from {adv.difference.min():.3g} to {adv.difference.max():.3g}")
+    same = adv[~adv.significant]
+    print(f"points where the difference is not significant (95% CI includes 0): {len(same)} of {len(adv)}")
+    if "indices" in r:
+        print(r["indices"].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    else:
+        print(r["tornado"].iloc[::-1].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"wrote {r['out'] / 'advantage.csv'} and " + ", ".join(str(p.name) for p in r["figures"]))
+    return 0
 
 
 def _read_replay(args, scenario):
