@@ -4,10 +4,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results/demo
 
-.PHONY: demo test venv clean help
+.PHONY: demo test bench venv clean help
 help:
 	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
 	@echo "make test   create .venv if missing, run the test suite"
+	@echo "make bench  run the benchmarks in benchmarks/ (not part of make test), write results/benchmarks/"
 	@echo "make clean  remove .venv and results/demo"
 
 $(STAMP): pyproject.toml
@@ -24,6 +25,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/sweep_overhead.py
 
 clean:
 	rm -rf $(VENV) results/demo

@@ -170,6 +170,7 @@ def test_advantage_per_point_and_the_analysis_figures(grid_runs, tmp_path):
     by_hand = runs[runs.point_id == 0].pivot(index="replication", columns="arrangement", values="resolution_mean_h")
     assert adv.difference[0] == pytest.approx((by_hand.street_chief - by_hand.multi_layer).mean())
     report = analyze(grid_runs.out, out=tmp_path)
+    assert {p.name for p in report["figures"]} == {"heatmap.png", "tornado.png", "boxplots.png"}
     for name in ("advantage.csv", "heatmap.png", "tornado.png", "boxplots.png"):
         assert (tmp_path / name).stat().st_size > 0
 
