@@ -219,8 +219,7 @@ def main(argv=None) -> int:
             return _run(args, scenario, log)
         return _compare(args, scenario, log)
     except ScenarioError as e:
-        from model.issue_log import IssueLogError
-        print(f"error: {e.what if isinstance(e, IssueLogError) else 'scenario'} {e}", file=sys.stderr)
+        print(f"error: {e.what} {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:          # output piped into `head` and the like
         return 0
@@ -228,7 +227,8 @@ def main(argv=None) -> int:
         print(f"error: cannot write {e.filename or args.out}: {e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted; nothing half-written was left behind", file=sys.stderr)
+        again = "; run the same command again to resume the sweep" if args.command == "sweep" else ""
+        print(f"interrupted; nothing half-written was left behind{again}", file=sys.stderr)
         return 130
 
 

@@ -20,6 +20,7 @@ _HOURS = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)-([01]?\d|2[0-4]):([0-5]\d)$")
 
 class ScenarioError(Exception):
     """A scenario that cannot be run; `problems` is a list of 'path: what is wrong' lines."""
+    what = "scenario"       # what kind of input, for messages
 
     def __init__(self, source: str, problems: list[str]):
         self.source, self.problems = source, problems

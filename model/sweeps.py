@@ -41,6 +41,7 @@ DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 
 class SweepError(ScenarioError):
     """A sweep spec that cannot run, or an output folder that cannot take it."""
+    what = "sweep"
 
 
 class Parameter(BaseModel):
@@ -415,12 +416,16 @@ def _execute(sw: Sweep, todo, outcomes, executor, workers, scheduler):
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
     ctx = multiprocessing.get_context("spawn")      # no inherited threads or locks
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         futures = {pool.submit(run_task, *args(p, r)): (p, r) for p, r in todo}
         try:
             for f in as_completed(futures):
                 yield futures[f], f.result()
+        except BrokenProcessPool:
+            raise SweepError(sw.source, ["a worker process died (killed, or out of memory); the runs finished so "
+                                       "far are kept: start the same sweep again to do the rest"]) from None
         except BaseException:
             for f in futures:
                 f.cancel()
