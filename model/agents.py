@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from heapq import heappush
 from typing import TYPE_CHECKING, Callable
 
 import mesa
@@ -20,10 +21,11 @@ class ServicePool:
     progresses during open hours. With an always-open calendar this is exactly an M/M/c station.
     """
 
-    __slots__ = ("model", "name", "calendar", "free", "queue", "busy_hours", "served")
+    __slots__ = ("model", "name", "calendar", "always", "free", "queue", "busy_hours", "served")
 
     def __init__(self, model: "DistrictModel", name: str, servers: int, calendar: WorkCalendar):
         self.model, self.name, self.calendar = model, name, calendar
+        self.always = calendar.always          # hot path: no calendar look-ups around the clock
         self.free = servers
         self.queue: deque = deque()
         self.busy_hours = 0.0
@@ -38,13 +40,19 @@ class ServicePool:
 
     def _start(self, i, work, on_start, on_done):
         model = self.model
-        start = self.calendar.next_open(model.now)
-        end = self.calendar.advance(start, work)
+        if self.always:
+            start = model.now
+            end = start + work
+        else:
+            start = self.calendar.next_open(model.now)
+            end = self.calendar.advance(start, work)
         self.busy_hours += work
         if on_start is not None:
             on_start(i, start)
-        if end != math.inf:
-            model.at(end, self._finish, (i, on_done))
+        if end == model.now:                    # model.at, inlined: this is the hottest call
+            model._now_queue.append((self._finish, (i, on_done)))
+        elif end != math.inf:
+            heappush(model._heap, (end, next(model._seq), self._finish, (i, on_done)))
 
     def _finish(self, job):
         i, on_done = job
@@ -126,7 +134,7 @@ class Department(mesa.Agent):
     def fix(self, i: int, urgent: bool, then: Callable) -> None:
         pool = self.on_call if urgent and self.on_call is not None and not self.crews.calendar.is_open(self.model.now) \
             else self.crews
-        pool.request(i, self.travel() + self.model.problems.work[i], None, then)
+        pool.request(i, self.travel() + self.model.issue_work[i], None, then)
 
 
 # escalating with each consecutive inspection that finds overdue issues: 通报, 媒体曝光, 约谈问责

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from model.agents import ServicePool
 from model.arrangements.base import Arrangement, ArrangementParams, register
-from model.distributions import ZERO, Duration, Sampler
+from model.distributions import ZERO, Duration, sampler
 
 
 class Layer(BaseModel):
@@ -51,12 +51,13 @@ class MultiLayer(Arrangement):
         super().__init__(model, params)
         rng = model.rng
         self.layers = [ServicePool(model, l.name, l.clerks, model.calendars[l.calendar]) for l in params.layers]
-        self.handling = [Sampler(l.handling, rng) for l in params.layers]
-        self.bounce_delay = [Sampler(l.bounce_delay, rng) for l in params.layers]
-        self.feedback = [Sampler(l.feedback, rng) for l in params.layers]
+        self.handling = [sampler(l.handling, rng) for l in params.layers]
+        self.bounce_delay = [sampler(l.bounce_delay, rng) for l in params.layers]
+        self.feedback = [sampler(l.feedback, rng) for l in params.layers]
         self.misrouting = [l.misrouting for l in params.layers]
+        self.n_layers = len(self.layers)
         self.dept_calendar = model.calendars[params.department_calendar]
-        self.accept, self.unclear_pass = Sampler(params.department_accept, rng), Sampler(params.unclear_pass, rng)
+        self.accept, self.unclear_pass = sampler(params.department_accept, rng), sampler(params.unclear_pass, rng)
         n = len(model.problems)
         self.stage = [0] * n            # layer the issue is at
         self.passes = [0] * n           # passes between departments so far
@@ -82,7 +83,7 @@ class MultiLayer(Arrangement):
             m.at(cal.advance(m.now, self.bounce_delay[k]()), self._returned, i)
             return
         m.rec_hops[i] += 1
-        if self.escalated[i] or k + 1 == len(self.layers):
+        if self.escalated[i] or k + 1 == self.n_layers:
             self._to_department(i)
         else:
             self._to_layer(i, k + 1)
@@ -93,7 +94,7 @@ class MultiLayer(Arrangement):
     def _to_department(self, i):
         m = self.model
         t = self.dept_calendar.advance(self.dept_calendar.next_open(m.now), self.accept())
-        if m.problems.unclear[i] and not self.escalated[i]:
+        if m.issue_unclear[i] and not self.escalated[i]:
             if self.passes[i] < self.params.escalate_after:
                 self.passes[i] += 1
                 m.rec_bounces[i] += 1

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from model.arrangements.base import Arrangement, ArrangementParams, register
 from model.calendar import parse_hhmm
-from model.distributions import Duration, Sampler
+from model.distributions import Duration, sampler
 from model.issues import CHIEF
 
 
@@ -51,9 +51,9 @@ class StreetChief(Arrangement):
     def __init__(self, model, params: StreetChiefParams):
         super().__init__(model, params)
         rng = model.rng
-        self.ack_day, self.ack_night = Sampler(params.liaison_ack_day, rng), Sampler(params.liaison_ack_night, rng)
-        self.claim, self.coordination = Sampler(params.claim, rng), Sampler(params.coordination, rng)
-        self.feedback = Sampler(params.feedback, rng)
+        self.ack_day, self.ack_night = sampler(params.liaison_ack_day, rng), sampler(params.liaison_ack_night, rng)
+        self.claim, self.coordination = sampler(params.claim, rng), sampler(params.coordination, rng)
+        self.feedback = sampler(params.feedback, rng)
         a, b = params.night.split("-")
         self.night_from, self.night_to = parse_hhmm(a), parse_hhmm(b)
         start = model.spec.run.start
@@ -92,15 +92,15 @@ class StreetChief(Arrangement):
         m.at(m.now + delay, self._acknowledged, i)
 
     def _acknowledged(self, i):
-        self.liaison_of_zone[self.model.problems.zone[i]].acknowledged += 1
+        self.liaison_of_zone[self.model.issue_zone[i]].acknowledged += 1
         self.model.acknowledge(i)
         self._route(i)
 
     def _route(self, i):
         m = self.model
-        if m.problems.unclear[i]:
+        if m.issue_unclear[i]:
             m.rec_coordinated[i] = True
-            chief = self.chief_of_zone[m.problems.zone[i]]
+            chief = self.chief_of_zone[m.issue_zone[i]]
             hours = self.coordination()
             chief.hours += hours
             chief.time_on_site.request(i, hours, None, self._claimed)

@@ -1,0 +1,184 @@
+"""The reference network, four ways: our model, a hand-written heapq loop, SimPy and Ciw.
+
+Poisson arrivals at 1 an hour, four stations in series, three servers each, exponential service with
+mean 2.4 h (ρ = 0.8), around the clock: theory says 19.96 h from arrival to the end of the last
+service. Ours is `scenarios/benchmark_tandem.yaml`. Each implementation must agree with the theory
+(its mean time in system, with a 99.9% batch-means interval, covers 19.96 h) before its speed is
+reported; then issues per second and our ratio to each.
+
+    .venv/bin/python benchmarks/tandem.py [--issues 100000] [--ciw-issues 20000] [--repeat 3]
+
+SimPy and Ciw are benchmark-only extras (`pip install -e '.[bench]'`); missing ones are skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import heapq
+import time
+from collections import deque
+
+import numpy as np
+from scipy import stats
+
+LAM, MEAN_SERVICE, SERVERS, STATIONS = 1.0, 2.4, 3, 4
+
+
+def theory() -> float:
+    from model.theory import tandem_sojourn
+    return tandem_sojourn([(SERVERS, 1 / MEAN_SERVICE)] * STATIONS, LAM)
+
+
+def batch_ci(x: np.ndarray, batches: int = 20, level: float = 0.999, warmup: float = 0.05):
+    x = x[int(len(x) * warmup):]
+    x = x[: len(x) // batches * batches].reshape(batches, -1).mean(axis=1)
+    return x.mean(), stats.t.ppf(0.5 + level / 2, batches - 1) * x.std(ddof=1) / np.sqrt(batches)
+
+
+# --- the four implementations: each returns the times in system, in order of arrival -----------
+def ours(n: int, seed: int) -> np.ndarray:
+    from model import load_scenario, run_scenario
+    s = load_scenario("benchmark_tandem", **{"run.days": n / LAM / 24})
+    table = run_scenario(s, seed=seed).tables["multi_layer"]
+    rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
+    return (res - rep)[~np.isnan(res)]
+
+
+def heapq_loop(n: int, seed: int) -> np.ndarray:
+    """The same network as a bare event loop: the practical speed limit for pure Python."""
+    rng = np.random.default_rng(seed)
+    arrive = np.cumsum(rng.exponential(1 / LAM, n)).tolist()
+    service = rng.exponential(MEAN_SERVICE, (n, STATIONS)).tolist()
+    free, queues = [SERVERS] * STATIONS, [deque() for _ in range(STATIONS)]
+    heap = [(t, i, i, -1) for i, t in enumerate(arrive)]
+    heapq.heapify(heap)
+    seq, out = n, [0.0] * n
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        t, _, i, k = pop(heap)
+        if k >= 0:                                   # a service at station k ends
+            if queues[k]:
+                j = queues[k].popleft()
+                seq += 1
+                push(heap, (t + service[j][k], seq, j, k))
+            else:
+                free[k] += 1
+            k += 1
+            if k == STATIONS:
+                out[i] = t - arrive[i]
+                continue
+        else:
+            k = 0
+        if free[k]:
+            free[k] -= 1
+            seq += 1
+            push(heap, (t + service[i][k], seq, i, k))
+        else:
+            queues[k].append(i)
+    return np.array(out)
+
+
+def simpy_model(n: int, seed: int) -> np.ndarray:
+    import simpy
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / LAM, n).tolist()
+    service = rng.exponential(MEAN_SERVICE, (n, STATIONS)).tolist()
+    env = simpy.Environment()
+    stations = [simpy.Resource(env, capacity=SERVERS) for _ in range(STATIONS)]
+    out = [0.0] * n
+
+    def issue(i):
+        born = env.now
+        for k, station in enumerate(stations):
+            with station.request() as req:
+                yield req
+                yield env.timeout(service[i][k])
+        out[i] = env.now - born
+
+    def source():
+        for i in range(n):
+            yield env.timeout(gaps[i])
+            env.process(issue(i))
+
+    env.process(source())
+    env.run()
+    return np.array(out)
+
+
+def ciw_model(n: int, seed: int) -> np.ndarray:
+    import ciw
+    ciw.seed(seed)
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=LAM)] + [None] * (STATIONS - 1),
+        service_distributions=[ciw.dists.Exponential(rate=1 / MEAN_SERVICE)] * STATIONS,
+        number_of_servers=[SERVERS] * STATIONS,
+        routing=[[1.0 if j == k + 1 else 0.0 for j in range(STATIONS)] for k in range(STATIONS)])
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_customers(n, method="Finish")
+    recs = sim.get_all_records()
+    arrival, leave = {}, {}
+    for r in recs:
+        if r.node == 1:
+            arrival[r.id_number] = r.arrival_date
+        if r.node == STATIONS:
+            leave[r.id_number] = r.exit_date
+    ids = sorted(i for i in leave if i in arrival)
+    return np.array([leave[i] - arrival[i] for i in ids])
+
+
+IMPLEMENTATIONS = {"streetchief": ours, "heapq loop": heapq_loop, "SimPy": simpy_model, "Ciw": ciw_model}
+
+
+def measure(name: str, n: int, seed: int, repeat: int) -> dict:
+    fn = IMPLEMENTATIONS[name]
+    best, times_in_system = np.inf, None
+    for r in range(repeat):
+        t0 = time.perf_counter()
+        x = fn(n, seed)
+        best = min(best, time.perf_counter() - t0)
+        times_in_system = times_in_system if times_in_system is not None else x
+    w, half = batch_ci(times_in_system)
+    return {"implementation": name, "issues": int(len(times_in_system)), "seconds": best,
+            "issues_per_s": len(times_in_system) / best, "mean_time_in_system_h": float(w), "ci_half_h": float(half)}
+
+
+def run(n: int = 100_000, ciw_n: int = 20_000, repeat: int = 3, seed: int = 1) -> list[dict]:
+    rows = []
+    for name in IMPLEMENTATIONS:
+        try:
+            rows.append(measure(name, ciw_n if name == "Ciw" else n, seed, 1 if name == "Ciw" else repeat))
+        except ImportError:
+            print(f"{name}: not installed, skipped (pip install -e '.[bench]')")
+    w = theory()
+    for r in rows:
+        r["agrees_with_theory"] = abs(r["mean_time_in_system_h"] - w) <= r["ci_half_h"]
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--issues", type=int, default=100_000)
+    p.add_argument("--ciw-issues", type=int, default=20_000, help="Ciw is slow: fewer issues (default 20000)")
+    p.add_argument("--repeat", type=int, default=3, help="best of this many timings")
+    args = p.parse_args()
+    rows = run(args.issues, args.ciw_issues, args.repeat)
+    report(rows)
+
+
+def report(rows: list[dict]) -> None:
+    w = theory()
+    bad = [r for r in rows if not r["agrees_with_theory"]]
+    print(f"theory: {w:.2f} h in system")
+    for r in rows:
+        print(f"  {r['implementation']:12s} {r['mean_time_in_system_h']:6.2f} ± {r['ci_half_h']:.2f} h "
+              f"({r['issues']} issues)")
+    if bad:
+        raise SystemExit(f"disagree with the theory, no timing reported: {', '.join(r['implementation'] for r in bad)}")
+    ours_rate = next(r["issues_per_s"] for r in rows if r["implementation"] == "streetchief")
+    print(f"{'implementation':14s} {'issues/s':>10s} {'streetchief ÷ it':>17s}")
+    for r in rows:
+        r["ratio_ours_to_it"] = ours_rate / r["issues_per_s"]
+        print(f"{r['implementation']:14s} {r['issues_per_s']:10,.0f} {r['ratio_ours_to_it']:17.2f}")
+
+
+if __name__ == "__main__":
+    main()
