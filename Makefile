@@ -8,7 +8,7 @@ OUT    ?= results/demo
 help:
 	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
 	@echo "make test   create .venv if missing, run the test suite"
-	@echo "make bench  run the benchmarks in benchmarks/ (not part of make test), write results/benchmarks/"
+	@echo "make bench  run the benchmarks in benchmarks/ (about half an hour; not part of make test), write results/benchmarks/latest.json"
 	@echo "make clean  remove .venv and results/demo"
 
 $(STAMP): pyproject.toml
@@ -27,7 +27,8 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) benchmarks/sweep_overhead.py
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) results/demo

@@ -18,7 +18,7 @@ import numpy as np
 from model.agents import Department, InspectionGroup, LiaisonOfficer, Merchant, StreetChief
 from model.calendar import WorkCalendar
 from model.distributions import sampler
-from model.issues import CHIEF, MERCHANT, Problems, arrangement_seed
+from model.issues import CHIEF, MERCHANT, Problems, ProblemStream, arrangement_seed
 from model.scenario import Scenario
 
 NAN = math.nan
@@ -62,20 +62,24 @@ class DistrictModel(mesa.Model):
                                 for k, d in scenario.departments.items()]
         self.category_department = [self.department_keys.index(c.department) for c in self.category_list]
 
-        # per-issue records, one slot per problem; reported ones are written out
-        n = len(problems)
-        self.rec_reported = [NAN] * n
-        self.rec_ack = [NAN] * n
-        self.rec_dispatched = [NAN] * n
-        self.rec_resolved = [NAN] * n
-        self.rec_closed = [NAN] * n
-        self.rec_deadline = [NAN] * n
-        self.rec_department = [-1] * n
-        self.rec_hops = [0] * n
-        self.rec_bounces = [0] * n
-        self.rec_coordinated = [False] * n
-        self.rec_reporter: list = [None] * n
-        self.rec_discovered: list = [None] * n
+        # Per-issue state lives in lists indexed by the issue's slot. Normally slot = problem number; a
+        # streamed run reuses the slots of closed issues (their records written out), so that memory
+        # follows the issues open at once, not all issues of the run.
+        self.streamed = isinstance(problems, ProblemStream)
+        self.capacity = 4096 if self.streamed else len(problems)
+        self._per_issue: list[tuple[list, object]] = []
+        self.rec_reported = self.per_issue(NAN)
+        self.rec_ack = self.per_issue(NAN)
+        self.rec_dispatched = self.per_issue(NAN)
+        self.rec_resolved = self.per_issue(NAN)
+        self.rec_closed = self.per_issue(NAN)
+        self.rec_deadline = self.per_issue(NAN)
+        self.rec_department = self.per_issue(-1)
+        self.rec_hops = self.per_issue(0)
+        self.rec_bounces = self.per_issue(0)
+        self.rec_coordinated = self.per_issue(False)
+        self.rec_reporter: list = self.per_issue(None)
+        self.rec_discovered: list = self.per_issue(None)
         self.open_issues: set[int] = set()
         self.unreported: list[list[int]] = [[] for _ in self.zone_keys]   # problems left in the street, per zone
         self.self_fixed = 0
@@ -86,15 +90,29 @@ class DistrictModel(mesa.Model):
         insp = getattr(self.arrangement.params, "inspection", None)
         if insp is not None and insp.enabled:
             self.inspection = InspectionGroup(self, insp.interval_days * 24, insp.sanction_days * 24)
-        self._times = problems.time.tolist()
-        # the problems' columns as lists: the hot path reads single items, ~5× faster from a list than numpy
-        self.issue_zone, self.issue_category = problems.zone.tolist(), problems.category.tolist()
-        self.issue_work, self.issue_unclear = problems.work.tolist(), problems.unclear.tolist()
-        self._merchant_u, self._report_u = problems.merchant_u.tolist(), problems.report_u.tolist()
-        self._self_fix_u = problems.self_fix_u.tolist()
-        self._next = 0
-        if n:
-            self.at(self._times[0], self._problem_arises, 0)
+        if self.streamed:
+            self.issue_zone, self.issue_category = self.per_issue(0), self.per_issue(0)
+            self.issue_work, self.issue_unclear = self.per_issue(0.0), self.per_issue(False)
+            self._merchant_u, self._report_u, self._self_fix_u = self.per_issue(0.0), self.per_issue(0.0), \
+                self.per_issue(1.0)
+            self.issue_number = self.per_issue(-1)
+            self._free = list(range(self.capacity - 1, -1, -1))
+            self._chunks = problems.chunks()
+            self._chunk, self._chunk_pos = self._next_chunk(), 0
+            self.problems_arisen = 0
+            self.sink = None           # set by the caller: where closed issues' records go
+            if self._chunk is not None:
+                self.at(self._chunk.time[0], self._stream_arrival, None)
+        else:
+            self._times = problems.time.tolist()
+            # the problems' columns as lists: the hot path reads single items, ~5× faster than from numpy
+            self.issue_zone, self.issue_category = problems.zone.tolist(), problems.category.tolist()
+            self.issue_work, self.issue_unclear = problems.work.tolist(), problems.unclear.tolist()
+            self._merchant_u, self._report_u = problems.merchant_u.tolist(), problems.report_u.tolist()
+            self._self_fix_u = problems.self_fix_u.tolist()
+            self.problems_arisen = len(problems)
+            if len(problems):
+                self.at(self._times[0], self._problem_arises, 0)
         self.schedule_event(self._sample_backlog, at=0.0)
         self._progress = progress
         if progress is not None:
@@ -109,6 +127,13 @@ class DistrictModel(mesa.Model):
     @time.setter
     def time(self, value: float) -> None:
         self.now = value
+
+    def per_issue(self, default) -> list:
+        """A list with one entry per issue slot, starting at `default` (and reset to it when a streamed
+        run gives the slot to a new issue). Arrangements keep their per-issue state in these."""
+        lst = [default] * self.capacity
+        self._per_issue.append((lst, default))
+        return lst
 
     # --- the event calendar -------------------------------------------------------------
     def at(self, t: float, fn: Callable, arg) -> None:
@@ -153,14 +178,19 @@ class DistrictModel(mesa.Model):
 
     # --- what happens to every problem, whatever the arrangement ------------------------
     def _problem_arises(self, i: int) -> None:
-        p = self.problems
         if i + 1 < len(self._times):
             self.at(self._times[i + 1], self._problem_arises, i + 1)
+        self._arisen(i)
+
+    def _arisen(self, i: int) -> None:
+        p = self.problems
         if p.replayed:
             return self._replayed_report(i)
         cat = self.category_list[self.issue_category[i]]
         if cat.frontage and self._self_fix_u[i] < self.spec.merchants.frontage_self_fix_share:
             self.self_fixed += 1
+            if self.streamed:
+                self._free.append(i)
             return
         merchant = self._merchant_of(i)
         if self._report_u[i] < merchant.willingness:
@@ -217,11 +247,55 @@ class DistrictModel(mesa.Model):
         if self._adaptive and self.rec_discovered[i] == MERCHANT:
             self._merchant_of(i).experience(
                 self.rec_ack[i] - self.rec_reported[i], self.rec_resolved[i] - self.rec_reported[i])
+        if self.streamed:             # nothing refers to a closed issue: write it out, free its slot
+            self.sink.add(self, i)
+            self._free.append(i)
 
     def fix(self, i: int) -> None:
         """Send the responsible department's crew; `arrangement.fixed(i)` follows."""
         cat = self.category_list[self.issue_category[i]]
         self.department_list[self.rec_department[i]].fix(i, cat.urgent, self.arrangement.fixed)
+
+    # --- streamed runs: problems a day at a time, slots reused --------------------------------
+    def _next_chunk(self):
+        for chunk in self._chunks:
+            if chunk.time:
+                return chunk
+        return None
+
+    def _stream_arrival(self, _) -> None:
+        c, k = self._chunk, self._chunk_pos
+        if not self._free:
+            self._grow()
+        s = self._free.pop()
+        for lst, default in self._per_issue:
+            lst[s] = default
+        self.issue_zone[s], self.issue_category[s] = c.zone[k], c.category[k]
+        self.issue_work[s], self.issue_unclear[s] = c.work[k], c.unclear[k]
+        self._merchant_u[s], self._report_u[s], self._self_fix_u[s] = c.merchant_u[k], c.report_u[k], c.self_fix_u[k]
+        self.issue_number[s] = c.first + k
+        self.problems_arisen += 1
+        k += 1
+        if k == len(c.time):
+            c, k = self._next_chunk(), 0
+        self._chunk, self._chunk_pos = c, k
+        if c is not None:
+            self.at(c.time[k], self._stream_arrival, None)
+        self._arisen(s)
+
+    def _grow(self) -> None:
+        old = self.capacity
+        self.capacity = 2 * old
+        for lst, default in self._per_issue:
+            lst.extend([default] * old)
+        self._free.extend(range(self.capacity - 1, old - 1, -1))
+
+    def flush_open(self) -> None:
+        """At the end of a streamed run: write out the issues still open."""
+        free = set(self._free)
+        held = [s for s in range(self.capacity) if s not in free and self.rec_reported[s] == self.rec_reported[s]]
+        for s in sorted(held, key=self.issue_number.__getitem__):
+            self.sink.add(self, s)
 
     # --- Mesa-scheduled rhythm ------------------------------------------------------------
     def _sample_backlog(self) -> None:

@@ -65,19 +65,11 @@ class Problems:
         """Problems at given times, zones and categories; the rest (work, unclear responsibility, the
         merchant who sees it) is drawn from the seed's own streams, so a replay of generated arrivals
         gives back exactly the generated problems."""
-        cats, zones = list(scenario.categories.values()), list(scenario.zones.values())
         *_, g_work, g_unclear, g_u = issue_streams(seed, 6)
-        n = len(time)
-        work = np.empty(n)
-        for k, c in enumerate(cats):   # one vector draw per category, from the category's own child stream
-            mask = category == k
-            work[mask] = c.work.sample(np.random.default_rng(g_work.integers(2**63)), int(mask.sum()))
-        share = np.array([c.unclear_share for c in cats])[category]
-        boundary = np.array([z.boundary_share for z in zones])[zone]
-        unclear = (g_unclear.random(n) < share) | (g_unclear.random(n) < boundary)
-        u = g_u.random((3, n))
-        return cls(np.asarray(time, float), np.asarray(zone, np.int64), np.asarray(category, np.int64), u[0], work,
-                   unclear, u[1], u[2], float(horizon), **replay)
+        merchant_u, work, unclear, report_u, self_fix_u = _attributes(scenario, np.asarray(category),
+                                                                      np.asarray(zone), g_work, g_unclear, g_u)
+        return cls(np.asarray(time, float), np.asarray(zone, np.int64), np.asarray(category, np.int64), merchant_u,
+                   work, unclear, report_u, self_fix_u, float(horizon), **replay)
 
     @classmethod
     def from_cases(cls, scenario: Scenario, cases: list[dict], horizon: float) -> "Problems":
@@ -107,12 +99,15 @@ class Intensity:
     expected: np.ndarray   # (B, C) expected problems in the bin
 
 
-def arrival_intensity(scenario: Scenario, horizon: float) -> Intensity:
+def arrival_intensity(scenario: Scenario, horizon: float, begin: float = 0.0) -> Intensity:
+    """Over [begin, horizon), hours since the scenario start, in bins that end on the clock's hours."""
     arr, start = scenario.arrivals, scenario.run.start
-    offset = start.minute / 60 + start.second / 3600 + start.microsecond / 3.6e9
-    inner = np.arange(1.0 - offset if offset else 1.0, horizon, 1.0)
-    edges = np.concatenate([[0.0], inner[inner > 0], [horizon]]) if horizon > 0 else np.array([0.0, 0.0])
-    clock = edges[:-1] + start.hour + offset                     # hours since the start's midnight
+    clock0 = start.hour + start.minute / 60 + start.second / 3600 + start.microsecond / 3.6e9
+    offset = (clock0 + begin) % 1.0
+    inner = np.arange(begin + (1.0 - offset if offset else 1.0), horizon, 1.0)
+    edges = np.concatenate([[begin], inner[inner > begin], [horizon]]) if horizon > begin \
+        else np.array([begin, begin])
+    clock = edges[:-1] + clock0                                  # hours since the start's midnight
     day = np.floor(clock / 24 + 1e-12).astype(np.int64)
     hour = (np.floor(clock + 1e-9).astype(np.int64)) % 24
     weekday = (start.weekday() + day) % 7
@@ -127,9 +122,9 @@ def arrival_intensity(scenario: Scenario, horizon: float) -> Intensity:
     return Intensity(edges, hour, weekday, holiday, profiles[hour] * rates * factor[:, None])
 
 
-def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone):
-    """(time, category, zone) of every problem in [0, horizon), sorted by time."""
-    lam = arrival_intensity(scenario, horizon)
+def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone, begin: float = 0.0):
+    """(time, category, zone) of every problem in [begin, horizon), sorted by time."""
+    lam = arrival_intensity(scenario, horizon, begin)
     counts = g_time.poisson(lam.expected)                         # (B, C)
     n_bins, n_cats = counts.shape
     flat = counts.ravel()
@@ -142,10 +137,10 @@ def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone):
     extra_t, extra_c, extra_z = [time], [category], [zone]
     for b in scenario.arrivals.bursts:
         a = (b.start - scenario.run.start).total_seconds() / 3600
-        lo, hi = max(a, 0.0), min(a + b.hours, horizon)
+        lo, hi = max(a, begin), min(a + b.hours, horizon)
         if hi <= lo:
             continue
-        k = int(g_cat.poisson(b.expected * (hi - lo) / b.hours))
+        k = int(g_cat.poisson(b.expected * (hi - lo) / b.hours))      # its share inside the window
         extra_t.append(g_cat.uniform(lo, hi, k))
         extra_c.append(np.full(k, cat_keys.index(b.category)))
         extra_z.append(np.full(k, zone_keys.index(b.zone) if b.zone else -1))
@@ -156,3 +151,64 @@ def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone):
     weights = np.array([z.weight for z in scenario.zones.values()], dtype=float)
     zone[free] = g_zone.choice(len(weights), int(free.sum()), p=weights / weights.sum())
     return time, category, zone
+
+
+def _attributes(scenario: Scenario, category: np.ndarray, zone: np.ndarray, g_work, g_unclear, g_u):
+    """(merchant_u, work, unclear, report_u, self_fix_u) for problems of these categories and zones."""
+    cats, zones = list(scenario.categories.values()), list(scenario.zones.values())
+    n = len(category)
+    work = np.empty(n)
+    for k, c in enumerate(cats):   # one vector draw per category, from the category's own child stream
+        mask = category == k
+        work[mask] = c.work.sample(np.random.default_rng(g_work.integers(2**63)), int(mask.sum()))
+    share = np.array([c.unclear_share for c in cats])[category]
+    boundary = np.array([z.boundary_share for z in zones])[zone]
+    unclear = (g_unclear.random(n) < share) | (g_unclear.random(n) < boundary)
+    u = g_u.random((3, n))
+    return u[0], work, unclear, u[1], u[2]
+
+
+STREAM_CHUNKS = 2      # spawn key of the per-chunk streams of a ProblemStream
+
+
+@dataclass
+class ProblemChunk:
+    """The problems of one window, as lists (what the model reads), numbered from `first`."""
+    first: int
+    time: list
+    zone: list
+    category: list
+    work: list
+    unclear: list
+    merchant_u: list
+    report_u: list
+    self_fix_u: list
+
+
+class ProblemStream:
+    """Problems generated window by window (about 100,000 at a time), so that memory does not grow with the
+    length or volume of a run. Each window has its own random streams: the same seed gives the same
+    problems, though not the same as `Problems.generate`, which draws the whole run at once."""
+    replayed = False
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, days: float | None = None,
+                 chunk_hours: float | None = None):
+        self.scenario = scenario
+        self.seed = scenario.run.seed if seed is None else seed
+        self.horizon = 24.0 * (scenario.run.days if days is None else days)
+        per_hour = sum(c.rate_per_day for c in scenario.categories.values()) / 24
+        # about 100,000 problems a window: few windows for a small district, bounded memory for a megacity
+        self.chunk_hours = chunk_hours or float(min(168, max(1, round(100_000 / max(per_hour, 1e-9)))))
+
+    def chunks(self):
+        first, c = 0, 0
+        while c * self.chunk_hours < self.horizon:
+            lo, hi = c * self.chunk_hours, min((c + 1) * self.chunk_hours, self.horizon)
+            g = [np.random.default_rng(s) for s in
+                 np.random.SeedSequence(self.seed, spawn_key=(STREAM_CHUNKS, c)).spawn(6)]
+            time, category, zone = _arrivals(self.scenario, hi, g[0], g[1], g[2], begin=lo)
+            mu, work, unclear, ru, sfu = _attributes(self.scenario, category, zone, g[3], g[4], g[5])
+            yield ProblemChunk(first, time.tolist(), zone.tolist(), category.tolist(), work.tolist(),
+                               unclear.tolist(), mu.tolist(), ru.tolist(), sfu.tolist())
+            first += len(time)
+            c += 1

@@ -70,11 +70,10 @@ def summarize_table(table: pa.Table, horizon: float, category_keys: list[str], s
     ack = table["acknowledged_at"].to_numpy()
     on_time = table["on_time"].drop_null().to_numpy(zero_copy_only=False)
     n = len(rep)
-    by_cat = {}
-    cats = table["category"].to_numpy(zero_copy_only=False) if n else np.array([])
-    for c in category_keys:
-        mask = cats == c
-        by_cat[c] = {"reported": int(mask.sum()), "resolved": int((~np.isnan(res[mask])).sum())}
+    counts = pa.table({"c": table["category"], "r": table["resolved_at"]}).to_pandas() \
+        .groupby("c", observed=True).r.agg(["size", "count"])      # count leaves out NaN: not resolved
+    by_cat = {c: {"reported": int(counts["size"].get(c, 0)), "resolved": int(counts["count"].get(c, 0))}
+              for c in category_keys}
 
     def mean_of(col, dtype=float):
         x = table[col].drop_null().to_numpy(zero_copy_only=False).astype(dtype)
@@ -98,8 +97,10 @@ def summarize_table(table: pa.Table, horizon: float, category_keys: list[str], s
     }
 
 
-def summarize(m: DistrictModel, table: pa.Table) -> dict:
-    s = summarize_table(table, m.end, m.category_keys, m.spec.run.backlog_sample_hours)
+def summarize(m: DistrictModel, table: pa.Table | None, from_records: dict | None = None) -> dict:
+    s = dict(from_records) if from_records is not None else \
+        summarize_table(table, m.end, m.category_keys, m.spec.run.backlog_sample_hours)
+    s.setdefault("by_category", {})
     by_cat = s.pop("by_category")
     return {
         **s,
@@ -107,7 +108,7 @@ def summarize(m: DistrictModel, table: pa.Table) -> dict:
         "found_by_chiefs": int(sum(c.found for c in m.chiefs.values())),
         "unreported_problems": int(sum(len(z) for z in m.unreported)),
         "self_fixed_problems": m.self_fixed,
-        "problems_arisen": len(m.problems),
+        "problems_arisen": m.problems_arisen,
         "sanctions": int(sum(d.sanctions for d in m.department_list)),
         "sanctions_by_kind": {k: int(sum(d.sanctions_by_kind[k] for d in m.department_list))
                               for k in SANCTIONS},
@@ -135,6 +136,149 @@ def backlog_curve(table: pa.Table, horizon: float, points: int = 400, times: np.
     res = table["resolved_at"].to_numpy()
     res = np.sort(res[~np.isnan(res)])
     return t, np.searchsorted(rep, t, side="right") - np.searchsorted(res, t, side="right")
+
+
+class RecordSink:
+    """Per-issue records of a streamed run, written to Parquet a row group at a time as issues close,
+    with the same columns as `issue_table`; the file appears, complete, when `close` renames it."""
+
+    FIELDS = ("issue", "category", "zone", "reporter", "discovered", "reported", "ack", "dispatched", "resolved",
+              "closed", "department", "hops", "bounces", "coordinated", "deadline")
+
+    def __init__(self, path: Path, m: DistrictModel, rows_per_group: int = 65_536):
+        self.path, self.rows_per_group = Path(path), rows_per_group
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        os.close(fd)
+        self.arrangement, self.end = m.arrangement.name, m.end
+        self.keys = (m.category_keys, m.zone_keys, m.department_keys)
+        self.buffer: list[tuple] = []
+        self.writer = None
+        self.totals = _Totals(len(m.category_keys))
+        self.rows = 0
+
+    def add(self, m: DistrictModel, s: int) -> None:
+        self.buffer.append((m.issue_number[s], m.issue_category[s], m.issue_zone[s], m.rec_reporter[s],
+                            m.rec_discovered[s], m.rec_reported[s], m.rec_ack[s], m.rec_dispatched[s],
+                            m.rec_resolved[s], m.rec_closed[s], m.rec_department[s], m.rec_hops[s],
+                            m.rec_bounces[s], m.rec_coordinated[s], m.rec_deadline[s]))
+        if len(self.buffer) >= self.rows_per_group:
+            self._flush()
+
+    def _flush(self) -> None:
+        n = len(self.buffer)
+        if not n:
+            return
+        c = dict(zip(self.FIELDS, map(list, zip(*self.buffer))))     # rows → columns
+        cat_keys, zone_keys, dept_keys = self.keys
+        names = lambda keys, codes: pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(keys))
+        resolved, deadline = np.array(c["resolved"], float), np.array(c["deadline"], float)
+        table = pa.table({
+            "issue_id": pa.array(c["issue"], pa.int64()),
+            "arrangement": pa.array([self.arrangement] * n, pa.string()).dictionary_encode(),
+            "category": names(cat_keys, c["category"]),
+            "zone": names(zone_keys, c["zone"]),
+            "reporter": pa.array(c["reporter"], pa.string()),
+            "discovered_by": pa.array(c["discovered"], pa.string()).dictionary_encode(),
+            "reported_at": np.array(c["reported"], float),
+            "acknowledged_at": np.array(c["ack"], float),
+            "dispatched_at": np.array(c["dispatched"], float),
+            "resolved_at": resolved,
+            "closed_at": np.array(c["closed"], float),
+            "department": names(dept_keys, c["department"]),
+            "hops": pa.array(c["hops"], pa.int32()),
+            "bounces": pa.array(c["bounces"], pa.int32()),
+            "coordinated": pa.array(c["coordinated"], pa.bool_()),
+            "deadline_at": deadline,
+            "on_time": pa.array(np.where(np.isnan(resolved), False, resolved <= deadline),
+                                mask=np.isnan(resolved) & (deadline > self.end)),
+        })
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table)
+        self.totals.add(table)
+        self.rows += n
+        self.buffer = []
+
+    def close(self) -> None:
+        self._flush()
+        if self.writer is None:       # no issue at all: an empty file with the columns
+            pq.write_table(pa.table({k: [] for k in COLUMNS}), self.tmp)
+        else:
+            self.writer.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        Path(self.tmp).unlink(missing_ok=True)
+
+
+class _Totals:
+    """What a summary needs, gathered a row group at a time, in memory that does not grow with the issues:
+    counts and sums, and durations in a histogram of 0.6%-wide logarithmic bins for the percentiles."""
+    EDGES = np.concatenate([[0.0], np.geomspace(1e-4, 1e6, 4001)])
+
+    def __init__(self, categories: int):
+        self.n = self.resolved = self.on_time = self.on_time_known = self.coordinated = 0
+        self.bounces = self.hops = 0
+        self.by_category = np.zeros((categories, 2), np.int64)
+        self.hist = {"resolution": np.zeros(len(self.EDGES) - 1, np.int64), "acknowledgement": np.zeros(
+            len(self.EDGES) - 1, np.int64)}
+        self.sums = {"resolution": 0.0, "acknowledgement": 0.0}
+        self.counts = {"resolution": 0, "acknowledgement": 0}
+
+    def add(self, t: pa.Table) -> None:
+        rep, res, ack = (t[c].to_numpy() for c in ("reported_at", "resolved_at", "acknowledged_at"))
+        cats = t["category"].combine_chunks().indices.to_numpy()
+        done = ~np.isnan(res)
+        self.n += len(rep)
+        self.resolved += int(done.sum())
+        np.add.at(self.by_category, (cats, 0), 1)
+        np.add.at(self.by_category, (cats[done], 1), 1)
+        known = t["on_time"].drop_null().to_numpy(zero_copy_only=False)
+        self.on_time += int(known.sum())
+        self.on_time_known += len(known)
+        self.coordinated += int(t["coordinated"].to_numpy(zero_copy_only=False).sum())
+        self.bounces += int(t["bounces"].to_numpy().sum())
+        self.hops += int(t["hops"].to_numpy().sum())
+        for name, d in (("resolution", res - rep), ("acknowledgement", ack - rep)):
+            d = d[~np.isnan(d)]
+            self.hist[name] += np.histogram(np.clip(d, 0, self.EDGES[-1]), self.EDGES)[0]
+            self.sums[name] += float(d.sum())
+            self.counts[name] += len(d)
+
+    def stats(self, name: str) -> dict:
+        n = self.counts[name]
+        if not n:
+            return {"mean": None, "median": None, "p90": None, "p95": None, "n": 0}
+        cum = np.cumsum(self.hist[name])
+
+        def q(p):
+            k = int(np.searchsorted(cum, p * n))
+            below = cum[k - 1] if k else 0
+            lo, hi = self.EDGES[k], self.EDGES[k + 1]
+            return float(lo + (hi - lo) * (p * n - below) / max(self.hist[name][k], 1))
+        return {"mean": self.sums[name] / n, "median": q(0.5), "p90": q(0.9), "p95": q(0.95), "n": n}
+
+
+def summarize_streamed(m: DistrictModel, totals: _Totals) -> dict:
+    """The summary of a streamed run, from its totals (percentiles to within 0.6%) and the model's own
+    backlog samples."""
+    t = totals
+    n = t.n
+    base = {
+        "issues_reported": n, "issues_resolved": t.resolved, "issues_open": n - t.resolved,
+        "resolution_hours": t.stats("resolution"), "acknowledgement_hours": t.stats("acknowledgement"),
+        "on_time_share": t.on_time / t.on_time_known if t.on_time_known else None,
+        "bounces_per_issue": t.bounces / n if n else 0.0, "hops_per_issue": t.hops / n if n else 0.0,
+        "coordinated_issues": t.coordinated,
+        "mean_backlog": float(np.mean([b for _, b in m.backlog_samples])) if m.backlog_samples else 0.0,
+    }
+    full = summarize(m, None, base)
+    full["by_category"] = {c: {"reported": int(t.by_category[k, 0]), "resolved": int(t.by_category[k, 1])}
+                           for k, c in enumerate(m.category_keys)}
+    return full
 
 
 # --- writing, atomically: a result is either complete or absent -------------------------

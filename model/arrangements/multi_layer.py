@@ -58,10 +58,9 @@ class MultiLayer(Arrangement):
         self.n_layers = len(self.layers)
         self.dept_calendar = model.calendars[params.department_calendar]
         self.accept, self.unclear_pass = sampler(params.department_accept, rng), sampler(params.unclear_pass, rng)
-        n = len(model.problems)
-        self.stage = [0] * n            # layer the issue is at
-        self.passes = [0] * n           # passes between departments so far
-        self.escalated = [False] * n
+        self.stage = model.per_issue(0)            # layer the issue is at
+        self.passes = model.per_issue(0)           # passes between departments so far
+        self.escalated = model.per_issue(False)
         self.random = rng.random
 
     def receive(self, i):

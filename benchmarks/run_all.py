@@ -1,0 +1,75 @@
+"""`make bench`: every benchmark in one report, written to results/benchmarks/latest.json.
+
+    .venv/bin/python benchmarks/run_all.py [--quick]
+
+--quick skips the 10^7-issue point and the megacity year (minutes instead of about half an hour).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import scaling  # noqa: E402
+import sweep_overhead  # noqa: E402
+import tandem  # noqa: E402
+
+from model import __version__  # noqa: E402
+
+PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "dask", "SALib", "simpy", "ciw")
+
+
+def versions() -> dict:
+    out = {}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--out", type=Path, default=HERE.parent / "results" / "benchmarks" / "latest.json")
+    args = p.parse_args()
+    print("== reference network (benchmarks/tandem.py)", flush=True)
+    rows = tandem.run()
+    tandem.report(rows)
+    print("\n== time and memory (benchmarks/scaling.py)", flush=True)
+    scale = scaling.run(quick=args.quick)
+    print("\n== sweeps (benchmarks/sweep_overhead.py)", flush=True)
+    sys.argv = [sys.argv[0], "--out", str(args.out.parent / "sweep.json")]
+    sweep_overhead.main()
+    sweep = json.loads((args.out.parent / "sweep.json").read_text())
+    ours = next(r for r in rows if r["implementation"] == "streetchief")
+    report = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "processor": platform.processor() or platform.machine(), "packages": versions(),
+                    "streetchief": __version__},
+        "reference_network": {r["implementation"]: {"issues_per_s": r["issues_per_s"],
+                                                    "mean_time_in_system_h": r["mean_time_in_system_h"],
+                                                    "issues": r["issues"]} for r in rows},
+        "ratios_streetchief_to": {r["implementation"]: ours["issues_per_s"] / r["issues_per_s"]
+                                  for r in rows if r is not ours},
+        "theory_time_in_system_h": tandem.theory(),
+        **scale,
+        "sweep": sweep["results"],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
