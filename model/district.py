@@ -91,11 +91,13 @@ class DistrictModel(mesa.Model):
         if insp is not None and insp.enabled:
             self.inspection = InspectionGroup(self, insp.interval_days * 24, insp.sanction_days * 24)
         if self.streamed:
+            n_reset = len(self._per_issue)     # the problem's own columns below are written, not reset
             self.issue_zone, self.issue_category = self.per_issue(0), self.per_issue(0)
             self.issue_work, self.issue_unclear = self.per_issue(0.0), self.per_issue(False)
             self._merchant_u, self._report_u, self._self_fix_u = self.per_issue(0.0), self.per_issue(0.0), \
                 self.per_issue(1.0)
             self.issue_number = self.per_issue(-1)
+            self._reset_lists = self._per_issue[:n_reset]
             self._free = list(range(self.capacity - 1, -1, -1))
             self._chunks = problems.chunks()
             self._chunk, self._chunk_pos = self._next_chunk(), 0
@@ -268,7 +270,7 @@ class DistrictModel(mesa.Model):
         if not self._free:
             self._grow()
         s = self._free.pop()
-        for lst, default in self._per_issue:
+        for lst, default in self._reset_lists:
             lst[s] = default
         self.issue_zone[s], self.issue_category[s] = c.zone[k], c.category[k]
         self.issue_work[s], self.issue_unclear[s] = c.work[k], c.unclear[k]
