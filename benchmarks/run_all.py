@@ -12,7 +12,6 @@ import os
 import platform
 import sys
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,18 +22,9 @@ import sweep_overhead  # noqa: E402
 import tandem  # noqa: E402
 
 from model import __version__  # noqa: E402
+from model.provenance import versions  # noqa: E402
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "dask", "SALib", "simpy", "ciw")
-
-
-def versions() -> dict:
-    out = {}
-    for p in PACKAGES:
-        try:
-            out[p] = metadata.version(p)
-        except metadata.PackageNotFoundError:
-            out[p] = None
-    return out
 
 
 def main():
@@ -55,7 +45,7 @@ def main():
     report = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "processor": platform.processor() or platform.machine(), "packages": versions(),
+                    "processor": platform.processor() or platform.machine(), "packages": versions(PACKAGES),
                     "streetchief": __version__},
         "reference_network": {r["implementation"]: {"issues_per_s": r["issues_per_s"],
                                                     "mean_time_in_system_h": r["mean_time_in_system_h"],

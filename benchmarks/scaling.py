@@ -22,8 +22,6 @@ MEGACITY_PER_YEAR = 25_000_000
 
 def one(kind: str, arrangement: str, issues: float, stream: bool, out: str) -> dict:
     """Runs in the child process."""
-    import resource
-
     from model import load_scenario
     from model.experiment import run_scenario, run_streamed
 
@@ -43,7 +41,20 @@ def one(kind: str, arrangement: str, issues: float, stream: bool, out: str) -> d
     n = sum(v["issues_reported"] for v in res.summaries.values())
     return {"kind": kind, "arrangements": arrangements, "target_issues": issues, "issues": n, "stream": stream,
             "wall_s": wall, "load_s": t1 - t0, "issues_per_s": n / wall,
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mib": peak_rss_mib()}
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory. /proc's VmHWM, not getrusage: a child started by fork + exec
+    inherits its parent's peak in ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(kind: str, arrangement: str = "street_chief", issues: float = 0, stream: bool = False) -> dict:

@@ -132,6 +132,14 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--y", metavar="PARAM", help="heat map y axis")
     a.add_argument("--out", type=Path, help="where to write (default DIR/analysis)")
 
+    vf = sub.add_parser("verify", help="re-run a sample of a result folder's runs and confirm identical outcomes",
+                        description="A result folder (from run, compare or sweep) records what produced it: the "
+                                    "scenario's content, seeds, options and versions. verify re-runs a sample of "
+                                    "its runs from that record and compares every outcome exactly; exit status 1 "
+                                    "if any differs.")
+    vf.add_argument("dir", metavar="DIR", type=Path, help="a result folder")
+    vf.add_argument("--sample", type=_positive_int, default=3, help="runs (replications, sweep tasks) to re-run")
+
     i.add_argument("export", metavar="EXPORT", type=Path, help="their file: .csv, .json or .parquet")
     i.add_argument("--scenario", default="jingxing_2019", help="scenario whose zones and categories to map onto")
     i.add_argument("--out", type=Path, required=True, help="the log to write: .csv or .parquet")
@@ -205,6 +213,8 @@ def main(argv=None) -> int:
             return _sweep(args)
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "verify":
+            return _verify(args)
         if args.command in ("replay-history", "import-log"):
             return _from_log(args, load_scenario(args.scenario))
         scenario = load_scenario(args.scenario)
@@ -248,6 +258,22 @@ def _sweep(args) -> int:
               "with their errors and are tried again when the sweep is started again", file=sys.stderr)
     print(f"wrote {result.out / 'runs.parquet'} and {result.out / 'sweep.json'}")
     return 0 if not result.failed else 1
+
+
+def _verify(args) -> int:
+    from model.verify import verify
+
+    v = verify(args.dir, args.sample)
+    for line in v.notes:
+        print(f"note: {line}", file=sys.stderr)
+    if v.mismatches:
+        print(f"{args.dir}: {len(v.mismatches)} difference(s) in {len(v.checked)} re-run(s) of a {v.kind}:")
+        for line in v.mismatches[:20]:
+            print(f"  {line}")
+        return 1
+    print(f"{args.dir}: {len(v.checked)} re-run(s) of a {v.kind} give identical outcomes "
+          f"({', '.join(v.checked[:6])}{', ...' if len(v.checked) > 6 else ''})")
+    return 0
 
 
 def _analyze(args) -> int:
@@ -388,7 +414,7 @@ def _run(args, scenario, log=None) -> int:
 def _compare(args, scenario, log=None) -> int:
     from model.experiment import compare
     from model.plots import comparison_figure
-    from model.records import write_text
+    from model.records import write_json, write_text
 
     for needed in ("street_chief", "multi_layer"):
         if needed not in scenario.arrangement_names:
@@ -405,8 +431,10 @@ def _compare(args, scenario, log=None) -> int:
     print(table)
     write_text(cmp.paired.to_csv(index=False), args.out / "comparison.csv")
     write_text(cmp.per_run.to_csv(index=False), args.out / "replications.csv")
+    write_json(cmp.record(scenario, args.seed, args.replications, args.days, log), args.out / "compare.json")
     comparison_figure(cmp.first, args.out / "comparison.png")
-    print(f"\nwrote {args.out / 'comparison.csv'}, {args.out / 'replications.csv'}, {args.out / 'comparison.png'}")
+    print(f"\nwrote {args.out / 'comparison.csv'}, {args.out / 'replications.csv'}, {args.out / 'comparison.png'}, "
+          f"{args.out / 'compare.json'}")
     return 0
 
 

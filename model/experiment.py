@@ -39,6 +39,7 @@ class RunResult:
     summaries: dict[str, dict] = field(default_factory=dict)
     models: dict[str, DistrictModel] = field(default_factory=dict)
     replay: dict | None = None          # where the issues came from, when replayed from a log
+    streamed: bool = False
     outside: pd.DataFrame | None = None  # log rows outside the run window
 
     @property
@@ -47,15 +48,24 @@ class RunResult:
             if self.tables else None
 
     def summary(self) -> dict:
+        from model.provenance import content_hash, provenance
         sc = self.scenario
+        parameters = scenario_parameters(sc)
         return {"scenario": sc.name, "seed": self.seed, "days": self.horizon / 24,
                 "start": sc.run.start.isoformat(), "version": __version__,
+                "streamed": self.streamed,
                 "arrangements": self.summaries,
                 **({"replay": self.replay} if self.replay else {}),
+                "provenance": {**provenance(), "scenario_sha256": content_hash(parameters)},
                 # everything the run used, so that it can be reproduced without the YAML file
-                "scenario_parameters": {**sc.model_dump(mode="json", by_alias=True),
-                                        "arrangements": {k: sc.arrangement_params(k).model_dump(mode="json", by_alias=True)
-                                                         for k in sc.arrangement_names}}}
+                "scenario_parameters": parameters}
+
+
+def scenario_parameters(sc: Scenario) -> dict:
+    """The scenario as plain data, its arrangements' parameters in full (defaults included)."""
+    return {**sc.model_dump(mode="json", by_alias=True),
+            "arrangements": {k: sc.arrangement_params(k).model_dump(mode="json", by_alias=True)
+                             for k in sc.arrangement_names}}
 
 
 def run_scenario(scenario: Scenario, arrangements: list[str] | None = None, seed: int | None = None,
@@ -94,7 +104,7 @@ def replay(scenario: Scenario, log, arrangements: list[str] | None = None, seed:
         result.tables = {"recorded": table.cast(table.schema), **result.tables}
         result.summaries = {"recorded": summarize_recorded(table, run_sc, problems.horizon), **result.summaries}
     result.outside = outside
-    result.replay = {"log": log.source, "issues": len(problems), "outside_window": len(outside),
+    result.replay = {**log.provenance(), "issues": len(problems), "outside_window": len(outside),
                      "rejected_rows": len(log.rejected), "window_start": run_sc.run.start.isoformat()}
     return result
 
@@ -112,7 +122,7 @@ def recorded_history(scenario: Scenario, log, days: float | None = None) -> RunR
     table = recorded_table(log, run_sc, run_sc.run.start, horizon)
     res = RunResult(run_sc, run_sc.run.seed, horizon, {"recorded": table},
                     {"recorded": summarize_recorded(table, run_sc, horizon)}, outside=outside)
-    res.replay = {"log": log.source, "issues": table.num_rows, "outside_window": len(outside),
+    res.replay = {**log.provenance(), "issues": table.num_rows, "outside_window": len(outside),
                   "rejected_rows": len(log.rejected), "window_start": run_sc.run.start.isoformat()}
     return res
 
@@ -144,7 +154,7 @@ def run_streamed(scenario: Scenario, out: Path, arrangements: list[str] | None =
         except BaseException:
             m.sink.abort()
             raise
-        result = result or RunResult(scenario, seed, stream.horizon)
+        result = result or RunResult(scenario, seed, stream.horizon, streamed=True)
         result.summaries[name] = summarize_streamed(m, m.sink.totals)
         result.summaries[name]["records"] = str(path)
     return result
@@ -157,6 +167,17 @@ class Comparison:
     first: RunResult             # the first replication, for figures
     baseline: str
     treatment: str
+
+    def record(self, scenario: Scenario, seed: int | None, replications: int, days: float | None, log=None) -> dict:
+        """What produced this comparison, with every run's outcomes: enough for `streetchief verify`."""
+        from model.provenance import content_hash, provenance
+        parameters = scenario_parameters(scenario)
+        return {"kind": "compare", "scenario": scenario.name, "seed": scenario.run.seed if seed is None else seed,
+                "replications": replications, "days": days, "baseline": self.baseline, "treatment": self.treatment,
+                **({"replay": log.provenance()} if log is not None else {}),
+                "provenance": {**provenance(), "scenario_sha256": content_hash(parameters)},
+                "scenario_parameters": parameters,
+                "per_run": self.per_run.to_dict(orient="records")}
 
 
 def compare(scenario: Scenario, replications: int = 5, seed: int | None = None, days: float | None = None,

@@ -102,6 +102,17 @@ class IssueLog:
     frame: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)   # line, reason, the row as read
     ignored_columns: list[str] = field(default_factory=list)
+    mapping: str | None = None          # the mapping file it was read through
+    skip_invalid: bool = False
+
+    def provenance(self) -> dict:
+        """Where the issues came from, enough to read them again the same way."""
+        from model.provenance import file_hash
+        out = {"log": self.source, "log_sha256": file_hash(self.source) if Path(self.source).is_file() else None,
+               "mapping": self.mapping, "skip_invalid": self.skip_invalid}
+        if self.mapping:
+            out["mapping_sha256"] = file_hash(self.mapping) if Path(self.mapping).is_file() else None
+        return out
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -164,7 +175,9 @@ def read_log(path: str | Path, scenario: Scenario, mapping: Mapping | str | Path
     the bad rows go to `IssueLog.rejected` with their reasons instead."""
     path = Path(path)
     source = str(path)
+    mapping_source = None
     if mapping is not None and not isinstance(mapping, Mapping):
+        mapping_source = str(mapping)
         mapping = load_mapping(mapping)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
@@ -189,7 +202,7 @@ def read_log(path: str | Path, scenario: Scenario, mapping: Mapping | str | Path
         rows = raw.iloc[bad.index.to_numpy()].reset_index(drop=True)
         bad = pd.concat([bad.reset_index(drop=True), rows], axis=1)
         rejected = pd.concat([rejected, bad], ignore_index=True) if len(rejected) else bad
-    return IssueLog(source, frame.reset_index(drop=True), rejected, ignored)
+    return IssueLog(source, frame.reset_index(drop=True), rejected, ignored, mapping_source, skip_invalid)
 
 
 def _read_table(path: Path, kind: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
@@ -266,18 +279,24 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
 
 def _read_csv_slowly(path: Path, names: list[str]):
     rows, lines, bad = [], [], []
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    csv.field_size_limit(1 << 30)            # a field may be long; the checks say what is wrong with it
+    with path.open(encoding="utf-8-sig", newline="", errors="replace") as f:
         reader = csv.reader(f)
         next(reader)
-        for row in reader:
-            if len(row) == len(names):
-                rows.append([v if v != "" else None for v in row])
-                lines.append(reader.line_num)
-            elif row and any(row):
-                bad.append({"line": reader.line_num,
-                            "reason": f"{len(row)} fields where the header has {len(names)}",
-                            "text": ",".join(row)})
-    return pd.DataFrame(rows, columns=names, dtype=object), np.array(lines), pd.DataFrame(bad)
+        try:
+            end = reader.line_num
+            for row in reader:
+                start, end = end + 1, reader.line_num
+                if len(row) == len(names):
+                    rows.append([v if v != "" else None for v in row])
+                    lines.append(start)
+                elif row and any(row):
+                    spans = f"; a quote left open makes lines {start}–{end} one row" if end > start else ""
+                    bad.append({"line": start, "reason": f"{len(row)} fields where the header has {len(names)}{spans}",
+                                "text": ",".join(row)[:1000]})
+        except csv.Error as e:
+            raise IssueLogError(str(path), [f"line {reader.line_num}: not readable as CSV ({e})"]) from None
+    return pd.DataFrame(rows, columns=names, dtype=object), np.array(lines, dtype=int), pd.DataFrame(bad)
 
 
 def _to_our_columns(raw: pd.DataFrame, mapping: Mapping | None, source: str) -> tuple[pd.DataFrame, list[str]]:

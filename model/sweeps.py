@@ -18,7 +18,6 @@ import math
 import os
 import platform
 import socket
-import subprocess
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -37,6 +36,8 @@ from model import __version__
 from model.scenario import ScenarioError, _describe, load_scenario, resolve_path
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
+MAX_POOL_RESTARTS = 10          # local executor: new workers after one dies, this many times per start
+FAULTS_VARIABLE = "STREETCHIEF_FAULTS"   # reliability tests only, e.g. "raise=0.2,kill=0.1"
 
 
 class SweepError(ScenarioError):
@@ -95,7 +96,8 @@ class Parameter(BaseModel):
 
 class SweepSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(description="short name, used in results")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+                      description="short name (letters, digits, _ . -), used in results and the default folder")
     description: str = ""
     scenario: str = Field(description="base scenario: a shipped name or a YAML path (relative to the spec)")
     days: float | None = Field(None, gt=0, le=100_000, description="simulated days per run (default: the scenario's)")
@@ -162,9 +164,10 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def load_sweep(spec: str | Path | dict) -> Sweep:
+def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
     """Read and check a sweep spec, and check every parameter's path and extremes against the base
-    scenario, so that a typo fails before anything runs."""
+    scenario, so that a typo fails before anything runs. `base` gives the base scenario's content
+    instead of reading the spec's `scenario` (to re-run a recorded sweep)."""
     if isinstance(spec, dict):
         source, raw, here = "<dict>", spec, Path.cwd()
     else:
@@ -185,13 +188,16 @@ def load_sweep(spec: str | Path | dict) -> Sweep:
     except ValidationError as e:
         raise SweepError(source, [_describe(err, SweepSpec) for err in e.errors()]) from None
 
-    base_path = Path(s.scenario)
-    if not base_path.is_absolute() and (here / base_path).exists():
-        base_path = here / base_path
     try:
-        base_file = resolve_path(base_path if base_path.exists() else s.scenario)
-        base = yaml.safe_load(base_file.read_text(encoding="utf-8"))
-        scenario = load_scenario(base)
+        if base is None:
+            base_path = Path(s.scenario)
+            if not base_path.is_absolute() and (here / base_path).exists():
+                base_path = here / base_path
+            base_file = resolve_path(base_path if base_path.exists() else s.scenario)
+            scenario = load_scenario(base_file)             # its own clear errors, if broken
+            base = yaml.safe_load(base_file.read_text(encoding="utf-8"))
+        else:
+            scenario = load_scenario(base)
     except ScenarioError as e:
         raise SweepError(source, [f"scenario: {e}"]) from None
     problems = []
@@ -256,14 +262,33 @@ def run_task(base: dict, overrides: dict, days: float | None, seed: int, arrange
 
     t0 = time.perf_counter()
     try:
+        _injected_fault("before")
         scenario = load_scenario(base, **overrides)
         res = run_scenario(scenario, arrangements, seed, days)
         rows = {name: {k: OUTCOMES[k](s) for k in outcomes} for name, s in res.summaries.items()}
         issues = res.issues if save_issues else None
+        _injected_fault("after")
         return {"rows": rows, "error": None, "seconds": time.perf_counter() - t0, "issues": issues}
     except Exception as e:     # recorded with the run, and the sweep goes on
         return {"rows": None, "error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc(),
                 "seconds": time.perf_counter() - t0, "issues": None}
+
+
+def _injected_fault(when: str) -> None:
+    """Faults on purpose, for the reliability tests: with STREETCHIEF_FAULTS="raise=P,kill=Q" a task raises
+    with probability P, or its process is killed (SIGKILL) with probability Q, before or after its work.
+    Unset (always, in normal use), this does nothing."""
+    spec = os.environ.get(FAULTS_VARIABLE)
+    if not spec:
+        return
+    import random
+    import signal
+    p = {k: float(v) for k, v in (kv.split("=") for kv in spec.split(",") if "=" in kv)}
+    r = random.SystemRandom()
+    if r.random() < p.get("kill", 0.0) / 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if when == "after" and r.random() < p.get("raise", 0.0):
+        raise RuntimeError("injected fault")
 
 
 # --- the runner ------------------------------------------------------------------------------------
@@ -328,9 +353,11 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress) ->
     done = {p.name for p in (out / "runs").glob("p*-r*.parquet") if _succeeded(p)}
     todo = [(p, r) for p, r in sw.tasks if _part_name(p, r) not in done]
     started = datetime.now(timezone.utc)
+    from model.provenance import content_hash, versions
     meta = {"name": s.name, "digest": sw.digest, "spec": s.model_dump(mode="json"), "spec_source": sw.source,
+            "base_scenario": sw.base, "scenario_sha256": content_hash(sw.base),
             "version": __version__, "git_commit": _git_commit(), "host": socket.gethostname(),
-            "python": platform.python_version(), "executor": executor, "workers": workers, "scheduler": scheduler,
+            "python": platform.python_version(), "dependencies": versions(), "executor": executor, "workers": workers, "scheduler": scheduler,
             "started": started.isoformat(), "finished": None, "points": len(sw.points),
             "tasks": len(sw.tasks), "runs_total": len(sw.tasks) * len(s.arrangements),
             "runs_done": None, "runs_failed": None, "status": "running"}
@@ -418,18 +445,25 @@ def _execute(sw: Sweep, todo, outcomes, executor, workers, scheduler):
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
     ctx = multiprocessing.get_context("spawn")      # no inherited threads or locks
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(run_task, *args(p, r)): (p, r) for p, r in todo}
-        try:
-            for f in as_completed(futures):
-                yield futures[f], f.result()
-        except BrokenProcessPool:
-            raise SweepError(sw.source, ["a worker process died (killed, or out of memory); the runs finished so "
-                                       "far are kept: start the same sweep again to do the rest"]) from None
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    remaining, restarts = dict.fromkeys(todo), 0
+    while remaining:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(run_task, *args(p, r)): (p, r) for p, r in remaining}
+            try:
+                for f in as_completed(futures):
+                    result = f.result()
+                    del remaining[futures[f]]
+                    yield futures[f], result
+            except BrokenProcessPool:
+                # a worker died (killed, out of memory): start new workers for the tasks not yet done
+                restarts += 1
+                if restarts > MAX_POOL_RESTARTS:
+                    raise SweepError(sw.source, [f"worker processes died {restarts} times; the runs finished so far "
+                                                 "are kept: start the same sweep again to do the rest"]) from None
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
 
 
 def _execute_dask(todo, args, workers, scheduler):
@@ -448,7 +482,11 @@ def _execute_dask(todo, args, workers, scheduler):
     try:
         futures = {client.submit(run_task, *args(p, r), pure=False, retries=2): (p, r) for p, r in todo}
         for f in as_completed(futures):
-            yield futures[f], f.result()
+            try:
+                result = f.result()
+            except Exception as e:     # e.g. KilledWorker: the task's workers kept dying; recorded, retried next start
+                result = {"rows": None, "error": f"{type(e).__name__}: {e}", "seconds": 0.0, "issues": None}
+            yield futures[f], result
     finally:
         client.close()
         if cluster is not None:
@@ -483,14 +521,8 @@ class _Lock:
 
 
 def _git_commit() -> str | None:
-    root = Path(__file__).resolve().parent.parent
-    if not (root / ".git").exists():
-        return None
-    try:
-        r = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-        return r.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
+    from model.provenance import git_commit
+    return git_commit()
 
 
 class _NoBar:
