@@ -4,11 +4,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results/demo
 
-.PHONY: demo test bench venv clean help
+.PHONY: demo test bench workshop venv clean help
+PORT   ?= 8866
 help:
 	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
 	@echo "make test   create .venv if missing, run the test suite"
 	@echo "make bench  run the benchmarks in benchmarks/ (about half an hour; not part of make test), write results/benchmarks/latest.json"
+	@echo "make workshop  serve the trainer notebook as a web app on http://127.0.0.1:$(PORT)/ (Voila; Ctrl-C stops it)"
 	@echo "make clean  remove .venv and results/demo"
 
 $(STAMP): pyproject.toml
@@ -29,6 +31,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/run_all.py
+
+workshop: $(STAMP)
+	@echo "The workshop app: open http://127.0.0.1:$(PORT)/ in a browser (Ctrl-C stops it)"
+	@cd notebooks && exec ../$(VENV)/bin/voila 03_workshop.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
 
 clean:
 	rm -rf $(VENV) results/demo

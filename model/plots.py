@@ -46,3 +46,61 @@ def comparison_figure(result, path=None):
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
         plt.close(fig)
     return fig
+
+
+def dashboard_figure(result, path=None, categories: int = 10):
+    """The planner's four panels: resolution-time distributions, backlog over time, median resolution
+    by category (the most frequent ones), on-time share."""
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
+    (ax1, ax2), (ax3, ax4) = axes
+    names = list(result.tables)
+    medians = {}
+    for name, table in result.tables.items():
+        rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
+        h = np.sort((res - rep)[~np.isnan(res)])
+        colour, label = COLOURS.get(name), LABELS.get(name, name)
+        if len(h):
+            ax1.step(np.maximum(h, 1e-3), np.arange(1, len(h) + 1) / len(rep), where="post", color=colour,
+                     label=f"{label}: median {np.median(h):.1f} h")
+        t, b = backlog_curve(table, result.horizon)
+        ax2.plot(t / 24, b, color=colour, label=label)
+        cats = table["category"].to_numpy(zero_copy_only=False).astype(str)
+        hours = res - rep
+        medians[name] = {c: np.nanmedian(hours[cats == c]) if np.isfinite(hours[cats == c]).any() else np.nan
+                         for c in np.unique(cats)}
+    ax1.set_xscale("log")
+    ax1.set_xlabel("hours from report to resolution (log scale)")
+    ax1.set_ylabel("share resolved")
+    ax1.set_title("Resolution time")
+    ax1.grid(alpha=0.3, which="both")
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend(loc="lower right", fontsize=8)
+    ax2.set_xlabel("day")
+    ax2.set_ylabel("open issues")
+    ax2.set_title("Backlog over time")
+    ax2.grid(alpha=0.3)
+    ax2.legend(fontsize=8)
+    first = result.tables[names[0]]["category"].to_numpy(zero_copy_only=False).astype(str)
+    top = [c for c, _ in sorted(zip(*np.unique(first, return_counts=True)), key=lambda x: -x[1])][:categories]
+    y = np.arange(len(top))
+    width = 0.8 / max(1, len(names))
+    for k, name in enumerate(names):
+        ax3.barh(y + k * width, [medians[name].get(c, np.nan) for c in top], width, color=COLOURS.get(name),
+                 label=LABELS.get(name, name))
+    ax3.set_yticks(y + width * (len(names) - 1) / 2, top, fontsize=8)
+    ax3.invert_yaxis()
+    ax3.set_xlabel("median hours to resolution")
+    ax3.set_title(f"By category (the {len(top)} most frequent)")
+    ax3.grid(alpha=0.3, axis="x")
+    shares = [result.summaries[n]["on_time_share"] or 0.0 for n in names]
+    ax4.bar([LABELS.get(n, n) for n in names], shares, color=[COLOURS.get(n) for n in names])
+    for k, v in enumerate(shares):
+        ax4.text(k, v + 0.02, f"{v:.0%}", ha="center")
+    ax4.set_ylim(0, 1.1)
+    ax4.set_title("Resolved within the deadline")
+    fig.suptitle(f"{result.scenario.name}: the same issues under each arrangement ({result.horizon / 24:g} days)")
+    fig.tight_layout()
+    if path is not None:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+        plt.close(fig)
+    return fig

@@ -132,7 +132,7 @@ def test_a_dask_worker_lost_mid_sweep_changes_nothing(undisturbed, tmp_path):
 
 def test_two_sweeps_into_one_folder_at_once_the_second_refuses(tmp_path):
     spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump({**SPEC, "days": 30}), encoding="utf-8")
+    spec.write_text(yaml.safe_dump({**SPEC, "days": 200, "replications": 10}), encoding="utf-8")
     first = subprocess.Popen(CLI + ["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -142,6 +142,7 @@ def test_two_sweeps_into_one_folder_at_once_the_second_refuses(tmp_path):
             time.sleep(0.05)
         r = subprocess.run(CLI + ["sweep", str(spec), "--out", str(tmp_path / "out"), "--quiet"],
                            capture_output=True, text=True, timeout=60)
+        assert first.poll() is None, "the first sweep ended before the second started"
         assert r.returncode == 2 and "another sweep is writing here (pid" in r.stderr, r.stderr
     finally:
         first.kill()
