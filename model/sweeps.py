@@ -481,12 +481,23 @@ def _execute_dask(todo, args, workers, scheduler):
             raise SweepError(scheduler, [f"cannot reach the Dask scheduler ({e})"]) from None
     try:
         futures = {client.submit(run_task, *args(p, r), pure=False, retries=2): (p, r) for p, r in todo}
-        for f in as_completed(futures):
+        resubmitted: dict = {}
+        done = as_completed(futures)
+        for f in done:
+            key = futures.pop(f)
             try:
                 result = f.result()
-            except Exception as e:     # e.g. KilledWorker: the task's workers kept dying; recorded, retried next start
+            except Exception as e:
+                # run_task records its own errors, so this is the cluster: a result lost with its worker, or
+                # workers that kept dying (KilledWorker). Submit again, then record it (retried next start).
+                resubmitted[key] = resubmitted.get(key, 0) + 1
+                if resubmitted[key] <= 3:
+                    again = client.submit(run_task, *args(*key), pure=False, retries=2)
+                    futures[again] = key
+                    done.add(again)
+                    continue
                 result = {"rows": None, "error": f"{type(e).__name__}: {e}", "seconds": 0.0, "issues": None}
-            yield futures[f], result
+            yield key, result
     finally:
         client.close()
         if cluster is not None:
