@@ -104,9 +104,13 @@ def replay(scenario: Scenario, log, arrangements: list[str] | None = None, seed:
         result.tables = {"recorded": table.cast(table.schema), **result.tables}
         result.summaries = {"recorded": summarize_recorded(table, run_sc, problems.horizon), **result.summaries}
     result.outside = outside
-    result.replay = {**log.provenance(), "issues": len(problems), "outside_window": len(outside),
-                     "rejected_rows": len(log.rejected), "window_start": run_sc.run.start.isoformat()}
+    result.replay = _replay_record(log, len(problems), outside, run_sc)
     return result
+
+
+def _replay_record(log, issues: int, outside, run_sc: Scenario) -> dict:
+    return {**log.provenance(), "issues": issues, "outside_window": len(outside), "rejected_rows": len(log.rejected),
+            "window_start": run_sc.run.start.isoformat()}
 
 
 def recorded_history(scenario: Scenario, log, days: float | None = None) -> RunResult:
@@ -122,8 +126,7 @@ def recorded_history(scenario: Scenario, log, days: float | None = None) -> RunR
     table = recorded_table(log, run_sc, run_sc.run.start, horizon)
     res = RunResult(run_sc, run_sc.run.seed, horizon, {"recorded": table},
                     {"recorded": summarize_recorded(table, run_sc, horizon)}, outside=outside)
-    res.replay = {**log.provenance(), "issues": table.num_rows, "outside_window": len(outside),
-                  "rejected_rows": len(log.rejected), "window_start": run_sc.run.start.isoformat()}
+    res.replay = _replay_record(log, table.num_rows, outside, run_sc)
     return res
 
 

@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import socket
 import time
 import traceback
@@ -32,7 +31,6 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model import __version__
 from model.scenario import ScenarioError, _describe, load_scenario, resolve_path
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
@@ -353,11 +351,12 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress) ->
     done = {p.name for p in (out / "runs").glob("p*-r*.parquet") if _succeeded(p)}
     todo = [(p, r) for p, r in sw.tasks if _part_name(p, r) not in done]
     started = datetime.now(timezone.utc)
-    from model.provenance import content_hash, versions
+    from model.provenance import content_hash, provenance
+    prov = provenance()
     meta = {"name": s.name, "digest": sw.digest, "spec": s.model_dump(mode="json"), "spec_source": sw.source,
             "base_scenario": sw.base, "scenario_sha256": content_hash(sw.base),
-            "version": __version__, "git_commit": _git_commit(), "host": socket.gethostname(),
-            "python": platform.python_version(), "dependencies": versions(), "executor": executor, "workers": workers, "scheduler": scheduler,
+            "version": prov["streetchief"], "git_commit": prov["git_commit"], "host": prov["host"],
+            "python": prov["python"], "dependencies": prov["dependencies"], "executor": executor, "workers": workers, "scheduler": scheduler,
             "started": started.isoformat(), "finished": None, "points": len(sw.points),
             "tasks": len(sw.tasks), "runs_total": len(sw.tasks) * len(s.arrangements),
             "runs_done": None, "runs_failed": None, "status": "running"}
@@ -529,11 +528,6 @@ class _Lock:
     def __exit__(self, *exc):
         fcntl.flock(self.f, fcntl.LOCK_UN)
         self.f.close()
-
-
-def _git_commit() -> str | None:
-    from model.provenance import git_commit
-    return git_commit()
 
 
 class _NoBar:
