@@ -235,6 +235,9 @@ class Workshop:
             slot = {issue: n for n, issue in enumerate(m.problems.issue_ids)}
             self.work[k] = np.array([m.issue_work[slot[i]] for i in self.tables[k].issue_id])
         self.layout = district_layout(self.scenario)
+        # the merchants along each zone (shops, schools, banks, offices): one small square each
+        self.merchants = {z: np.array([place(self.layout[z], f"{z}/{k}") for k in range(zone.merchants)])
+                          for z, zone in self.scenario.zones.items()}
         self.xy = {k: np.array([place(self.layout[z], str(i)) for z, i in zip(t.zone.astype(str), t.issue_id)])
                    for k, t in self.tables.items()}
         self.t = float(self.tables["street_chief"].reported_at.min()) - 1.0
@@ -318,6 +321,7 @@ class Workshop:
                 else:
                     ax.add_patch(plt.Rectangle(a, b[0] - a[0], b[1] - a[1], color="#e6f2e6", zorder=0))
                     ax.text((a[0] + b[0]) / 2, b[1] + 0.15, z, ha="center", fontsize=6, color="#557755")
+                ax.scatter(*self.merchants[z].T, s=4, marker="s", color="#888888", zorder=2, linewidth=0)
             s = statuses(t, self.t, self.work[k])
             recent = (s < 4) | (t.resolved_at.to_numpy() > self.t - 12)     # resolved ones fade after 12 h
             for n, name in enumerate(STATUSES):

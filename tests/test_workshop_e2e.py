@@ -23,6 +23,18 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _other_addresses() -> set[str]:
+    """This machine's non-loopback IPv4 addresses (the one a packet out would leave from, and the hostname's)."""
+    out = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))      # no packet is sent: this only picks the interface
+            out.add(s.getsockname()[0])
+        except OSError:
+            pass
+    return {a for a in out if not a.startswith("127.")}
+
+
 def test_workshop_app_plays_and_steps_in_a_browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -49,6 +61,11 @@ def test_workshop_app_plays_and_steps_in_a_browser():
                 break
             except OSError:
                 time.sleep(0.5)
+        # bound to localhost only: the machine's other addresses do not answer
+        for ip in _other_addresses():
+            with socket.socket() as s, pytest.raises(OSError):
+                s.settimeout(2)
+                s.connect((ip, port))
         opts = webdriver.ChromeOptions()
         opts.binary_location = CHROMIUM
         for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1100"):
