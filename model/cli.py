@@ -8,8 +8,8 @@ from pathlib import Path
 from model import __version__
 
 EPILOG = """\
-SCENARIO is a shipped scenario's name (jingxing_2019, textbook_mmc, textbook_tandem) or a path to a
-YAML file. Times in results are hours since the scenario's start date.
+SCENARIO is a shipped scenario's name (jingxing_2019, megacity, textbook_mmc, textbook_tandem,
+benchmark_tandem; `streetchief scenarios` lists them) or a path to a YAML file. Times in results are hours since the scenario's start date.
 
 An issue log (CSV or Parquet; one row per issue: reported_at, zone, category, and optionally
 issue_id, reporter, discovered_by, description, acknowledged_at, resolved_at, closed_at, department)
@@ -22,6 +22,9 @@ examples:
   streetchief compare jingxing_2019 --replay scenarios/jingxing_2019_cases.csv --out results/seed_week
   streetchief replay-history scenarios/jingxing_2019_cases.csv --out results/recorded
   streetchief export-arrivals jingxing_2019 --days 30 --out results/arrivals.csv
+  streetchief sweep scenarios/sweep_demo.yaml --out results/sweep_demo && streetchief analyze results/sweep_demo
+  streetchief verify results/compare
+  streetchief run megacity --stream --out results/megacity
   streetchief validate my_city.yaml
 """
 
