@@ -203,10 +203,7 @@ def main(argv=None) -> int:
 
     try:
         if args.command == "scenarios":
-            for f in sorted(SCENARIO_DIR.glob("*.yaml")):
-                first = next((l for l in f.read_text(encoding="utf-8").splitlines() if l.startswith("description:")), "")
-                print(f"{f.stem:22s} {first.removeprefix('description:').strip()}")
-            return 0
+            return _list_scenarios(SCENARIO_DIR)
         if args.command == "parameters":
             from model.scenario import parameter_reference
             for path, kind, default, text in parameter_reference():
@@ -248,6 +245,26 @@ def main(argv=None) -> int:
         again = "; run the same command again to resume the sweep" if args.command == "sweep" else ""
         print(f"interrupted; nothing half-written was left behind{again}", file=sys.stderr)
         return 130
+
+
+def _list_scenarios(folder: Path) -> int:
+    """The shipped scenarios and sweep specs, each with its one-line description."""
+    import yaml
+    kinds = {"scenarios": [], "sweep specs": []}
+    for f in sorted(folder.glob("*.yaml")):
+        lines = f.read_text(encoding="utf-8").splitlines()
+        line = next((l for l in lines if l.startswith("description:")), "description: ''")
+        try:
+            text = (yaml.safe_load(line) or {}).get("description") or ""
+        except yaml.YAMLError:
+            text = line.removeprefix("description:").strip()
+        kind = "sweep specs" if any(l.startswith("scenario:") for l in lines) else "scenarios"
+        kinds[kind].append(f"  {f.stem:22s} {text}")
+    for kind, rows in kinds.items():
+        if rows:
+            print(f"{kind} (in {folder}):" if kind == "scenarios" else f"\n{kind} (streetchief sweep):")
+            print("\n".join(rows))
+    return 0
 
 
 def _sweep(args) -> int:

@@ -370,6 +370,9 @@ def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
             raise ScenarioError(source, [f"{where}not valid YAML ({getattr(e, 'problem', e)})"]) from None
         if not isinstance(raw, dict):
             raise ScenarioError(source, ["(top level): must be a mapping of sections (name, run, zones, ...)"])
+        if "scenario" in raw and "zones" not in raw:
+            raise ScenarioError(source, ["this is a sweep spec, not a scenario: run it with `streetchief sweep "
+                                         f"{path}`"])
     raw = _apply_overrides(raw, overrides, source)
     return validate(raw, source)
 
