@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from model.sweeps import SweepError, SweepSpec, design_points
+from model.sweeps import SweepError, SweepSpec, design_points, unit_problem
 
 META_COLUMNS = {"run_id", "point_id", "replication", "seed", "arrangement", "status", "error", "seconds"}
 
@@ -83,7 +83,7 @@ def indices(runs: pd.DataFrame, meta: dict, outcome: str = "resolution_mean_h", 
         raise SweepError(meta.get("name", "sweep"), [f"{missing} of {len(points)} points have no result; indices need "
                                                      "all (run the sweep again to finish or retry them)"])
     names = list(spec.parameters)
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    problem = unit_problem(names)
     Y = y.to_numpy(float)
     if spec.design == "sobol":
         from SALib.analyze import sobol

@@ -153,10 +153,6 @@ class Sweep:
     def overrides(self, point: int) -> dict:
         return {k: _plain(v) for k, v in self.points.iloc[point].items()}
 
-    def salib_problem(self) -> dict:
-        names = list(self.spec.parameters)
-        return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-
 
 def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
@@ -225,6 +221,11 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
     return Sweep(s, source, base, points, unit, digest)
 
 
+def unit_problem(names: list[str]) -> dict:
+    """SALib's problem over the parameters' quantiles: each in [0, 1], mapped to values by `Parameter.at`."""
+    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+
+
 def design_points(s: SweepSpec) -> tuple[pd.DataFrame, np.ndarray]:
     """(points: one column per parameter, unit quantiles). Deterministic in the spec's seed."""
     params = s.parameters
@@ -241,11 +242,11 @@ def design_points(s: SweepSpec) -> tuple[pd.DataFrame, np.ndarray]:
         unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(s.seed)).random(s.samples)
     elif s.design == "sobol":
         from SALib.sample import sobol
-        unit = sobol.sample({"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}, s.samples,
+        unit = sobol.sample(unit_problem(names), s.samples,
                             calc_second_order=False, seed=s.seed)
     else:
         from SALib.sample import morris
-        unit = morris.sample({"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}, s.samples,
+        unit = morris.sample(unit_problem(names), s.samples,
                              num_levels=s.morris_levels, seed=s.seed)
     unit = np.clip(unit, 0.0, 1.0 - 1e-12)
     rows = [[p.at(u) for p, u in zip(params.values(), row)] for row in unit]
