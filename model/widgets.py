@@ -85,6 +85,7 @@ class Planner:
             o["arrangements.street_chief.liaison_ack_day"] = {"dist": "lognormal", "median": self.liaison.value / 60,
                                                               "sigma": 0.8}
         chief_cals = {c.calendar for c in b.chiefs.values()}
+        # the chiefs' street duty, weekdays, centred on 17:00 (the default 2 h: 16:00-18:00), from 08:00 when long
         start = 17.0 - self.chief_hours.value / 2 if self.chief_hours.value <= 8 else 8.0
         for cal in chief_cals:
             o[f"calendars.{cal}"] = {"weekly": {d: [f"{_hhmm(start)}-{_hhmm(min(24, start + self.chief_hours.value))}"]
