@@ -67,37 +67,48 @@ class Planner:
         self.message = W.HTML()
         self.output = W.Output()
         self.figure = None
-        for w in [self.volume, self.liaison, self.unclear, self.chief_hours, self.office, self.layers,
-                  self.misrouting, *self.crews.values()]:
+        controls = [self.volume, self.liaison, self.unclear, self.chief_hours, self.office, self.layers,
+                    self.misrouting, *self.crews.values()]
+        self._initial = {w.model_id: w.value for w in controls}
+        for w in controls:
             w.observe(lambda change: self.update(), names="value")
         self.save_button.on_click(lambda _: self.save())
         self.update()
 
     # --- the controls as scenario overrides -----------------------------------------------------------
+    def _moved(self, w) -> bool:
+        return w.value != self._initial[w.model_id]
+
     def overrides(self) -> dict:
+        """Only the controls moved from where they started: untouched, the scenario is the base one."""
         b, o = self.base, {}
         for k, c in b.categories.items():
-            o[f"categories.{k}.rate_per_day"] = c.rate_per_day * self.volume.value
-            o[f"categories.{k}.unclear_share"] = min(1.0, c.unclear_share * self.unclear.value)
+            if self._moved(self.volume):
+                o[f"categories.{k}.rate_per_day"] = c.rate_per_day * self.volume.value
+            if self._moved(self.unclear):
+                o[f"categories.{k}.unclear_share"] = min(1.0, c.unclear_share * self.unclear.value)
         for k, w in self.crews.items():
-            o[f"departments.{k}.crews"] = w.value
-        if "street_chief" in b.arrangement_names:
+            if self._moved(w):
+                o[f"departments.{k}.crews"] = w.value
+        if "street_chief" in b.arrangement_names and self._moved(self.liaison):
             o["arrangements.street_chief.liaison_ack_day"] = {"dist": "lognormal", "median": self.liaison.value / 60,
                                                               "sigma": 0.8}
-        chief_cals = {c.calendar for c in b.chiefs.values()}
-        # the chiefs' street duty, weekdays, centred on 17:00 (the default 2 h: 16:00-18:00), from 08:00 when long
-        start = 17.0 - self.chief_hours.value / 2 if self.chief_hours.value <= 8 else 8.0
-        for cal in chief_cals:
-            o[f"calendars.{cal}"] = {"weekly": {d: [f"{_hhmm(start)}-{_hhmm(min(24, start + self.chief_hours.value))}"]
-                                                for d in ("mon", "tue", "wed", "thu", "fri")}}
-        if "multi_layer" in b.arrangement_names:
+        if self._moved(self.chief_hours):
+            # the chiefs' street duty, weekdays, centred on 17:00 (2 h: 16:00-18:00), from 08:00 when long
+            h = self.chief_hours.value
+            start = 17.0 - h / 2 if h <= 8 else 8.0
+            for cal in {c.calendar for c in b.chiefs.values()}:
+                o[f"calendars.{cal}"] = {"weekly": {d: [f"{_hhmm(start)}-{_hhmm(min(24, start + h))}"]
+                                                    for d in ("mon", "tue", "wed", "thu", "fri")}}
+        if "multi_layer" in b.arrangement_names and any(
+                self._moved(w) for w in (self.layers, self.misrouting, self.office)):
             p = b.arrangement_params("multi_layer").model_dump(mode="json", by_alias=True)
             p["layers"] = p["layers"][: self.layers.value]
-            for layer in p["layers"]:
-                layer["misrouting"] = self.misrouting.value
-            o["arrangements.multi_layer"] = p
+            if self._moved(self.misrouting):
+                for layer in p["layers"]:
+                    layer["misrouting"] = self.misrouting.value
             a, z = self.office.value
-            if z > a:          # the traditional path's own office calendar: crews keep theirs
+            if self._moved(self.office) and z > a:      # the traditional path's own office hours: crews keep theirs
                 spans = [f"{_hhmm(a)}-{_hhmm(min(z, 12))}"] if a < 12 else []
                 spans += [f"{_hhmm(max(a, 14.5))}-{_hhmm(z)}"] if z > 14.5 else []
                 spans = spans or [f"{_hhmm(a)}-{_hhmm(z)}"]
@@ -107,6 +118,7 @@ class Planner:
                         layer["calendar"] = "traditional_office"
                 if not b.calendars[p["department_calendar"]].always:
                     p["department_calendar"] = "traditional_office"
+            o["arrangements.multi_layer"] = p
         return o
 
     def scenario_dict(self) -> dict:
