@@ -74,7 +74,7 @@ def test_workshop_app_plays_and_steps_in_a_browser():
         try:
             browser.get(address)
             wait = WebDriverWait(browser, 180)
-            step = wait.until(EC.element_to_be_clickable((By.XPATH, "//button[contains(., 'Step')]")))
+            wait.until(EC.element_to_be_clickable((By.XPATH, "//button[contains(., 'Step')]")))   # the app is up
             from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
             def text_of(xpath):        # widgets re-render: read again if the element was just replaced
