@@ -11,10 +11,9 @@ COLOURS = {"street_chief": "#d62728", "multi_layer": "#1f77b4", "recorded": "#55
 LABELS = {"street_chief": "street chief", "multi_layer": "multi-layer routing", "recorded": "recorded history"}  # ASCII: CJK fonts are often missing
 
 
-def comparison_figure(result, path=None):
-    """Resolution-time distributions side by side, plus backlog over time, for one run."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    days = result.horizon / 24
+def _resolution_and_backlog(ax1, ax2, result, fontsize=9) -> None:
+    """Resolution-time distributions (share of reported issues resolved within h hours) and the backlog
+    over time, one line per arrangement."""
     for name, table in result.tables.items():
         rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
         h = np.sort((res - rep)[~np.isnan(res)])
@@ -30,15 +29,21 @@ def comparison_figure(result, path=None):
     ax1.set_title("Resolution time")
     ax1.grid(alpha=0.3, which="both")
     if ax1.get_legend_handles_labels()[0]:
-        ax1.legend(loc="lower right", fontsize=9)
+        ax1.legend(loc="lower right", fontsize=fontsize)
     else:
         ax1.text(0.5, 0.5, "no issue resolved in this run", ha="center", transform=ax1.transAxes)
     ax2.set_xlabel(f"day since {result.scenario.run.start:%Y-%m-%d}")
     ax2.set_ylabel("open issues (backlog)")
     ax2.set_title("Backlog over time")
-    ax2.set_xlim(0, days)
+    ax2.set_xlim(0, result.horizon / 24)
     ax2.grid(alpha=0.3)
-    ax2.legend(fontsize=9)
+    ax2.legend(fontsize=fontsize)
+
+
+def comparison_figure(result, path=None):
+    """Resolution-time distributions side by side, plus backlog over time, for one run."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    _resolution_and_backlog(ax1, ax2, result)
     source = f"issues replayed from {Path(result.replay['log']).name}" if result.replay else f"seed {result.seed}"
     fig.suptitle(f"{result.scenario.name}: the same issues under each arrangement ({source})")
     fig.tight_layout()
@@ -54,32 +59,13 @@ def dashboard_figure(result, path=None, categories: int = 10):
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
     (ax1, ax2), (ax3, ax4) = axes
     names = list(result.tables)
+    _resolution_and_backlog(ax1, ax2, result, fontsize=8)
     medians = {}
     for name, table in result.tables.items():
-        rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
-        h = np.sort((res - rep)[~np.isnan(res)])
-        colour, label = COLOURS.get(name), LABELS.get(name, name)
-        if len(h):
-            ax1.step(np.maximum(h, 1e-3), np.arange(1, len(h) + 1) / len(rep), where="post", color=colour,
-                     label=f"{label}: median {np.median(h):.1f} h")
-        t, b = backlog_curve(table, result.horizon)
-        ax2.plot(t / 24, b, color=colour, label=label)
+        hours = table["resolved_at"].to_numpy() - table["reported_at"].to_numpy()
         cats = table["category"].to_numpy(zero_copy_only=False).astype(str)
-        hours = res - rep
         medians[name] = {c: np.nanmedian(hours[cats == c]) if np.isfinite(hours[cats == c]).any() else np.nan
                          for c in np.unique(cats)}
-    ax1.set_xscale("log")
-    ax1.set_xlabel("hours from report to resolution (log scale)")
-    ax1.set_ylabel("share resolved")
-    ax1.set_title("Resolution time")
-    ax1.grid(alpha=0.3, which="both")
-    if ax1.get_legend_handles_labels()[0]:
-        ax1.legend(loc="lower right", fontsize=8)
-    ax2.set_xlabel("day")
-    ax2.set_ylabel("open issues")
-    ax2.set_title("Backlog over time")
-    ax2.grid(alpha=0.3)
-    ax2.legend(fontsize=8)
     first = result.tables[names[0]]["category"].to_numpy(zero_copy_only=False).astype(str)
     top = [c for c, _ in sorted(zip(*np.unique(first, return_counts=True)), key=lambda x: -x[1])][:categories]
     y = np.arange(len(top))

@@ -358,23 +358,28 @@ def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
     else:
         path = resolve_path(name_or_path)
         source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise ScenarioError(source, [f"cannot read: {e}"]) from None
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            raise ScenarioError(source, [f"{where}not valid YAML ({getattr(e, 'problem', e)})"]) from None
-        if not isinstance(raw, dict):
-            raise ScenarioError(source, ["(top level): must be a mapping of sections (name, run, zones, ...)"])
+        raw = read_yaml_mapping(path, ScenarioError, "sections (name, run, zones, ...)")
         if "scenario" in raw and "zones" not in raw:
             raise ScenarioError(source, ["this is a sweep spec, not a scenario: run it with `streetchief sweep "
                                          f"{path}`"])
     raw = _apply_overrides(raw, overrides, source)
     return validate(raw, source)
+
+
+def read_yaml_mapping(path: Path, error: type[ScenarioError], holds: str) -> dict:
+    """A YAML file that must be a mapping, read safely; any problem raises `error` with the line and column."""
+    source = str(path)
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(source, [f"cannot read: {e}"]) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise error(source, [f"{where}not valid YAML ({getattr(e, 'problem', e)})"]) from None
+    if not isinstance(raw, dict):
+        raise error(source, [f"(top level): must be a mapping of {holds}"])
+    return raw
 
 
 def validate(raw: dict, source: str = "<dict>") -> Scenario:

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.scenario import ScenarioError, _describe, load_scenario, resolve_path
+from model.scenario import ScenarioError, _describe, load_scenario, read_yaml_mapping, resolve_path
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 MAX_POOL_RESTARTS = 10          # local executor: new workers after one dies, this many times per start
@@ -167,16 +167,7 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
     else:
         path = Path(spec)
         source, here = str(path), path.parent
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as e:
-            raise SweepError(source, [f"cannot read: {e}"]) from None
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            raise SweepError(source, [f"{where}not valid YAML ({getattr(e, 'problem', e)})"]) from None
-        if not isinstance(raw, dict):
-            raise SweepError(source, ["(top level): must be a mapping (name, scenario, design, uncertainties, ...)"])
+        raw = read_yaml_mapping(path, SweepError, "keys (name, scenario, design, uncertainties, ...)")
     try:
         s = SweepSpec.model_validate(raw)
     except ValidationError as e:
