@@ -21,8 +21,8 @@ import scaling  # noqa: E402
 import sweep_overhead  # noqa: E402
 import tandem  # noqa: E402
 
-from model import __version__  # noqa: E402
-from model.provenance import versions  # noqa: E402
+from streetchief import __version__  # noqa: E402
+from streetchief.provenance import versions  # noqa: E402
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "dask", "SALib", "simpy", "ciw")
 

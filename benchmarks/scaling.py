@@ -22,8 +22,8 @@ MEGACITY_PER_YEAR = 25_000_000
 
 def one(kind: str, arrangement: str, issues: float, stream: bool, out: str) -> dict:
     """Runs in the child process."""
-    from model import load_scenario
-    from model.experiment import run_scenario, run_streamed
+    from streetchief import load_scenario
+    from streetchief.experiment import run_scenario, run_streamed
 
     t0 = time.perf_counter()
     if kind == "jingxing":

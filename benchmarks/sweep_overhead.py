@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model import __version__, sweep
+from streetchief import __version__, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 

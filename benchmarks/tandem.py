@@ -24,7 +24,7 @@ LAM, MEAN_SERVICE, SERVERS, STATIONS = 1.0, 2.4, 3, 4
 
 
 def theory() -> float:
-    from model.theory import tandem_sojourn
+    from streetchief.theory import tandem_sojourn
     return tandem_sojourn([(SERVERS, 1 / MEAN_SERVICE)] * STATIONS, LAM)
 
 
@@ -36,7 +36,7 @@ def batch_ci(x: np.ndarray, batches: int = 20, level: float = 0.999, warmup: flo
 
 # --- the four implementations: each returns the times in system, in order of arrival -----------
 def ours(n: int, seed: int) -> np.ndarray:
-    from model import load_scenario, run_scenario
+    from streetchief import load_scenario, run_scenario
     s = load_scenario("benchmark_tandem", **{"run.days": n / LAM / 24})
     table = run_scenario(s, seed=seed).tables["multi_layer"]
     rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()

@@ -1,5 +1,5 @@
 import sys
 
-from model.cli import main
+from streetchief.cli import main
 
 sys.exit(main())

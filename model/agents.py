@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Callable
 
 import mesa
 
-from model.calendar import WorkCalendar
+from streetchief.calendar import WorkCalendar
 
 if TYPE_CHECKING:
-    from model.district import DistrictModel
+    from streetchief.district import DistrictModel
 
 
 class ServicePool:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from model.sweeps import SweepError, SweepSpec, design_points, unit_problem
+from streetchief.sweeps import SweepError, SweepSpec, design_points, unit_problem
 
 META_COLUMNS = {"run_id", "point_id", "replication", "seed", "arrangement", "status", "error", "seconds"}
 
@@ -119,7 +119,7 @@ def tornado(adv: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
     import matplotlib.pyplot as plt
 
-    from model.records import atomic_write
+    from streetchief.records import atomic_write
     grid = adv.assign(_x=_levels(adv[x]), _y=_levels(adv[y])).pivot_table(index="_y", columns="_x",
                                                                             values="difference", aggfunc="mean")
     fig, ax = plt.subplots(figsize=(7, 5))
@@ -141,7 +141,7 @@ def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
 def indices_figure(ind: pd.DataFrame, outcome: str, path=None):
     import matplotlib.pyplot as plt
 
-    from model.records import atomic_write
+    from streetchief.records import atomic_write
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(ind) + 1.5))
     y = np.arange(len(ind))
     if "ST" in ind:
@@ -162,7 +162,7 @@ def indices_figure(ind: pd.DataFrame, outcome: str, path=None):
 def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None):
     import matplotlib.pyplot as plt
 
-    from model.records import atomic_write
+    from streetchief.records import atomic_write
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(tor) + 1.5))
     y = np.arange(len(tor))
     ax.barh(y, tor.low_third - overall, left=overall, color="#aec7e8", label="lowest third of the values")
@@ -179,8 +179,8 @@ def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None):
 def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None):
     import matplotlib.pyplot as plt
 
-    from model.plots import COLOURS, LABELS
-    from model.records import atomic_write
+    from streetchief.plots import COLOURS, LABELS
+    from streetchief.records import atomic_write
     ok = runs[runs.status == "ok"].assign(_level=lambda d: _levels(d[parameter]))
     levels = sorted(ok._level.dropna().unique())
     arrs = list(dict.fromkeys(ok.arrangement))
@@ -215,7 +215,7 @@ def _save(fig, path, atomic_write):
 def analyze(folder: str | Path, outcome: str = "resolution_mean_h", x: str | None = None, y: str | None = None,
             out: str | Path | None = None) -> dict:
     """Everything `streetchief analyze` writes: tables and figures in `out` (default DIR/analysis)."""
-    from model.records import write_text
+    from streetchief.records import write_text
     runs, meta = load_runs(folder)
     out = Path(out) if out is not None else Path(folder) / "analysis"
     params = parameter_columns(runs, meta)

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model import __version__
+from streetchief import __version__
 
 EPILOG = """\
 SCENARIO is a shipped scenario's name (jingxing_2019, megacity, textbook_mmc, textbook_tandem,
@@ -199,13 +199,13 @@ class _Progress:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from model.scenario import SCENARIO_DIR, ScenarioError, load_scenario
+    from streetchief.scenario import SCENARIO_DIR, ScenarioError, load_scenario
 
     try:
         if args.command == "scenarios":
             return _list_scenarios(SCENARIO_DIR)
         if args.command == "parameters":
-            from model.scenario import parameter_reference
+            from streetchief.scenario import parameter_reference
             for path, kind, default, text in parameter_reference():
                 print(f"{path:52s} {kind:24s} {default:12s} {text}".rstrip())
             return 0
@@ -268,7 +268,7 @@ def _list_scenarios(folder: Path) -> int:
 
 
 def _sweep(args) -> int:
-    from model.sweeps import sweep
+    from streetchief.sweeps import sweep
 
     result = sweep(args.spec, args.out, args.executor, args.workers, args.scheduler, progress=not args.quiet)
     print(result.summary_line())
@@ -281,7 +281,7 @@ def _sweep(args) -> int:
 
 
 def _verify(args) -> int:
-    from model.verify import verify
+    from streetchief.verify import verify
 
     v = verify(args.dir, args.sample)
     for line in v.notes:
@@ -297,7 +297,7 @@ def _verify(args) -> int:
 
 
 def _analyze(args) -> int:
-    from model.analysis import analyze
+    from streetchief.analysis import analyze
 
     r = analyze(args.dir, args.outcome, args.x, args.y, args.out)
     adv = r["advantage"]
@@ -323,8 +323,8 @@ def _read_replay(args, scenario):
 
 
 def _load_log(args, path, scenario, rejected_path):
-    from model.issue_log import read_log
-    from model.records import write_text
+    from streetchief.issue_log import read_log
+    from streetchief.records import write_text
 
     log = read_log(path, scenario, args.mapping, args.skip_invalid)
     if log.ignored_columns:
@@ -338,8 +338,8 @@ def _load_log(args, path, scenario, rejected_path):
 
 
 def _report_window(args, result):
-    from model.issue_log import replay_window_text
-    from model.records import write_text
+    from streetchief.issue_log import replay_window_text
+    from streetchief.records import write_text
 
     r = result.replay
     print(f"replaying {r['issues']} issues from {r['log']}, window "
@@ -352,15 +352,15 @@ def _report_window(args, result):
 
 
 def _from_log(args, scenario) -> int:
-    from model.issue_log import write_log
+    from streetchief.issue_log import write_log
 
     if args.command == "import-log":
         log = _load_log(args, args.export, scenario, args.out.with_name(args.out.name + ".rejected.csv"))
         write_log(log.frame, args.out)
         print(f"wrote {len(log)} issues to {args.out}")
         return 0
-    from model.experiment import recorded_history
-    from model.records import write_json, write_parquet
+    from streetchief.experiment import recorded_history
+    from streetchief.records import write_json, write_parquet
 
     args.out.mkdir(parents=True, exist_ok=True)
     log = _load_log(args, args.log, scenario, args.out / "rejected_rows.csv")
@@ -374,8 +374,8 @@ def _from_log(args, scenario) -> int:
 
 
 def _export(args, scenario) -> int:
-    from model.issue_log import arrivals_frame, write_log
-    from model.issues import Problems
+    from streetchief.issue_log import arrivals_frame, write_log
+    from streetchief.issues import Problems
 
     if args.out.suffix.lower() not in (".csv", ".parquet"):
         print(f"error: --out {args.out}: write a log as .csv or .parquet", file=sys.stderr)
@@ -395,8 +395,8 @@ def _print_runs(result):
 
 
 def _run(args, scenario, log=None) -> int:
-    from model.experiment import replay, run_scenario
-    from model.records import write_json, write_parquet
+    from streetchief.experiment import replay, run_scenario
+    from streetchief.records import write_json, write_parquet
 
     names = scenario.arrangement_names if args.arrangement == "both" else [args.arrangement]
     unknown = [n for n in names if n not in scenario.arrangement_names]
@@ -411,7 +411,7 @@ def _run(args, scenario, log=None) -> int:
     try:
         tick = lambda h, total: bar(h / 24, total / 24)
         if args.stream:
-            from model.experiment import run_streamed
+            from streetchief.experiment import run_streamed
             result = run_streamed(scenario, args.out, names, args.seed, args.days, progress=tick)
         elif log is None:
             result = run_scenario(scenario, names, args.seed, args.days, progress=tick)
@@ -432,9 +432,9 @@ def _run(args, scenario, log=None) -> int:
 
 
 def _compare(args, scenario, log=None) -> int:
-    from model.experiment import compare
-    from model.plots import comparison_figure
-    from model.records import write_json, write_text
+    from streetchief.experiment import compare
+    from streetchief.plots import comparison_figure
+    from streetchief.records import write_json, write_text
 
     for needed in ("street_chief", "multi_layer"):
         if needed not in scenario.arrangement_names:

@@ -15,11 +15,11 @@ from typing import Callable
 import mesa
 import numpy as np
 
-from model.agents import Department, InspectionGroup, LiaisonOfficer, Merchant, StreetChief
-from model.calendar import WorkCalendar
-from model.distributions import sampler
-from model.issues import CHIEF, MERCHANT, Problems, ProblemStream, arrangement_seed
-from model.scenario import Scenario
+from streetchief.agents import Department, InspectionGroup, LiaisonOfficer, Merchant, StreetChief
+from streetchief.calendar import WorkCalendar
+from streetchief.distributions import sampler
+from streetchief.issues import CHIEF, MERCHANT, Problems, ProblemStream, arrangement_seed
+from streetchief.scenario import Scenario
 
 NAN = math.nan
 
@@ -27,7 +27,7 @@ NAN = math.nan
 class DistrictModel(mesa.Model):
     def __init__(self, scenario: Scenario, arrangement: str, problems: Problems, seed: int | None = None,
                  progress: Callable[[float], None] | None = None):
-        from model.arrangements import ARRANGEMENTS
+        from streetchief.arrangements import ARRANGEMENTS
 
         seed = scenario.run.seed if seed is None else seed
         super().__init__(rng=np.random.default_rng(arrangement_seed(seed, arrangement)))

@@ -9,11 +9,11 @@ import pandas as pd
 import pyarrow as pa
 from scipy import stats
 
-from model import __version__
-from model.district import DistrictModel
-from model.issues import Problems
-from model.records import issue_table, summarize
-from model.scenario import Scenario
+from streetchief import __version__
+from streetchief.district import DistrictModel
+from streetchief.issues import Problems
+from streetchief.records import issue_table, summarize
+from streetchief.scenario import Scenario
 
 OUTCOMES = {   # name in the comparison table → how to read it from a summary
     "resolution_mean_h": lambda s: s["resolution_hours"]["mean"],
@@ -48,7 +48,7 @@ class RunResult:
             if self.tables else None
 
     def summary(self) -> dict:
-        from model.provenance import content_hash, provenance
+        from streetchief.provenance import content_hash, provenance
         sc = self.scenario
         parameters = scenario_parameters(sc)
         return {"scenario": sc.name, "seed": self.seed, "days": self.horizon / 24,
@@ -93,8 +93,8 @@ def replay(scenario: Scenario, log, arrangements: list[str] | None = None, seed:
            days: float | None = None, progress=None, keep_models: bool = False, recorded: bool = True) -> RunResult:
     """Run the arrangements on exactly the issues of an `IssueLog`; when the log carries observed responses
     (and `recorded`), its history joins the result as the arrangement `recorded`."""
-    from model.issue_log import recorded_table
-    from model.records import summarize_recorded
+    from streetchief.issue_log import recorded_table
+    from streetchief.records import summarize_recorded
 
     seed = scenario.run.seed if seed is None else seed
     run_sc, problems, outside = log.to_problems(scenario, seed, days)
@@ -115,11 +115,11 @@ def _replay_record(log, issues: int, outside, run_sc: Scenario) -> dict:
 
 def recorded_history(scenario: Scenario, log, days: float | None = None) -> RunResult:
     """The log's observed responses as a run of its own (arrangement = recorded)."""
-    from model.issue_log import recorded_table
-    from model.records import summarize_recorded
+    from streetchief.issue_log import recorded_table
+    from streetchief.records import summarize_recorded
 
     if not log.has_observed:
-        from model.issue_log import IssueLogError
+        from streetchief.issue_log import IssueLogError
         raise IssueLogError(log.source, ["no observed responses: give acknowledged_at, resolved_at or closed_at"])
     run_sc, horizon = log.for_scenario(scenario, days)
     _, outside = log.split_window(run_sc.run.start, horizon)
@@ -136,8 +136,8 @@ def run_streamed(scenario: Scenario, out: Path, arrangements: list[str] | None =
     time and closed issues are written at once to `out/issues/ARRANGEMENT.parquet`. The problems come
     from per-day random streams, so they differ from a run that is not streamed (same seed, same
     statistics). Summaries are gathered as records are written (percentiles to within 0.6%)."""
-    from model.issues import ProblemStream
-    from model.records import RecordSink, summarize_streamed
+    from streetchief.issues import ProblemStream
+    from streetchief.records import RecordSink, summarize_streamed
 
     seed = scenario.run.seed if seed is None else seed
     arrangements = arrangements or scenario.arrangement_names
@@ -173,7 +173,7 @@ class Comparison:
 
     def record(self, scenario: Scenario, seed: int | None, replications: int, days: float | None, log=None) -> dict:
         """What produced this comparison, with every run's outcomes: enough for `streetchief verify`."""
-        from model.provenance import content_hash, provenance
+        from streetchief.provenance import content_hash, provenance
         parameters = scenario_parameters(scenario)
         return {"kind": "compare", "scenario": scenario.name, "seed": scenario.run.seed if seed is None else seed,
                 "replications": replications, "days": days, "baseline": self.baseline, "treatment": self.treatment,

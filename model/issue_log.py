@@ -29,8 +29,8 @@ import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from model.issues import CHIEF, MERCHANT, Problems
-from model.scenario import Scenario, ScenarioError, _describe
+from streetchief.issues import CHIEF, MERCHANT, Problems
+from streetchief.scenario import Scenario, ScenarioError, _describe
 
 REQUIRED = ("reported_at", "zone", "category")
 OPTIONAL = ("issue_id", "reporter", "discovered_by", "description", "acknowledged_at", "resolved_at",
@@ -107,7 +107,7 @@ class IssueLog:
 
     def provenance(self) -> dict:
         """Where the issues came from, enough to read them again the same way."""
-        from model.provenance import file_hash
+        from streetchief.provenance import file_hash
         out = {"log": self.source, "log_sha256": file_hash(self.source) if Path(self.source).is_file() else None,
                "mapping": self.mapping, "skip_invalid": self.skip_invalid}
         if self.mapping:
@@ -443,7 +443,7 @@ def _check(frame: pd.DataFrame, scenario: Scenario, mapping: Mapping | None
 # --- writing -------------------------------------------------------------------------------------
 def write_log(frame: pd.DataFrame, path: str | Path) -> None:
     """Our format, CSV or Parquet by the suffix; times as ISO 8601 local."""
-    from model.records import atomic_write
+    from streetchief.records import atomic_write
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
     out = frame[[c for c in LOG_COLUMNS if c in frame]].copy()
@@ -479,7 +479,7 @@ def arrivals_frame(problems: Problems, scenario: Scenario) -> pd.DataFrame:
 def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: float) -> pa.Table:
     """The log's observed responses as per-issue records (arrangement = recorded), on the issues inside the
     window; what happened after the window's end counts as not yet happened, as in a simulated run."""
-    from model.records import COLUMNS
+    from streetchief.records import COLUMNS
     f, _ = log.split_window(start, horizon)
     sub = IssueLog(log.source, f)
     hours = {c: (sub.hours(c, start) if c in f else np.full(len(f), np.nan)) for c in TIMES}

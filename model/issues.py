@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.scenario import Scenario
+from streetchief.scenario import Scenario
 
 # who discovered an issue (the `discovered_by` column)
 MERCHANT, CHIEF = "merchant", "chief"

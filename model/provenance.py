@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from model import __version__
+from streetchief import __version__
 
 DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "scipy", "pydantic", "pyyaml", "dask", "distributed", "SALib")
 

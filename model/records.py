@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from model.agents import SANCTIONS
-from model.district import DistrictModel
+from streetchief.agents import SANCTIONS
+from streetchief.district import DistrictModel
 
 COLUMNS = ["issue_id", "arrangement", "category", "zone", "reporter", "discovered_by", "reported_at",
            "acknowledged_at", "dispatched_at", "resolved_at", "closed_at", "department", "hops", "bounces",

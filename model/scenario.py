@@ -12,9 +12,18 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from model.distributions import ZERO, Duration
+from streetchief.distributions import ZERO, Duration
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def shipped() -> Path:
+    """The folder of the shipped scenarios (package data: in the checkout, or wherever it was installed)."""
+    from importlib.resources import files
+
+    return Path(str(files("streetchief.scenarios")))
+
+
+SCENARIO_DIR = shipped()
 _HOURS = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)-([01]?\d|2[0-4]):([0-5]\d)$")
 
 
@@ -383,7 +392,7 @@ def read_yaml_mapping(path: Path, error: type[ScenarioError], holds: str) -> dic
 
 
 def validate(raw: dict, source: str = "<dict>") -> Scenario:
-    from model.arrangements import ARRANGEMENTS
+    from streetchief.arrangements import ARRANGEMENTS
 
     problems: list[str] = []
     scenario = None
@@ -438,11 +447,11 @@ def parameter_reference() -> list[tuple[str, str, str, str]]:
     """(path, type, default, description) for every scenario parameter, arrangements included."""
     import typing
 
-    from model.arrangements import ARRANGEMENTS
+    from streetchief.arrangements import ARRANGEMENTS
 
     rows: list[tuple[str, str, str, str]] = []
 
-    from model.distributions import _Dist
+    from streetchief.distributions import _Dist
 
     def is_duration(t) -> bool:
         return typing.get_origin(t) is typing.Union and all(

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.scenario import ScenarioError, _describe, load_scenario, read_yaml_mapping, resolve_path
+from streetchief.scenario import ScenarioError, _describe, load_scenario, read_yaml_mapping, resolve_path
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 MAX_POOL_RESTARTS = 10          # local executor: new workers after one dies, this many times per start
@@ -192,7 +192,7 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
                             f"({', '.join(scenario.arrangement_names)})")
     if any(a is not None and a not in s.arrangements for a in (s.baseline, s.treatment)):
         problems.append(f"baseline and treatment must be among arrangements ({', '.join(s.arrangements)})")
-    from model.experiment import OUTCOMES
+    from streetchief.experiment import OUTCOMES
     for o in s.outcomes or []:
         if o not in OUTCOMES:
             problems.append(f"outcomes: unknown {o!r}; known: {', '.join(OUTCOMES)}")
@@ -248,7 +248,7 @@ def design_points(s: SweepSpec) -> tuple[pd.DataFrame, np.ndarray]:
 def run_task(base: dict, overrides: dict, days: float | None, seed: int, arrangements: list[str],
              outcomes: list[str], save_issues: bool) -> dict:
     """Runs in a worker; returns plain data: outcome rows per arrangement, or the error."""
-    from model.experiment import OUTCOMES, run_scenario
+    from streetchief.experiment import OUTCOMES, run_scenario
 
     t0 = time.perf_counter()
     try:
@@ -326,8 +326,8 @@ def sweep(spec: str | Path | dict | Sweep, out: str | Path | None = None, execut
 
 
 def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress) -> SweepResult:
-    from model.experiment import OUTCOMES
-    from model.records import write_json, write_parquet
+    from streetchief.experiment import OUTCOMES
+    from streetchief.records import write_json, write_parquet
 
     s = sw.spec
     meta_path = out / "sweep.json"
@@ -343,7 +343,7 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress) ->
     done = {p.name for p in (out / "runs").glob("p*-r*.parquet") if _succeeded(p)}
     todo = [(p, r) for p, r in sw.tasks if _part_name(p, r) not in done]
     started = datetime.now(timezone.utc)
-    from model.provenance import content_hash, provenance
+    from streetchief.provenance import content_hash, provenance
     prov = provenance()
     meta = {"name": s.name, "digest": sw.digest, "spec": s.model_dump(mode="json"), "spec_source": sw.source,
             "base_scenario": sw.base, "scenario_sha256": content_hash(sw.base),

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.scenario import ScenarioError, load_scenario
+from streetchief.scenario import ScenarioError, load_scenario
 
 
 class VerifyError(ScenarioError):
@@ -68,7 +68,7 @@ def _json_clean(x):
 
 def _log_of(record: dict, folder: Path):
     """The replayed log, read as it was, after checking it is the same file."""
-    from model.provenance import file_hash
+    from streetchief.provenance import file_hash
     r = record["replay"]
     path = Path(r["log"])
     if not path.is_file():
@@ -97,8 +97,8 @@ def _scenario(record: dict, folder: Path):
 
 
 def _verify_run(folder: Path) -> Verification:
-    from model.experiment import replay, run_scenario, run_streamed
-    from model.issue_log import read_log
+    from streetchief.experiment import replay, run_scenario, run_streamed
+    from streetchief.issue_log import read_log
 
     record = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     v = Verification(folder, "run")
@@ -109,7 +109,7 @@ def _verify_run(folder: Path) -> Verification:
         if "recorded" in names:
             names.remove("recorded")
         if not names:             # a recorded history: nothing simulated, re-read it
-            from model.experiment import recorded_history
+            from streetchief.experiment import recorded_history
             res = recorded_history(scenario, read_log(path, scenario, mapping, skip), record["days"])
         else:
             res = replay(scenario, read_log(path, scenario, mapping, skip), names, record["seed"], record["days"])
@@ -131,8 +131,8 @@ def _verify_run(folder: Path) -> Verification:
 
 
 def _verify_compare(folder: Path, sample: int, seed: int) -> Verification:
-    from model.experiment import OUTCOMES, replay, run_scenario
-    from model.issue_log import read_log
+    from streetchief.experiment import OUTCOMES, replay, run_scenario
+    from streetchief.issue_log import read_log
 
     record = json.loads((folder / "compare.json").read_text(encoding="utf-8"))
     v = Verification(folder, "compare")
@@ -161,7 +161,7 @@ def _verify_compare(folder: Path, sample: int, seed: int) -> Verification:
 def _verify_sweep(folder: Path, sample: int, seed: int) -> Verification:
     import pandas as pd
 
-    from model.sweeps import load_sweep, run_task
+    from streetchief.sweeps import load_sweep, run_task
 
     meta = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
     v = Verification(folder, "sweep")
@@ -177,7 +177,7 @@ def _verify_sweep(folder: Path, sample: int, seed: int) -> Verification:
         raise VerifyError(str(folder), ["no successful runs to verify"])
     chosen = sorted(random.Random(seed).sample(tasks, min(sample, len(tasks))))
     s = sw.spec
-    from model.experiment import OUTCOMES
+    from streetchief.experiment import OUTCOMES
     outcomes = s.outcomes or list(OUTCOMES)
     for p, r in chosen:
         result = run_task(sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, False)

@@ -11,10 +11,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import yaml
 
-from model.experiment import replay, run_scenario
-from model.issue_log import read_log
-from model.plots import COLOURS, LABELS, dashboard_figure
-from model.scenario import SCENARIO_DIR, ScenarioError, _apply_overrides, load_scenario, resolve_path, validate
+from streetchief.experiment import replay, run_scenario
+from streetchief.issue_log import read_log
+from streetchief.plots import COLOURS, LABELS, dashboard_figure
+from streetchief.scenario import SCENARIO_DIR, ScenarioError, _apply_overrides, load_scenario, resolve_path, validate
 
 SEED_WEEK = SCENARIO_DIR / "jingxing_2019_cases.csv"
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
@@ -154,7 +154,7 @@ class Planner:
 
     def save(self, folder: Path | None = None) -> Path | None:
         """Write the tuned scenario as YAML (valid: it is checked before and after writing)."""
-        from model.records import write_text
+        from streetchief.records import write_text
         name = self.name.value or ""
         if not NAME.match(name):
             self.message.value = ("<b style='color:#b00'>Refused:</b> a scenario name is letters, digits and _, "

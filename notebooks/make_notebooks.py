@@ -24,7 +24,7 @@ notebook("01_planner.ipynb", [
     "scenario does not allow (no crews at all, say) is refused with a message. **Save** writes the tuned "
     "scenario to `scenarios/NAME.yaml`, checked before and after writing, ready for `streetchief run NAME`.",
     SMALL + '\nSCENARIO = "jingxing_2019"\nDAYS = 30 if SMALL else 365',
-    "from model.widgets import Planner\n\nplanner = Planner(SCENARIO, days=DAYS)\nplanner.widget()",
+    "from streetchief.widgets import Planner\n\nplanner = Planner(SCENARIO, days=DAYS)\nplanner.widget()",
     "md:The numbers behind the figure, per arrangement:",
     "import pandas as pd\n\npd.DataFrame({name: {\"reported\": s[\"issues_reported\"], \"open at the end\": s[\"issues_open\"],\n"
     "                   \"median resolution (h)\": s[\"resolution_hours\"][\"median\"],\n"
@@ -45,11 +45,11 @@ notebook("02_evaluator.ipynb", [
     'spec["scenario"] = "jingxing_2019"\n'
     'if SMALL:\n    spec.update(days=20, samples=6, replications=2)\nspec',
     "md:Run it (a progress bar shows the time left). Started again with the same folder, it skips what is done.",
-    "from model import sweep\n\nresult = sweep(spec, out=\"../results/notebook_sweep\", scheduler=SCHEDULER,\n"
+    "from streetchief import sweep\n\nresult = sweep(spec, out=\"../results/notebook_sweep\", scheduler=SCHEDULER,\n"
     "               workers=1 if SMALL else None)\nprint(result.summary_line())\nresult.runs.head()",
     "md:## The street-chief advantage per point\n\nPaired difference (street chief − multi-layer) in mean "
     "resolution hours, with its 95% confidence interval.",
-    "from model.analysis import advantage, heatmap_figure, tornado, tornado_figure, load_runs\n\n"
+    "from streetchief.analysis import advantage, heatmap_figure, tornado, tornado_figure, load_runs\n\n"
     "runs, meta = load_runs(result.out)\nadv = advantage(runs, meta, \"resolution_mean_h\")\n"
     "adv.sort_values(\"difference\").round(2)",
     "params = list(spec.get(\"uncertainties\", {})) + list(spec.get(\"levers\", {}))\n"
@@ -61,7 +61,7 @@ notebook("02_evaluator.ipynb", [
     "same = adv[~adv.significant]\nprint(f\"{len(same)} of {len(adv)} points: no significant difference\")\nsame",
     "md:## Sensitivity indices\n\nA Morris screening over the same parameters (Sobol works the same way with "
     "`design: sobol`): which parameters move the advantage most, with 95% confidence intervals.",
-    "from model.analysis import indices, indices_figure\n\nmorris = {**spec, \"name\": \"notebook_morris\", "
+    "from streetchief.analysis import indices, indices_figure\n\nmorris = {**spec, \"name\": \"notebook_morris\", "
     "\"design\": \"morris\", \"samples\": 3 if SMALL else 8,\n          \"replications\": 1}\n"
     "m = sweep(morris, out=\"../results/notebook_morris\", scheduler=SCHEDULER, workers=1 if SMALL else None)\n"
     "ind = indices(*load_runs(m.out), outcome=\"resolution_mean_h\")\nindices_figure(ind, \"resolution_mean_h\")\n"
@@ -94,7 +94,7 @@ notebook("04_validation.ipynb", [
     "With calendars, misrouting and merchants switched off, the multi-layer arrangement is a network of "
     "M/M/c queues, whose waiting times are known exactly.",
     SMALL + "\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom model import load_scenario, run_scenario\n"
-    "from model.theory import mmc_sojourn, tandem_sojourn\n\nDAYS = 200 if SMALL else 2000",
+    "from streetchief.theory import mmc_sojourn, tandem_sojourn\n\nDAYS = 200 if SMALL else 2000",
     "md:## One station: M/M/3 (Erlang C)\n\nMean time in system against the arrival rate, simulated (dots, "
     "with 95% intervals from batch means) and exact (line).",
     "from scipy import stats\n\ndef batch_ci(x, batches=20):\n    x = x[len(x) // 10:]\n"

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model import load_scenario
+from streetchief import load_scenario
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,9 @@
 import numpy as np
 from pydantic import Field
 
-from model import load_scenario, run_scenario
-from model.arrangements import Arrangement, ArrangementParams, register
-from model.distributions import Duration, Sampler
+from streetchief import load_scenario, run_scenario
+from streetchief.arrangements import Arrangement, ArrangementParams, register
+from streetchief.distributions import Duration, Sampler
 
 
 class HotlineParams(ArrangementParams):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model import ScenarioError, load_scenario
-from model.issues import Problems, arrival_intensity
+from streetchief import ScenarioError, load_scenario
+from streetchief.issues import Problems, arrival_intensity
 
 SEEDS = range(20)
 DAYS = 1000

@@ -2,9 +2,9 @@
 import pytest
 import yaml
 
-from model import ScenarioError, load_scenario
-from model.cli import main
-from model.scenario import SCENARIO_DIR
+from streetchief import ScenarioError, load_scenario
+from streetchief.cli import main
+from streetchief.scenario import SCENARIO_DIR
 
 BASE = (SCENARIO_DIR / "jingxing_2019.yaml").read_text(encoding="utf-8")
 

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
-from model.calendar import WorkCalendar
+from streetchief.calendar import WorkCalendar
 
 OFFICE = {d: [(8.5, 12.0), (14.5, 17.5)] for d in ("mon", "tue", "wed", "thu", "fri")}
 START = datetime(2019, 10, 14)      # a Monday

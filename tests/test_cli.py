@@ -4,15 +4,15 @@ import sys
 
 import pandas as pd
 
-from model.cli import main
+from streetchief.cli import main
 
 
 def test_help_explains_every_command():
-    out = subprocess.run([sys.executable, "-m", "model", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "streetchief", "--help"], capture_output=True, text=True, check=True).stdout
     for word in ("run", "compare", "validate", "scenarios", "SCENARIO", "replay-history", "export-arrivals",
                  "import-log", "--replay"):
         assert word in out
-    out = subprocess.run([sys.executable, "-m", "model", "run", "--help"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "streetchief", "run", "--help"], capture_output=True, text=True,
                          check=True).stdout
     for word in ("--arrangement", "--seed", "--days", "--out", "--quiet", "issues.parquet", "--replay", "--mapping",
                  "--skip-invalid"):

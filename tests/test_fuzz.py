@@ -11,10 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import load_scenario
-from model.issue_log import IssueLogError, read_log
-from model.scenario import ScenarioError
-from model.sweeps import SweepError, load_sweep
+from streetchief import load_scenario
+from streetchief.issue_log import IssueLogError, read_log
+from streetchief.scenario import ScenarioError
+from streetchief.sweeps import SweepError, load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_TEXT = (ROOT / "scenarios" / "textbook_mmc.yaml").read_text(encoding="utf-8")

@@ -4,10 +4,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from model import run_scenario
-from model.cli import main
-from model.issues import Problems
-from model.records import COLUMNS
+from streetchief import run_scenario
+from streetchief.cli import main
+from streetchief.issues import Problems
+from streetchief.records import COLUMNS
 
 TIMES = ["reported_at", "acknowledged_at", "dispatched_at", "resolved_at", "closed_at"]
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from model import load_scenario, run_scenario
-from model.issues import Problems
+from streetchief import load_scenario, run_scenario
+from streetchief.issues import Problems
 
 MON_28_OCT_2300 = 14 * 24 + 23.0          # 2019-10-28 23:00, hours since 2019-10-14 00:00
 

@@ -9,7 +9,7 @@ from nbclient import NotebookClient
 
 matplotlib.use("Agg")
 
-from model.widgets import CASES, Planner, Workshop  # noqa: E402
+from streetchief.widgets import CASES, Planner, Workshop  # noqa: E402
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -31,7 +31,7 @@ def planner():
 
 
 def test_untouched_controls_give_the_scenario_itself(planner):
-    from model import run_scenario
+    from streetchief import run_scenario
     fresh = Planner(days=60, display_figure=False)
     assert fresh.overrides() == {}
     direct = run_scenario(fresh.base, days=60)
@@ -60,7 +60,7 @@ def test_a_bad_value_is_refused_with_a_message_and_nothing_runs(planner):
 
 
 def test_save_writes_a_valid_scenario_and_refuses_a_bad_name(planner, tmp_path):
-    from model import load_scenario
+    from streetchief import load_scenario
     planner.name.value = "../etc/passwd"
     assert planner.save(tmp_path) is None and "Refused" in planner.message.value
     planner.name.value = "tuned_district"

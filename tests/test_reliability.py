@@ -16,14 +16,14 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from model import load_scenario, run_scenario, sweep
-from model.cli import main
-from model.scenario import ScenarioError
-from model.sweeps import SweepError, load_sweep
-from model.verify import verify
+from streetchief import load_scenario, run_scenario, sweep
+from streetchief.cli import main
+from streetchief.scenario import ScenarioError
+from streetchief.sweeps import SweepError, load_sweep
+from streetchief.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "model"]
+CLI = [sys.executable, "-m", "streetchief"]
 
 
 # --- conservation under stress ------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_two_sweeps_into_one_folder_at_once_the_second_refuses(tmp_path):
 # --- atomic files ------------------------------------------------------------------------------------------
 WRITER = """
 import sys, numpy as np, pyarrow as pa
-from model.records import write_parquet
+from streetchief.records import write_parquet
 n = int(sys.argv[2])
 k = 0
 while True:
@@ -207,7 +207,7 @@ def test_yaml_tags_that_would_run_code_are_refused_everywhere(tmp_path):
     with pytest.raises(SweepError, match="not valid YAML"):
         load_sweep(tmp_path / "spec.yaml")
     (tmp_path / "map.yaml").write_text(f"columns: {evil}\n", encoding="utf-8")
-    from model.issue_log import IssueLogError, load_mapping
+    from streetchief.issue_log import IssueLogError, load_mapping
     with pytest.raises(IssueLogError, match="cannot read the mapping"):
         load_mapping(tmp_path / "map.yaml")
     assert not marker.exists()

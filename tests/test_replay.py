@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import load_scenario, run_scenario
-from model.cli import main
-from model.experiment import recorded_history, replay
-from model.issue_log import arrivals_frame, read_log, write_log
-from model.issues import Problems
+from streetchief import load_scenario, run_scenario
+from streetchief.cli import main
+from streetchief.experiment import recorded_history, replay
+from streetchief.issue_log import arrivals_frame, read_log, write_log
+from streetchief.issues import Problems
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -196,7 +196,7 @@ def test_open311_georeport_through_the_shipped_mapping(jingxing):
 def test_unmapped_export_values_are_named_with_the_way_to_map_them(jingxing, tmp_path):
     text = (DATA / "nyc_311_sample.csv").read_text().replace("Street Light Condition", "Graffiti")
     path = _write(tmp_path, text, "nyc.csv")
-    from model.issue_log import IssueLogError
+    from streetchief.issue_log import IssueLogError
     with pytest.raises(IssueLogError) as e:
         read_log(path, jingxing, ROOT / "scenarios" / "mappings" / "nyc_311.yaml")
     assert "unknown category 'Graffiti' (1×, first on line 4)" in str(e.value)

@@ -5,12 +5,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import batch_means_ci
-from model import load_scenario
-from model.district import DistrictModel
-from model.experiment import run_streamed
-from model.issues import ProblemStream
-from model.records import RecordSink, summarize_table
-from model.theory import tandem_sojourn
+from streetchief import load_scenario
+from streetchief.district import DistrictModel
+from streetchief.experiment import run_streamed
+from streetchief.issues import ProblemStream
+from streetchief.records import RecordSink, summarize_table
+from streetchief.theory import tandem_sojourn
 
 
 def test_streamed_tandem_agrees_with_theory(tmp_path):
@@ -73,6 +73,6 @@ def test_streamed_runs_are_reproducible(tmp_path):
 
 def test_stream_window_statistics_match_whole_run_generation(jingxing):
     """Windows have their own streams, but the arrivals follow the same process."""
-    whole = [len(__import__("model").issues.Problems.generate(jingxing, k, 200)) for k in range(10)]
+    whole = [len(__import__("streetchief").issues.Problems.generate(jingxing, k, 200)) for k in range(10)]
     streamed = [sum(len(c.time) for c in ProblemStream(jingxing, k, 200).chunks()) for k in range(10)]
     assert abs(np.mean(whole) - np.mean(streamed)) < 4 * np.sqrt(np.mean(whole) / 10) * np.sqrt(2)

@@ -6,12 +6,12 @@ import pytest
 import yaml
 from pydantic import Field
 
-from model import sweep
-from model.analysis import advantage, analyze, indices, load_runs
-from model.arrangements import ARRANGEMENTS, register
-from model.arrangements.base import Arrangement, ArrangementParams
-from model.cli import main
-from model.sweeps import SweepError, _Lock
+from streetchief import sweep
+from streetchief.analysis import advantage, analyze, indices, load_runs
+from streetchief.arrangements import ARRANGEMENTS, register
+from streetchief.arrangements.base import Arrangement, ArrangementParams
+from streetchief.cli import main
+from streetchief.sweeps import SweepError, _Lock
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from model import load_scenario, run_scenario
-from model.theory import erlang_c, mmc_sojourn, mmc_wait, tandem_sojourn
+from streetchief import load_scenario, run_scenario
+from streetchief.theory import erlang_c, mmc_sojourn, mmc_wait, tandem_sojourn
 
 from conftest import batch_means_ci
 

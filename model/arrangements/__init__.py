@@ -5,7 +5,7 @@ acknowledges it, how it is routed to a department, who coordinates when responsi
 unclear, how feedback goes back. See `base.py` for the interface; `street_chief.py` and
 `multi_layer.py` are the two the toolkit compares.
 """
-from model.arrangements.base import ARRANGEMENTS, Arrangement, ArrangementParams, register
-from model.arrangements import multi_layer, street_chief  # noqa: F401  (registers them)
+from streetchief.arrangements.base import ARRANGEMENTS, Arrangement, ArrangementParams, register
+from streetchief.arrangements import multi_layer, street_chief  # noqa: F401  (registers them)
 
 __all__ = ["ARRANGEMENTS", "Arrangement", "ArrangementParams", "register"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from model.district import DistrictModel
+    from streetchief.district import DistrictModel
 
 ARRANGEMENTS: dict[str, type["Arrangement"]] = {}
 

@@ -11,9 +11,9 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.agents import ServicePool
-from model.arrangements.base import Arrangement, ArrangementParams, register
-from model.distributions import ZERO, Duration, sampler
+from streetchief.agents import ServicePool
+from streetchief.arrangements.base import Arrangement, ArrangementParams, register
+from streetchief.distributions import ZERO, Duration, sampler
 
 
 class Layer(BaseModel):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.arrangements.base import Arrangement, ArrangementParams, register
-from model.calendar import parse_hhmm
-from model.distributions import Duration, sampler
-from model.issues import CHIEF
+from streetchief.arrangements.base import Arrangement, ArrangementParams, register
+from streetchief.calendar import parse_hhmm
+from streetchief.distributions import Duration, sampler
+from streetchief.issues import CHIEF
 
 
 class Patrol(BaseModel):

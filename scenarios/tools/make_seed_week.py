@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model import load_scenario, run_scenario
+from streetchief import load_scenario, run_scenario
 
 OUT = Path(__file__).resolve().parent.parent / "jingxing_2019_cases.csv"
 START = pd.Timestamp("2019-10-14")
