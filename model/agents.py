@@ -1,67 +1,21 @@
-"""The actors of the seed story, as Mesa agents. Issues are data that flow between them."""
+"""The actors of the seed story, as Mesa agents: merchants, street chiefs, liaison officers, departments.
+
+Issues are data that flow between them (`issues.py`); the inspection group and patrols are components
+an arrangement switches on (`components/`).
+"""
+
 from __future__ import annotations
 
 import math
-from collections import deque
-from heapq import heappush
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
 
 import mesa
 
 from streetchief.calendar import WorkCalendar
+from streetchief.engine import ServicePool
 
-if TYPE_CHECKING:
-    from streetchief.district import DistrictModel
-
-
-class ServicePool:
-    """c identical servers (clerks, crews, a chief's time) working FIFO on a calendar.
-
-    A server taken while the calendar is closed starts at the next opening; work only
-    progresses during open hours. With an always-open calendar this is exactly an M/M/c station.
-    """
-
-    __slots__ = ("model", "name", "calendar", "always", "free", "queue", "busy_hours", "served")
-
-    def __init__(self, model: "DistrictModel", name: str, servers: int, calendar: WorkCalendar):
-        self.model, self.name, self.calendar = model, name, calendar
-        self.always = calendar.always          # hot path: no calendar look-ups around the clock
-        self.free = servers
-        self.queue: deque = deque()
-        self.busy_hours = 0.0
-        self.served = 0
-
-    def request(self, i: int, work: float, on_start: Callable | None, on_done: Callable) -> None:
-        if self.free:
-            self.free -= 1
-            self._start(i, work, on_start, on_done)
-        else:
-            self.queue.append((i, work, on_start, on_done))
-
-    def _start(self, i, work, on_start, on_done):
-        model = self.model
-        if self.always:
-            start = model.now
-            end = start + work
-        else:
-            start = self.calendar.next_open(model.now)
-            end = self.calendar.advance(start, work)
-        self.busy_hours += work
-        if on_start is not None:
-            on_start(i, start)
-        if end == model.now:                    # model.at, inlined: this is the hottest call
-            model._now_queue.append((self._finish, (i, on_done)))
-        elif end != math.inf:
-            heappush(model._heap, (end, next(model._seq), self._finish, (i, on_done)))
-
-    def _finish(self, job):
-        i, on_done = job
-        self.served += 1
-        if self.queue:
-            self._start(*self.queue.popleft())
-        else:
-            self.free += 1
-        on_done(i)
+# escalating with each consecutive inspection that finds overdue issues: 通报, 媒体曝光, 约谈问责
+SANCTIONS = ("notice", "exposure", "accountability_talk")
 
 
 class Merchant(mesa.Agent):
@@ -93,7 +47,8 @@ class StreetChief(mesa.Agent):
         super().__init__(model)
         self.key = key
         self.zones: list[int] = []
-        self.time_on_site = ServicePool(model, f"chief {key}", 1, calendar)   # one person, one place at a time
+        # one person, one place at a time
+        self.time_on_site = ServicePool(model, f"chief {key}", 1, calendar)
         self.hours = 0.0
         self.found = 0
 
@@ -115,7 +70,8 @@ class Department(mesa.Agent):
         super().__init__(model)
         self.key = key
         self.crews = ServicePool(model, key, spec.crews, calendar)
-        self.on_call = ServicePool(model, f"{key} on call", spec.on_call_crews, always) if spec.on_call_crews else None
+        self.on_call = (ServicePool(model, f"{key} on call", spec.on_call_crews, always)
+                        if spec.on_call_crews else None)
         self.travel = travel
         self.sanctioned_until = -math.inf
         self.sanction_level = 0        # consecutive inspections with overdue issues
@@ -131,41 +87,8 @@ class Department(mesa.Agent):
         """Multiplier on claim delays: below 1 while sanctioned."""
         return sanction_factor if self.model.now < self.sanctioned_until else 1.0
 
-    def fix(self, i: int, urgent: bool, then: Callable) -> None:
-        pool = self.on_call if urgent and self.on_call is not None and not self.crews.calendar.is_open(self.model.now) \
-            else self.crews
-        pool.request(i, self.travel() + self.model.issue_work[i], None, then)
-
-
-# escalating with each consecutive inspection that finds overdue issues: 通报, 媒体曝光, 约谈问责
-SANCTIONS = ("notice", "exposure", "accountability_talk")
-
-
-class InspectionGroup(mesa.Agent):
-    """督查考核组: inspects periodically; departments with overdue issues are sanctioned (notice, exposure,
-    accountability talk), which makes them respond faster for a while; departments with none are praised."""
-
-    def __init__(self, model, interval_hours: float, sanction_hours: float):
-        super().__init__(model)
-        self.interval_hours, self.sanction_hours = interval_hours, sanction_hours
-        self.inspections = 0
-        model.schedule_event(self.inspect, after=interval_hours)
-
-    def inspect(self) -> None:
-        model = self.model
-        self.inspections += 1
-        now = model.now
-        overdue = set()
-        for i in model.open_issues:
-            if model.rec_deadline[i] < now:
-                overdue.add(model.rec_department[i])
-        for k, dept in enumerate(model.department_list):
-            if k in overdue:
-                dept.sanctions_by_kind[SANCTIONS[min(dept.sanction_level, len(SANCTIONS) - 1)]] += 1
-                dept.sanction_level += 1
-                dept.sanctioned_until = now + self.sanction_hours
-            else:
-                dept.sanction_level = 0
-                if dept.resolved:
-                    dept.praises += 1
-        model.schedule_event(self.inspect, after=self.interval_hours)
+    def fix(self, i: int, work: float, urgent: bool, then: Callable) -> None:
+        """Send a crew to issue i (`work` hours on site after travel); then(i) when it is fixed. Urgent
+        issues outside the crews' hours go to the on-call crews, if there are any."""
+        on_call = urgent and self.on_call is not None and not self.crews.calendar.is_open(self.model.now)
+        (self.on_call if on_call else self.crews).request(i, self.travel() + work, None, then)

@@ -179,31 +179,14 @@ def _positive_int(text):
     return x
 
 
-class _Progress:
-    def __init__(self, quiet, total, unit, desc):
-        from tqdm import tqdm
-        self.bar = None if quiet else tqdm(total=total, unit=unit, desc=desc, leave=False, dynamic_ncols=True,
-                                           bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} {unit} "
-                                                      "[{elapsed}<{remaining}]")
-
-    def __call__(self, done, total):
-        if self.bar is not None:
-            self.bar.total = total
-            self.bar.n = done
-            self.bar.refresh()
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from streetchief.scenario import SCENARIO_DIR, ScenarioError, load_scenario
+    from streetchief.errors import InputError
+    from streetchief.scenario import load_scenario, shipped
 
     try:
         if args.command == "scenarios":
-            return _list_scenarios(SCENARIO_DIR)
+            return _list_scenarios(shipped())
         if args.command == "parameters":
             from streetchief.scenario import parameter_reference
             for path, kind, default, text in parameter_reference():
@@ -233,7 +216,7 @@ def main(argv=None) -> int:
         if args.command == "run":
             return _run(args, scenario, log)
         return _compare(args, scenario, log)
-    except ScenarioError as e:
+    except InputError as e:
         print(f"error: {e.what} {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:          # output piped into `head` and the like
@@ -245,6 +228,12 @@ def main(argv=None) -> int:
         again = "; run the same command again to resume the sweep" if args.command == "sweep" else ""
         print(f"interrupted; nothing half-written was left behind{again}", file=sys.stderr)
         return 130
+
+
+def _bar(quiet: bool, total, unit: str, desc: str):
+    from streetchief.progress import progress_bar
+
+    return progress_bar(not quiet, total, unit=unit, desc=desc, counts_fractions=True, leave=False)
 
 
 def _list_scenarios(folder: Path) -> int:
@@ -297,7 +286,7 @@ def _verify(args) -> int:
 
 
 def _analyze(args) -> int:
-    from streetchief.analysis import analyze
+    from streetchief.sweeps.analysis import analyze
 
     r = analyze(args.dir, args.outcome, args.x, args.y, args.out)
     adv = r["advantage"]
@@ -324,7 +313,7 @@ def _read_replay(args, scenario):
 
 def _load_log(args, path, scenario, rejected_path):
     from streetchief.issue_log import read_log
-    from streetchief.records import write_text
+    from streetchief.files import write_text
 
     log = read_log(path, scenario, args.mapping, args.skip_invalid)
     if log.ignored_columns:
@@ -339,7 +328,7 @@ def _load_log(args, path, scenario, rejected_path):
 
 def _report_window(args, result):
     from streetchief.issue_log import replay_window_text
-    from streetchief.records import write_text
+    from streetchief.files import write_text
 
     r = result.replay
     print(f"replaying {r['issues']} issues from {r['log']}, window "
@@ -360,7 +349,7 @@ def _from_log(args, scenario) -> int:
         print(f"wrote {len(log)} issues to {args.out}")
         return 0
     from streetchief.experiment import recorded_history
-    from streetchief.records import write_json, write_parquet
+    from streetchief.files import write_json, write_parquet
 
     args.out.mkdir(parents=True, exist_ok=True)
     log = _load_log(args, args.log, scenario, args.out / "rejected_rows.csv")
@@ -375,7 +364,7 @@ def _from_log(args, scenario) -> int:
 
 def _export(args, scenario) -> int:
     from streetchief.issue_log import arrivals_frame, write_log
-    from streetchief.issues import Problems
+    from streetchief.problems import Problems
 
     if args.out.suffix.lower() not in (".csv", ".parquet"):
         print(f"error: --out {args.out}: write a log as .csv or .parquet", file=sys.stderr)
@@ -396,7 +385,7 @@ def _print_runs(result):
 
 def _run(args, scenario, log=None) -> int:
     from streetchief.experiment import replay, run_scenario
-    from streetchief.records import write_json, write_parquet
+    from streetchief.files import write_json, write_parquet
 
     names = scenario.arrangement_names if args.arrangement == "both" else [args.arrangement]
     unknown = [n for n in names if n not in scenario.arrangement_names]
@@ -407,7 +396,7 @@ def _run(args, scenario, log=None) -> int:
     if args.stream and log is not None:
         print("error: --stream generates its issues; it cannot replay a log (logs are read whole)", file=sys.stderr)
         return 2
-    bar = _Progress(args.quiet, 1, "simulated days", "simulating")
+    bar = _bar(args.quiet, 1, "simulated days", "simulating")
     try:
         tick = lambda h, total: bar(h / 24, total / 24)
         if args.stream:
@@ -434,13 +423,13 @@ def _run(args, scenario, log=None) -> int:
 def _compare(args, scenario, log=None) -> int:
     from streetchief.experiment import compare
     from streetchief.plots import comparison_figure
-    from streetchief.records import write_json, write_text
+    from streetchief.files import write_json, write_text
 
     for needed in ("street_chief", "multi_layer"):
         if needed not in scenario.arrangement_names:
             print(f"error: scenario {args.scenario}: compare needs arrangements.{needed}", file=sys.stderr)
             return 2
-    bar = _Progress(args.quiet, args.replications, "runs", "replications")
+    bar = _bar(args.quiet, args.replications, "runs", "replications")
     try:
         cmp = compare(scenario, args.replications, args.seed, args.days, progress=bar, log=log)
     finally:

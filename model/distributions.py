@@ -118,4 +118,3 @@ def sampler(dist: _Dist, rng: np.random.Generator, block: int = 4096):
     return itertools.chain.from_iterable(blocks()).__next__
 
 
-Sampler = sampler      # the name arrangement plug-ins use

@@ -4,30 +4,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-from scipy import stats
 
 from streetchief import __version__
 from streetchief.district import DistrictModel
-from streetchief.issues import Problems
-from streetchief.records import issue_table, summarize
+from streetchief.errors import IssueLogError
+from streetchief.issue_log import recorded_table
+from streetchief.outcomes import OUTCOMES, outcomes_of
+from streetchief.problems import Problems, ProblemStream
+from streetchief.provenance import reproduction_record
+from streetchief.records import RecordSink, issue_table, summarize, summarize_recorded, summarize_streamed
 from streetchief.scenario import Scenario
+from streetchief.stats import paired_interval
 
-OUTCOMES = {   # name in the comparison table → how to read it from a summary
-    "resolution_mean_h": lambda s: s["resolution_hours"]["mean"],
-    "resolution_median_h": lambda s: s["resolution_hours"]["median"],
-    "resolution_p90_h": lambda s: s["resolution_hours"]["p90"],
-    "acknowledgement_mean_h": lambda s: s["acknowledgement_hours"]["mean"],
-    "on_time_share": lambda s: s["on_time_share"],
-    "issues_reported": lambda s: s["issues_reported"],
-    "issues_open": lambda s: s["issues_open"],
-    "mean_backlog": lambda s: s["mean_backlog"],
-    "bounces_per_issue": lambda s: s["bounces_per_issue"],
-    "chief_hours": lambda s: s["chief_hours"],
-    "unreported_problems": lambda s: s["unreported_problems"],
-}
+__all__ = ["OUTCOMES", "Comparison", "RunResult", "compare", "paired_differences", "recorded_history", "replay",
+           "run_scenario", "run_streamed", "scenario_parameters"]
 
 
 @dataclass
@@ -48,17 +40,14 @@ class RunResult:
             if self.tables else None
 
     def summary(self) -> dict:
-        from streetchief.provenance import content_hash, provenance
+        """summary.json: every arrangement's summary, and what produced them (enough to run it again)."""
         sc = self.scenario
-        parameters = scenario_parameters(sc)
         return {"scenario": sc.name, "seed": self.seed, "days": self.horizon / 24,
                 "start": sc.run.start.isoformat(), "version": __version__,
                 "streamed": self.streamed,
                 "arrangements": self.summaries,
                 **({"replay": self.replay} if self.replay else {}),
-                "provenance": {**provenance(), "scenario_sha256": content_hash(parameters)},
-                # everything the run used, so that it can be reproduced without the YAML file
-                "scenario_parameters": parameters}
+                **reproduction_record(scenario_parameters(sc))}
 
 
 def scenario_parameters(sc: Scenario) -> dict:
@@ -93,9 +82,6 @@ def replay(scenario: Scenario, log, arrangements: list[str] | None = None, seed:
            days: float | None = None, progress=None, keep_models: bool = False, recorded: bool = True) -> RunResult:
     """Run the arrangements on exactly the issues of an `IssueLog`; when the log carries observed responses
     (and `recorded`), its history joins the result as the arrangement `recorded`."""
-    from streetchief.issue_log import recorded_table
-    from streetchief.records import summarize_recorded
-
     seed = scenario.run.seed if seed is None else seed
     run_sc, problems, outside = log.to_problems(scenario, seed, days)
     result = run_scenario(run_sc, arrangements, seed, problems=problems, progress=progress, keep_models=keep_models)
@@ -115,11 +101,7 @@ def _replay_record(log, issues: int, outside, run_sc: Scenario) -> dict:
 
 def recorded_history(scenario: Scenario, log, days: float | None = None) -> RunResult:
     """The log's observed responses as a run of its own (arrangement = recorded)."""
-    from streetchief.issue_log import recorded_table
-    from streetchief.records import summarize_recorded
-
     if not log.has_observed:
-        from streetchief.issue_log import IssueLogError
         raise IssueLogError(log.source, ["no observed responses: give acknowledged_at, resolved_at or closed_at"])
     run_sc, horizon = log.for_scenario(scenario, days)
     _, outside = log.split_window(run_sc.run.start, horizon)
@@ -136,9 +118,6 @@ def run_streamed(scenario: Scenario, out: Path, arrangements: list[str] | None =
     time and closed issues are written at once to `out/issues/ARRANGEMENT.parquet`. The problems come
     from per-day random streams, so they differ from a run that is not streamed (same seed, same
     statistics). Summaries are gathered as records are written (percentiles to within 0.6%)."""
-    from streetchief.issues import ProblemStream
-    from streetchief.records import RecordSink, summarize_streamed
-
     seed = scenario.run.seed if seed is None else seed
     arrangements = arrangements or scenario.arrangement_names
     result = None
@@ -173,13 +152,10 @@ class Comparison:
 
     def record(self, scenario: Scenario, seed: int | None, replications: int, days: float | None, log=None) -> dict:
         """What produced this comparison, with every run's outcomes: enough for `streetchief verify`."""
-        from streetchief.provenance import content_hash, provenance
-        parameters = scenario_parameters(scenario)
         return {"kind": "compare", "scenario": scenario.name, "seed": scenario.run.seed if seed is None else seed,
                 "replications": replications, "days": days, "baseline": self.baseline, "treatment": self.treatment,
                 **({"replay": log.provenance()} if log is not None else {}),
-                "provenance": {**provenance(), "scenario_sha256": content_hash(parameters)},
-                "scenario_parameters": parameters,
+                **reproduction_record(scenario_parameters(scenario)),
                 "per_run": self.per_run.to_dict(orient="records")}
 
 
@@ -202,8 +178,7 @@ def compare(scenario: Scenario, replications: int = 5, seed: int | None = None, 
         if recorded:
             summaries["recorded"] = recorded
         for name, s in summaries.items():
-            rows.append({"replication": r, "seed": seed + r, "arrangement": name,
-                         **{k: f(s) for k, f in OUTCOMES.items()}})
+            rows.append({"replication": r, "seed": seed + r, "arrangement": name, **outcomes_of(s)})
         if progress is not None:
             progress(r + 1, replications)
     per_run = pd.DataFrame(rows)
@@ -216,12 +191,9 @@ def paired_differences(per_run: pd.DataFrame, baseline: str, treatment: str) -> 
     b = per_run[per_run.arrangement == baseline].set_index("replication")
     t = per_run[per_run.arrangement == treatment].set_index("replication")
     for k in OUTCOMES:
-        d = (t[k] - b[k]).astype(float).dropna()
-        n = len(d)
-        mean = d.mean() if n else np.nan
-        half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+        mean, low, high, n = paired_interval((t[k] - b[k]).astype(float))
         row = {"outcome": k, baseline: b[k].astype(float).mean(), treatment: t[k].astype(float).mean(),
-               "difference": mean, "ci_low": mean - half, "ci_high": mean + half, "replications": n}
+               "difference": mean, "ci_low": low, "ci_high": high, "replications": n}
         if "recorded" in set(per_run.arrangement):
             row["recorded"] = per_run.loc[per_run.arrangement == "recorded", k].astype(float).mean()
         out.append(row)

@@ -5,7 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from pathlib import Path
 
-from streetchief.records import atomic_write, backlog_curve
+from streetchief.files import atomic_write
+from streetchief.records import backlog_curve
 
 COLOURS = {"street_chief": "#d62728", "multi_layer": "#1f77b4", "recorded": "#555555"}
 LABELS = {"street_chief": "street chief", "multi_layer": "multi-layer routing", "recorded": "recorded history"}  # ASCII: CJK fonts are often missing

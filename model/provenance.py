@@ -50,6 +50,14 @@ def versions(names=DEPENDENCIES) -> dict[str, str | None]:
 
 
 def provenance() -> dict:
+    """What produced a result: versions, the git commit, the host and the time."""
     return {"streetchief": __version__, "git_commit": git_commit(), "python": platform.python_version(),
             "dependencies": versions(), "host": socket.gethostname(),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def reproduction_record(scenario_parameters: dict) -> dict:
+    """The `provenance` and `scenario_parameters` keys of a result's record: what produced it, and the
+    scenario in full (with its sha256), enough to run it again without the YAML file."""
+    return {"provenance": {**provenance(), "scenario_sha256": content_hash(scenario_parameters)},
+            "scenario_parameters": scenario_parameters}

@@ -12,11 +12,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streetchief.scenario import ScenarioError, load_scenario
-
-
-class VerifyError(ScenarioError):
-    what = "verify"
+from streetchief.errors import ScenarioError, VerifyError
+from streetchief.files import json_safe
+from streetchief.outcomes import OUTCOMES, outcomes_of
+from streetchief.scenario import load_scenario
 
 
 @dataclass
@@ -53,17 +52,6 @@ def _same(a, b, path="") -> list[str]:
     if a != b:
         return [f"{path.rstrip('.')}: recorded {a!r}, re-run {b!r}"]
     return []
-
-
-def _json_clean(x):
-    """As the result was written: through JSON, where NaN and infinities become null."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {str(k): _json_clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_json_clean(v) for v in x]
-    return x
 
 
 def _log_of(record: dict, folder: Path):
@@ -123,7 +111,7 @@ def _verify_run(folder: Path) -> Verification:
     else:
         res = run_scenario(scenario, names, record["seed"], record["days"])
     for name, recorded in record["arrangements"].items():
-        again = _json_clean(res.summaries.get(name, {}))
+        again = json_safe(res.summaries.get(name, {}))
         diffs = _same(recorded, again)
         v.checked.append(name)
         v.mismatches.extend(f"{name}: {d}" for d in diffs)
@@ -131,7 +119,7 @@ def _verify_run(folder: Path) -> Verification:
 
 
 def _verify_compare(folder: Path, sample: int, seed: int) -> Verification:
-    from streetchief.experiment import OUTCOMES, replay, run_scenario
+    from streetchief.experiment import replay, run_scenario
     from streetchief.issue_log import read_log
 
     record = json.loads((folder / "compare.json").read_text(encoding="utf-8"))
@@ -151,8 +139,8 @@ def _verify_compare(folder: Path, sample: int, seed: int) -> Verification:
             replay(scenario, log, names, s, record["days"], recorded=False)
         for name in names:
             want = next(x for x in rows if x["replication"] == r and x["arrangement"] == name)
-            got = {k: f(res.summaries[name]) for k, f in OUTCOMES.items()}
-            diffs = _same({k: want[k] for k in OUTCOMES}, _json_clean(got))
+            got = outcomes_of(res.summaries[name])
+            diffs = _same({k: want[k] for k in OUTCOMES}, json_safe(got))
             v.checked.append(f"replication {r} {name}")
             v.mismatches.extend(f"replication {r} {name}: {d}" for d in diffs)
     return v
@@ -177,7 +165,6 @@ def _verify_sweep(folder: Path, sample: int, seed: int) -> Verification:
         raise VerifyError(str(folder), ["no successful runs to verify"])
     chosen = sorted(random.Random(seed).sample(tasks, min(sample, len(tasks))))
     s = sw.spec
-    from streetchief.experiment import OUTCOMES
     outcomes = s.outcomes or list(OUTCOMES)
     for p, r in chosen:
         result = run_task(sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, False)
@@ -189,5 +176,5 @@ def _verify_sweep(folder: Path, sample: int, seed: int) -> Verification:
             want = {k: (None if pd.isna(row[k]) else float(row[k])) for k in outcomes}
             got = {k: (None if result["rows"][a][k] is None else float(result["rows"][a][k])) for k in outcomes}
             v.checked.append(f"point {p} replication {r} {a}")
-            v.mismatches.extend(f"point {p} replication {r} {a}: {d}" for d in _same(want, _json_clean(got)))
+            v.mismatches.extend(f"point {p} replication {r} {a}: {d}" for d in _same(want, json_safe(got)))
     return v

@@ -14,9 +14,10 @@ import yaml
 from streetchief.experiment import replay, run_scenario
 from streetchief.issue_log import read_log
 from streetchief.plots import COLOURS, LABELS, dashboard_figure
-from streetchief.scenario import SCENARIO_DIR, ScenarioError, _apply_overrides, load_scenario, resolve_path, validate
+from streetchief.errors import ScenarioError
+from streetchief.scenario import apply_overrides, load_scenario, resolve_path, shipped, validate
 
-SEED_WEEK = SCENARIO_DIR / "jingxing_2019_cases.csv"
+SEED_WEEK = shipped() / "jingxing_2019_cases.csv"
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 
 
@@ -122,7 +123,7 @@ class Planner:
         return o
 
     def scenario_dict(self) -> dict:
-        raw = _apply_overrides(self.raw, self.overrides(), "planner")
+        raw = apply_overrides(self.raw, self.overrides(), "planner")
         raw["name"] = self.name.value if NAME.match(self.name.value or "") else raw.get("name", "tuned")
         return raw
 
@@ -154,7 +155,7 @@ class Planner:
 
     def save(self, folder: Path | None = None) -> Path | None:
         """Write the tuned scenario as YAML (valid: it is checked before and after writing)."""
-        from streetchief.records import write_text
+        from streetchief.files import write_text
         name = self.name.value or ""
         if not NAME.match(name):
             self.message.value = ("<b style='color:#b00'>Refused:</b> a scenario name is letters, digits and _, "
@@ -166,7 +167,7 @@ class Planner:
         except ScenarioError as e:
             self.message.value = "<b style='color:#b00'>Refused:</b> " + "; ".join(e.problems[:3])
             return None
-        path = Path(folder or SCENARIO_DIR) / f"{name}.yaml"
+        path = Path(folder or shipped()) / f"{name}.yaml"
         text = f"# tuned in the planner notebook from {self.base.name}\n" + yaml.safe_dump(
             raw, sort_keys=False, allow_unicode=True, width=110)
         write_text(text, path)
@@ -246,7 +247,7 @@ class Workshop:
         self.work = {}          # crew hours on site of each record's issue, for "being fixed"
         for k, m in res.models.items():
             slot = {issue: n for n, issue in enumerate(m.problems.issue_ids)}
-            self.work[k] = np.array([m.issue_work[slot[i]] for i in self.tables[k].issue_id])
+            self.work[k] = np.array([m.issues.work[slot[i]] for i in self.tables[k].issue_id])
         self.layout = district_layout(self.scenario)
         # the merchants along each zone (shops, schools, banks, offices): one small square each
         self.merchants = {z: np.array([place(self.layout[z], f"{z}/{k}") for k in range(zone.merchants)])

@@ -49,7 +49,7 @@ notebook("02_evaluator.ipynb", [
     "               workers=1 if SMALL else None)\nprint(result.summary_line())\nresult.runs.head()",
     "md:## The street-chief advantage per point\n\nPaired difference (street chief − multi-layer) in mean "
     "resolution hours, with its 95% confidence interval.",
-    "from streetchief.analysis import advantage, heatmap_figure, tornado, tornado_figure, load_runs\n\n"
+    "from streetchief.sweeps.analysis import advantage, heatmap_figure, tornado, tornado_figure, load_runs\n\n"
     "runs, meta = load_runs(result.out)\nadv = advantage(runs, meta, \"resolution_mean_h\")\n"
     "adv.sort_values(\"difference\").round(2)",
     "params = list(spec.get(\"uncertainties\", {})) + list(spec.get(\"levers\", {}))\n"
@@ -61,7 +61,7 @@ notebook("02_evaluator.ipynb", [
     "same = adv[~adv.significant]\nprint(f\"{len(same)} of {len(adv)} points: no significant difference\")\nsame",
     "md:## Sensitivity indices\n\nA Morris screening over the same parameters (Sobol works the same way with "
     "`design: sobol`): which parameters move the advantage most, with 95% confidence intervals.",
-    "from streetchief.analysis import indices, indices_figure\n\nmorris = {**spec, \"name\": \"notebook_morris\", "
+    "from streetchief.sweeps.analysis import indices, indices_figure\n\nmorris = {**spec, \"name\": \"notebook_morris\", "
     "\"design\": \"morris\", \"samples\": 3 if SMALL else 8,\n          \"replications\": 1}\n"
     "m = sweep(morris, out=\"../results/notebook_morris\", scheduler=SCHEDULER, workers=1 if SMALL else None)\n"
     "ind = indices(*load_runs(m.out), outcome=\"resolution_mean_h\")\nindices_figure(ind, \"resolution_mean_h\")\n"
@@ -82,7 +82,7 @@ notebook("03_workshop.ipynb", [
     "by side. Each dot is an issue on its road or scenic area, coloured by what has happened to it: "
     "reported, acknowledged, dispatched, being fixed, resolved. Press **Play**, or **Step** through the "
     "hours; pick one of the seed's two night-time reports to follow it.",
-    SMALL + "\nfrom model.widgets import Workshop\n\nworkshop = Workshop()\nworkshop.widget()",
+    SMALL + "\nfrom streetchief.widgets import Workshop\n\nworkshop = Workshop()\nworkshop.widget()",
     "md:**What to look for.** At 23:00 on 28 October a shop beside 新王舍湿地公园 asks for trash bins. In the "
     "liaison group someone answers within minutes; the crew is there at seven the next morning. On the "
     "traditional path nobody reads the report until the community office opens at 08:30, and then it "
@@ -93,7 +93,7 @@ notebook("04_validation.ipynb", [
     "md:# Validation: the simulator against queueing theory and published figures\n\n"
     "With calendars, misrouting and merchants switched off, the multi-layer arrangement is a network of "
     "M/M/c queues, whose waiting times are known exactly.",
-    SMALL + "\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom model import load_scenario, run_scenario\n"
+    SMALL + "\nimport numpy as np\nimport matplotlib.pyplot as plt\nfrom streetchief import load_scenario, run_scenario\n"
     "from streetchief.theory import mmc_sojourn, tandem_sojourn\n\nDAYS = 200 if SMALL else 2000",
     "md:## One station: M/M/3 (Erlang C)\n\nMean time in system against the arrival rate, simulated (dots, "
     "with 95% intervals from batch means) and exact (line).",
@@ -115,7 +115,7 @@ notebook("04_validation.ipynb", [
     "assert abs(w - theory) <= 3 * half",
     "md:## The default scenario's parameters against published figures\n\nEach parameter of `jingxing_2019` "
     "says where it comes from: `[seed]` (the 2019 report), `[cal]` (a published figure) or `[assumption]`.",
-    "import pandas as pd\nfrom model import load_scenario, run_scenario\n\nj = load_scenario(\"jingxing_2019\")\n"
+    "import pandas as pd\nfrom streetchief import load_scenario, run_scenario\n\nj = load_scenario(\"jingxing_2019\")\n"
     "res = run_scenario(j, days=60 if SMALL else 365)\nsc, ml = res.summaries[\"street_chief\"], res.summaries[\"multi_layer\"]\n"
     "pd.DataFrame([\n"
     "    (\"liaison reply, day (median)\", \"Yanji: lead department replies within 10 min [cal]\", "

@@ -1,10 +1,11 @@
-"""A third arrangement is one file: here, a 12345-style hotline written in the test itself."""
+"""A third arrangement is one file: here, a 12345-style hotline written in the test itself, using only the
+documented plug-in contract (streetchief/arrangements/base.py)."""
 import numpy as np
 from pydantic import Field
 
 from streetchief import load_scenario, run_scenario
 from streetchief.arrangements import Arrangement, ArrangementParams, register
-from streetchief.distributions import Duration, Sampler
+from streetchief.distributions import Duration, sampler
 
 
 class HotlineParams(ArrangementParams):
@@ -20,15 +21,15 @@ class Hotline(Arrangement):
 
     def __init__(self, model, params):
         super().__init__(model, params)
-        self.answer, self.order = Sampler(params.answer, model.rng), Sampler(params.dispatch, model.rng)
+        self.answer, self.order = sampler(params.answer, model.rng), sampler(params.dispatch, model.rng)
 
     def receive(self, i):
         m = self.model
-        m.acknowledge(i, at=m.time + self.answer())
-        m.at(m.rec_ack[i] + self.order(), self._ordered, i)
+        m.acknowledge(i, at=m.now + self.answer())
+        m.at(m.issues.acknowledged_at[i] + self.order(), self._ordered, i)
 
     def _ordered(self, i):
-        self.model.rec_hops[i] += 1
+        self.model.issues.hop(i)
         self.model.dispatch(i)
         self.model.fix(i)
 

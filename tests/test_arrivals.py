@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from streetchief import ScenarioError, load_scenario
-from streetchief.issues import Problems, arrival_intensity
+from streetchief.problems import Problems, arrival_intensity
 
 SEEDS = range(20)
 DAYS = 1000

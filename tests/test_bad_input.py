@@ -4,9 +4,9 @@ import yaml
 
 from streetchief import ScenarioError, load_scenario
 from streetchief.cli import main
-from streetchief.scenario import SCENARIO_DIR
+from streetchief.scenario import shipped
 
-BASE = (SCENARIO_DIR / "jingxing_2019.yaml").read_text(encoding="utf-8")
+BASE = (shipped() / "jingxing_2019.yaml").read_text(encoding="utf-8")
 
 
 def _edited(tmp_path, edit):

@@ -6,7 +6,7 @@ import pytest
 
 from streetchief import run_scenario
 from streetchief.cli import main
-from streetchief.issues import Problems
+from streetchief.problems import Problems
 from streetchief.records import COLUMNS
 
 TIMES = ["reported_at", "acknowledged_at", "dispatched_at", "resolved_at", "closed_at"]
@@ -22,7 +22,7 @@ def test_every_reported_issue_appears_once_per_arrangement(year):
         ids = table["issue_id"].to_numpy()
         assert len(ids) == len(np.unique(ids)), name
         m = year.models[name]
-        reported = {i for i, t in enumerate(m.rec_reported) if t == t}
+        reported = {i for i, t in enumerate(m.issues.reported_at) if t == t}
         assert set(ids.tolist()) == reported
         # every problem is accounted for: reported, left unreported in the street, or fixed by its merchant
         assert len(ids) + year.summaries[name]["unreported_problems"] + m.self_fixed == len(m.problems)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from streetchief import load_scenario, run_scenario
-from streetchief.issues import Problems
+from streetchief.problems import Problems
 
 MON_28_OCT_2300 = 14 * 24 + 23.0          # 2019-10-28 23:00, hours since 2019-10-14 00:00
 

@@ -152,7 +152,7 @@ def test_two_sweeps_into_one_folder_at_once_the_second_refuses(tmp_path):
 # --- atomic files ------------------------------------------------------------------------------------------
 WRITER = """
 import sys, numpy as np, pyarrow as pa
-from streetchief.records import write_parquet
+from streetchief.files import write_parquet
 n = int(sys.argv[2])
 k = 0
 while True:

@@ -9,7 +9,7 @@ from streetchief import load_scenario, run_scenario
 from streetchief.cli import main
 from streetchief.experiment import recorded_history, replay
 from streetchief.issue_log import arrivals_frame, read_log, write_log
-from streetchief.issues import Problems
+from streetchief.problems import Problems
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -8,7 +8,7 @@ from conftest import batch_means_ci
 from streetchief import load_scenario
 from streetchief.district import DistrictModel
 from streetchief.experiment import run_streamed
-from streetchief.issues import ProblemStream
+from streetchief.problems import ProblemStream
 from streetchief.records import RecordSink, summarize_table
 from streetchief.theory import tandem_sojourn
 
@@ -41,11 +41,11 @@ def test_slots_are_reused_so_memory_follows_the_issues_open_at_once():
     s = load_scenario("textbook_tandem", **{"run.days": 1000})          # 24,000 issues, ~20 open at once
     m = DistrictModel(s, "multi_layer", ProblemStream(s, 1), 1)
     rows = []
-    m.sink = type("Counter", (), {"add": lambda self, m, i: rows.append(m.issue_number[i])})()
+    m.sink = type("Counter", (), {"add": lambda self, m, i: rows.append(m.issues.number[i])})()
     m.run()
     m.flush_open()
     assert len(rows) == len(set(rows)) == m.problems_arisen > 20_000
-    assert m.capacity == 4096                   # never had to grow
+    assert m.issues.capacity == 4096                  # never had to grow
 
 
 def test_streamed_summary_agrees_with_one_computed_from_all_records(jingxing, tmp_path):
@@ -73,6 +73,6 @@ def test_streamed_runs_are_reproducible(tmp_path):
 
 def test_stream_window_statistics_match_whole_run_generation(jingxing):
     """Windows have their own streams, but the arrivals follow the same process."""
-    whole = [len(__import__("streetchief").issues.Problems.generate(jingxing, k, 200)) for k in range(10)]
+    whole = [len(__import__("streetchief.problems").problems.Problems.generate(jingxing, k, 200)) for k in range(10)]
     streamed = [sum(len(c.time) for c in ProblemStream(jingxing, k, 200).chunks()) for k in range(10)]
     assert abs(np.mean(whole) - np.mean(streamed)) < 4 * np.sqrt(np.mean(whole) / 10) * np.sqrt(2)

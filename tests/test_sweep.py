@@ -7,11 +7,12 @@ import yaml
 from pydantic import Field
 
 from streetchief import sweep
-from streetchief.analysis import advantage, analyze, indices, load_runs
+from streetchief.sweeps.analysis import advantage, analyze, indices, load_runs
 from streetchief.arrangements import ARRANGEMENTS, register
 from streetchief.arrangements.base import Arrangement, ArrangementParams
 from streetchief.cli import main
-from streetchief.sweeps import SweepError, _Lock
+from streetchief.sweeps import SweepError
+from streetchief.sweeps.store import Lock as _Lock
 
 ROOT = Path(__file__).resolve().parent.parent
 

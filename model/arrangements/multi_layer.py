@@ -5,22 +5,25 @@ issue may be misrouted and come back (a bounce). A department that is not sure t
 own passes it on (buck-passing, another bounce) until it escalates to the top layer, which assigns
 it for good. Feedback travels back down through the layers.
 """
+
 from __future__ import annotations
 
 import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from streetchief.agents import ServicePool
 from streetchief.arrangements.base import Arrangement, ArrangementParams, register
 from streetchief.distributions import ZERO, Duration, sampler
+from streetchief.engine import ServicePool
 
 
-class Layer(BaseModel):
+class LayerSpec(BaseModel):
+    """One level of the hierarchy (a community office, a sub-district, the district office)."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str
-    clerks: int = Field(ge=1)
-    calendar: str
+    name: str = Field(description="what the layer is called")
+    clerks: int = Field(ge=1, description="clerks registering and forwarding issues")
+    calendar: str = Field(description="key of the calendar the clerks work")
     handling: Duration = Field(description="clerk hours to register, review and forward one issue")
     misrouting: float = Field(0.0, ge=0, lt=1, description="chance the forward goes to the wrong place")
     bounce_delay: Duration = Field(ZERO, description="working hours until a misrouted issue comes back")
@@ -28,7 +31,9 @@ class Layer(BaseModel):
 
 
 class MultiLayerParams(ArrangementParams):
-    layers: list[Layer] = Field(min_length=1)
+    """Parameters of the traditional multi-layer path."""
+
+    layers: list[LayerSpec] = Field(min_length=1, description="the layers an issue passes, first to last")
     department_calendar: str = Field(description="when departments accept forwarded cases")
     department_accept: Duration = Field(description="working hours for a department to accept a case")
     unclear_pass: Duration = Field(ZERO, description="working hours before an unsure department passes it on")
@@ -43,24 +48,30 @@ class MultiLayerParams(ArrangementParams):
 
 
 @register
-class MultiLayer(Arrangement):
+class MultiLayerRouting(Arrangement):
+    """The pre-reform path: community → sub-district → district office → department, each layer on its
+    own calendar, with misrouting, buck-passing and escalation; feedback goes back down the layers."""
+
     name = "multi_layer"
     Params = MultiLayerParams
 
     def __init__(self, model, params: MultiLayerParams):
         super().__init__(model, params)
         rng = model.rng
-        self.layers = [ServicePool(model, l.name, l.clerks, model.calendars[l.calendar]) for l in params.layers]
-        self.handling = [sampler(l.handling, rng) for l in params.layers]
-        self.bounce_delay = [sampler(l.bounce_delay, rng) for l in params.layers]
-        self.feedback = [sampler(l.feedback, rng) for l in params.layers]
-        self.misrouting = [l.misrouting for l in params.layers]
+        self.layers = [ServicePool(model, lay.name, lay.clerks, model.calendars[lay.calendar])
+                       for lay in params.layers]
+        self.handling = [sampler(lay.handling, rng) for lay in params.layers]
+        self.bounce_delay = [sampler(lay.bounce_delay, rng) for lay in params.layers]
+        self.feedback = [sampler(lay.feedback, rng) for lay in params.layers]
+        self.misrouting = [lay.misrouting for lay in params.layers]
         self.n_layers = len(self.layers)
         self.dept_calendar = model.calendars[params.department_calendar]
         self.accept, self.unclear_pass = sampler(params.department_accept, rng), sampler(params.unclear_pass, rng)
-        self.stage = model.per_issue(0)            # layer the issue is at
-        self.passes = model.per_issue(0)           # passes between departments so far
-        self.escalated = model.per_issue(False)
+        issues = model.issues
+        self.acknowledged_at, self.unclear = issues.acknowledged_at, issues.unclear
+        self.stage = issues.column(0)  # layer the issue is at
+        self.passes = issues.column(0)  # passes between departments so far
+        self.escalated = issues.column(False)
         self.random = rng.random
 
     def receive(self, i):
@@ -68,20 +79,20 @@ class MultiLayer(Arrangement):
 
     def _to_layer(self, i, k):
         self.stage[i] = k
-        on_start = self._registered if k == 0 and math.isnan(self.model.rec_ack[i]) else None
+        on_start = self._registered if k == 0 and math.isnan(self.acknowledged_at[i]) else None
         self.layers[k].request(i, self.handling[k](), on_start, self._forward)
 
     def _registered(self, i, start):
-        self.model.acknowledge(i, at=start)    # a clerk at the community office takes it up
+        self.model.acknowledge(i, at=start)  # a clerk at the community office takes it up
 
     def _forward(self, i):
         m, k = self.model, self.stage[i]
         if self.misrouting[k] and self.random() < self.misrouting[k]:
-            m.rec_bounces[i] += 1
+            m.issues.bounce(i)
             cal = self.layers[k].calendar
             m.at(cal.advance(m.now, self.bounce_delay[k]()), self._returned, i)
             return
-        m.rec_hops[i] += 1
+        m.issues.hop(i)
         if self.escalated[i] or k + 1 == self.n_layers:
             self._to_department(i)
         else:
@@ -93,12 +104,12 @@ class MultiLayer(Arrangement):
     def _to_department(self, i):
         m = self.model
         t = self.dept_calendar.advance(self.dept_calendar.next_open(m.now), self.accept())
-        if m.issue_unclear[i] and not self.escalated[i]:
+        if self.unclear[i] and not self.escalated[i]:
             if self.passes[i] < self.params.escalate_after:
                 self.passes[i] += 1
-                m.rec_bounces[i] += 1
+                m.issues.bounce(i)
                 m.at(self.dept_calendar.advance(t, self.unclear_pass()), self._to_department, i)
-            else:                       # escalate: the top layer assigns it for good
+            else:  # escalate: the top layer assigns it for good
                 self.escalated[i] = True
                 m.at(t, self._escalate, i)
             return

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from streetchief.sweeps import SweepError, SweepSpec, design_points, unit_problem
+from streetchief.errors import SweepError
+from streetchief.files import atomic_write, write_text
+from streetchief.stats import paired_interval
+from streetchief.sweeps.spec import SweepSpec, design_points, unit_problem
 
 META_COLUMNS = {"run_id", "point_id", "replication", "seed", "arrangement", "status", "error", "seconds"}
 
@@ -49,15 +51,12 @@ def advantage(runs: pd.DataFrame, meta: dict, outcome: str = "resolution_mean_h"
     rows = []
     first = runs.drop_duplicates("point_id").set_index("point_id")
     for point, g in diff.groupby("point_id"):
-        d = g.d.dropna().to_numpy(float)
-        n = len(d)
-        mean = d.mean() if n else np.nan
-        half = stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+        mean, low, high, n = paired_interval(g.d, level)
         w = wide.loc[point]
         rows.append({"point_id": point, **{p: first.loc[point, p] for p in params},
                      base: w[base].mean(), treat: w[treat].mean(), "difference": mean,
-                     "ci_low": mean - half, "ci_high": mean + half, "replications": n,
-                     "significant": bool(n > 1 and (mean - half > 0 or mean + half < 0))})
+                     "ci_low": low, "ci_high": high, "replications": n,
+                     "significant": bool(n > 1 and (low > 0 or high < 0))})
     return pd.DataFrame(rows)
 
 
@@ -118,8 +117,6 @@ def tornado(adv: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 # --- figures --------------------------------------------------------------------------------------
 def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
     import matplotlib.pyplot as plt
-
-    from streetchief.records import atomic_write
     grid = adv.assign(_x=_levels(adv[x]), _y=_levels(adv[y])).pivot_table(index="_y", columns="_x",
                                                                             values="difference", aggfunc="mean")
     fig, ax = plt.subplots(figsize=(7, 5))
@@ -135,13 +132,11 @@ def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
     fig.colorbar(im, ax=ax, label=f"street chief − multi-layer: {outcome}")
     ax.set_title("Street-chief advantage (mean over points in each cell)")
     fig.tight_layout()
-    return _save(fig, path, atomic_write)
+    return _save(fig, path)
 
 
 def indices_figure(ind: pd.DataFrame, outcome: str, path=None):
     import matplotlib.pyplot as plt
-
-    from streetchief.records import atomic_write
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(ind) + 1.5))
     y = np.arange(len(ind))
     if "ST" in ind:
@@ -156,13 +151,11 @@ def indices_figure(ind: pd.DataFrame, outcome: str, path=None):
     ax.set_title(f"What drives the advantage in {outcome}")
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
-    return _save(fig, path, atomic_write)
+    return _save(fig, path)
 
 
 def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None):
     import matplotlib.pyplot as plt
-
-    from streetchief.records import atomic_write
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(tor) + 1.5))
     y = np.arange(len(tor))
     ax.barh(y, tor.low_third - overall, left=overall, color="#aec7e8", label="lowest third of the values")
@@ -173,14 +166,13 @@ def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None):
     ax.legend(fontsize=8)
     ax.set_title("Tornado: how far each parameter moves the advantage")
     fig.tight_layout()
-    return _save(fig, path, atomic_write)
+    return _save(fig, path)
 
 
 def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None):
     import matplotlib.pyplot as plt
 
     from streetchief.plots import COLOURS, LABELS
-    from streetchief.records import atomic_write
     ok = runs[runs.status == "ok"].assign(_level=lambda d: _levels(d[parameter]))
     levels = sorted(ok._level.dropna().unique())
     arrs = list(dict.fromkeys(ok.arrangement))
@@ -201,10 +193,10 @@ def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None):
     ax.grid(alpha=0.3, axis="y")
     ax.set_title(f"{outcome} per level of {parameter}")
     fig.tight_layout()
-    return _save(fig, path, atomic_write)
+    return _save(fig, path)
 
 
-def _save(fig, path, atomic_write):
+def _save(fig, path):
     import matplotlib.pyplot as plt
     if path is not None:
         atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
@@ -215,7 +207,6 @@ def _save(fig, path, atomic_write):
 def analyze(folder: str | Path, outcome: str = "resolution_mean_h", x: str | None = None, y: str | None = None,
             out: str | Path | None = None) -> dict:
     """Everything `streetchief analyze` writes: tables and figures in `out` (default DIR/analysis)."""
-    from streetchief.records import write_text
     runs, meta = load_runs(folder)
     out = Path(out) if out is not None else Path(folder) / "analysis"
     params = parameter_columns(runs, meta)

@@ -1,0 +1,31 @@
+"""Mechanisms any arrangement can switch on: patrols that find problems nobody reported, and inspections
+that hold departments to their deadlines.
+
+An arrangement lists the ones it uses in its `components`; its parameters hold each one's settings
+under the same name (`patrol:`, `inspection:`), and the model builds those that are enabled.
+"""
+
+from __future__ import annotations
+
+from streetchief.components.inspection import InspectionGroup, InspectionSpec
+from streetchief.components.patrol import Patrols, PatrolSpec
+
+# name → (its settings, what the model builds from them), in the order they are built
+COMPONENTS: dict[str, tuple[type, type]] = {
+    "patrol": (PatrolSpec, Patrols),
+    "inspection": (InspectionSpec, InspectionGroup),
+}
+
+
+def build_components(model, arrangement) -> dict[str, object]:
+    """The enabled components of `arrangement`, built on `model`."""
+    built = {}
+    for name, (_, cls) in COMPONENTS.items():
+        if name in arrangement.components:
+            spec = getattr(arrangement.params, name)
+            if spec.enabled:
+                built[name] = cls(model, spec, arrangement)
+    return built
+
+
+__all__ = ["COMPONENTS", "InspectionGroup", "InspectionSpec", "PatrolSpec", "Patrols", "build_components"]

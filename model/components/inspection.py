@@ -1,0 +1,47 @@
+"""The inspection group (督查考核组): periodic inspections that sanction departments with overdue issues."""
+
+from __future__ import annotations
+
+import mesa
+from pydantic import BaseModel, ConfigDict, Field
+
+from streetchief.agents import SANCTIONS
+
+
+class InspectionSpec(BaseModel):
+    """Periodic inspections: departments with overdue issues are sanctioned, which makes them respond faster
+    for a while; departments with none are praised."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(True, description="inspections take place")
+    interval_days: float = Field(7.0, gt=0, description="days between inspections")
+    sanction_days: float = Field(30.0, ge=0, description="how long a sanction keeps a department alert")
+    sanction_factor: float = Field(0.5, gt=0, le=1, description="multiplier on claim delays while sanctioned")
+
+
+class InspectionGroup(mesa.Agent):
+    """督查考核组: inspects every `interval_days`; a department with overdue issues is sanctioned, each time
+    more severely (notice, exposure, accountability talk: 通报, 媒体曝光, 约谈问责), and responds faster
+    while sanctioned; a department with none is praised."""
+
+    def __init__(self, model, spec: InspectionSpec, arrangement=None):
+        super().__init__(model)
+        self.interval_hours, self.sanction_hours = spec.interval_days * 24, spec.sanction_days * 24
+        self.inspections = 0
+        model.every(self.interval_hours, self.inspect)
+
+    def inspect(self) -> None:
+        model = self.model
+        issues = model.issues
+        self.inspections += 1
+        now = model.now
+        overdue = {issues.department[i] for i in issues.open if issues.deadline_at[i] < now}
+        for k, dept in enumerate(model.departments):
+            if k in overdue:
+                dept.sanctions_by_kind[SANCTIONS[min(dept.sanction_level, len(SANCTIONS) - 1)]] += 1
+                dept.sanction_level += 1
+                dept.sanctioned_until = now + self.sanction_hours
+            else:
+                dept.sanction_level = 0
+                if dept.resolved:
+                    dept.praises += 1

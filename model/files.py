@@ -1,0 +1,49 @@
+"""Writing results: atomically (a file is complete or absent, never half-written), and JSON any reader takes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: str | Path, write) -> None:
+    """Call write(tmp) on a temporary name beside `path`, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def json_safe(x):
+    """`x` as standard JSON holds it: NaN and infinities become null (as a reader of the file sees them)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {str(k): json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    return x
+
+
+def write_json(obj, path: str | Path) -> None:
+    text = json.dumps(json_safe(obj), indent=2, ensure_ascii=False, default=str)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_text(text: str, path: str | Path) -> None:
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_parquet(table, path: str | Path) -> None:
+    import pyarrow.parquet as pq
+
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))

@@ -1,0 +1,50 @@
+"""A log's recorded history (its observed responses) as the records of a run, `arrangement = recorded`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from streetchief.issue_log.columns import OBSERVED_TIMES, TIMES
+from streetchief.issue_log.log import IssueLog
+from streetchief.issues import MERCHANT
+from streetchief.records import RecordKeys, build_table
+from streetchief.scenario import Scenario
+
+
+def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: float) -> pa.Table:
+    """The log's observed responses as per-issue records (arrangement = recorded), on the issues inside the
+    window; what happened after the window's end counts as not yet happened, as in a simulated run."""
+    f, _ = log.split_window(start, horizon)
+    sub = IssueLog(log.source, f)
+    n = len(f)
+    hours = {c: (sub.hours(c, start) if c in f else np.full(n, np.nan)) for c in TIMES}
+    for c in OBSERVED_TIMES:
+        hours[c] = np.where(hours[c] <= horizon, hours[c], np.nan)
+    hours["dispatched_at"] = np.full(n, np.nan)
+    cats = scenario.categories
+    responsible = f.category.map(lambda c: cats[c].department)
+    dept = f.department.where(f.department.notna(), responsible) if "department" in f else responsible
+    keys = RecordKeys(list(scenario.categories), list(scenario.zones), list(scenario.departments))
+
+    def codes(values: pd.Series, names: list[str]) -> np.ndarray:
+        return pd.Categorical(values, categories=names).codes.astype(np.int32)
+
+    def text(col: str, default=None) -> list:
+        return [default] * n if col not in f else f[col].where(f[col].notna(), default).tolist()
+
+    return build_table(
+        arrangement="recorded", issue_id=pa.array(f.issue_id.tolist(), pa.string()), keys=keys,
+        category=codes(f.category, keys.categories), zone=codes(f.zone, keys.zones),
+        department=codes(dept, keys.departments), reporter=text("reporter"),
+        discovered_by=text("discovered_by", MERCHANT), times=hours,
+        deadline_at=hours["reported_at"] + f.category.map(lambda c: cats[c].deadline_hours).to_numpy(float),
+        horizon=horizon)
+
+
+def replay_window_text(start: datetime, horizon: float) -> str:
+    end = start + timedelta(hours=horizon)
+    return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} ({horizon / 24:g} days)"

@@ -1,0 +1,174 @@
+"""Loading scenarios: a YAML file (or a dict) → a validated `Scenario`, or a `ScenarioError` listing every
+problem with its path in the file (`departments.traffic_police.crews: must be ≥ 1, got 0`).
+
+A scenario names its arrangements; each arrangement's parameters are validated by the arrangement's
+own schema (`streetchief.arrangements`), so a plug-in's parameters get the same checks and messages.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from streetchief.arrangements import ARRANGEMENTS
+from streetchief.errors import InputError, ScenarioError, describe_error
+from streetchief.scenario.schema import Scenario
+
+
+def shipped() -> Path:
+    """The folder of the shipped scenarios (package data: in the checkout, or wherever it was installed)."""
+    from importlib.resources import files
+
+    return Path(str(files("streetchief.scenarios")))
+
+
+def _section(raw: dict, name: str) -> dict:
+    v = raw.get(name)
+    return v if isinstance(v, dict) else {}
+
+
+def known_names(raw: dict) -> dict[str, set[str]]:
+    """The names each section defines, for checking references even where other fields are malformed."""
+    return {k: set(_section(raw, k)) for k in ("calendars", "zones", "chiefs", "liaison_groups", "departments",
+                                                 "categories")}
+
+
+def _reference_problems(raw: dict) -> list[str]:
+    known = known_names(raw)
+    problems = []
+
+    def need(path, value, section, what):
+        if isinstance(value, str) and known[section] and value not in known[section]:
+            problems.append(f"{path}: unknown {what} {value!r}; known: {', '.join(sorted(known[section]))}")
+
+    for k, z in _section(raw, "zones").items():
+        if isinstance(z, dict):
+            need(f"zones.{k}.liaison_group", z.get("liaison_group"), "liaison_groups", "liaison group")
+            need(f"zones.{k}.chief", z.get("chief"), "chiefs", "chief")
+    for k, c in _section(raw, "chiefs").items():
+        if isinstance(c, dict):
+            need(f"chiefs.{k}.calendar", c.get("calendar"), "calendars", "calendar")
+    for k, d in _section(raw, "departments").items():
+        if isinstance(d, dict):
+            need(f"departments.{k}.calendar", d.get("calendar"), "calendars", "calendar")
+    for k, c in _section(raw, "categories").items():
+        if isinstance(c, dict):
+            need(f"categories.{k}.department", c.get("department"), "departments", "department")
+    arr = raw.get("arrivals") if isinstance(raw.get("arrivals"), dict) else {}
+    profiles = set(arr.get("profiles") or {}) | {"flat"} if isinstance(arr.get("profiles") or {}, dict) else {"flat"}
+    for k, c in _section(raw, "categories").items():
+        if isinstance(c, dict) and isinstance(c.get("profile"), str) and c["profile"] not in profiles:
+            problems.append(f"categories.{k}.profile: unknown profile {c['profile']!r}; known: "
+                            f"{', '.join(sorted(profiles))} (define it under arrivals.profiles)")
+    if isinstance(arr.get("default_profile"), str) and arr["default_profile"] not in profiles:
+        problems.append(f"arrivals.default_profile: unknown profile {arr['default_profile']!r}; known: "
+                        f"{', '.join(sorted(profiles))}")
+    for n, b in enumerate(arr.get("bursts") or [] if isinstance(arr.get("bursts") or [], list) else []):
+        if isinstance(b, dict):
+            need(f"arrivals.bursts.{n}.category", b.get("category"), "categories", "category")
+            need(f"arrivals.bursts.{n}.zone", b.get("zone"), "zones", "zone")
+    rates = [c.get("rate_per_day") for c in _section(raw, "categories").values() if isinstance(c, dict)]
+    if rates and all(isinstance(r, (int, float)) and r == 0 for r in rates):
+        problems.append("categories: every rate_per_day is 0, so no problem would ever arise")
+    weights = [z.get("weight", 1) for z in _section(raw, "zones").values() if isinstance(z, dict)]
+    if weights and all(isinstance(w, (int, float)) and w == 0 for w in weights):
+        problems.append("zones: every weight is 0, so no zone can have a problem")
+    return problems
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A scenario name (`jingxing_2019`) or a path to a YAML file."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    for base in (Path.cwd() / "scenarios", shipped()):
+        q = base / f"{p.name}.yaml"
+        if q.exists():
+            return q
+    known = sorted(f.stem for f in shipped().glob("*.yaml"))
+    raise ScenarioError(str(name_or_path), [f"no such scenario file; shipped scenarios: {', '.join(known)}"])
+
+
+def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
+    """Load and validate a scenario; `overrides` are dotted paths, e.g. `{'run.days': 30}`."""
+    if isinstance(name_or_path, dict):
+        source, raw = "<dict>", name_or_path
+    else:
+        path = resolve_path(name_or_path)
+        source = str(path)
+        raw = read_yaml_mapping(path, ScenarioError, "sections (name, run, zones, ...)")
+        if "scenario" in raw and "zones" not in raw:
+            raise ScenarioError(source, ["this is a sweep spec, not a scenario: run it with `streetchief sweep "
+                                         f"{path}`"])
+    raw = apply_overrides(raw, overrides, source)
+    return validate(raw, source)
+
+
+def read_yaml_mapping(path: Path, error: type[InputError], holds: str) -> dict:
+    """A YAML file that must be a mapping, read safely; any problem raises `error` with the line and column."""
+    source = str(path)
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(source, [f"cannot read: {e}"]) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise error(source, [f"{where}not valid YAML ({getattr(e, 'problem', e)})"]) from None
+    if not isinstance(raw, dict):
+        raise error(source, [f"(top level): must be a mapping of {holds}"])
+    return raw
+
+
+def validate(raw: dict, source: str = "<dict>") -> Scenario:
+    """The scenario in `raw` (plain data as read from YAML), checked whole: every problem is listed."""
+    problems: list[str] = []
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as e:
+        problems.extend(describe_error(err, Scenario) for err in e.errors())
+    problems.extend(_reference_problems(raw))
+    known = known_names(raw)
+    params = {}
+    for name, body in (raw.get("arrangements") or {}).items() if isinstance(raw.get("arrangements"), dict) else ():
+        cls = ARRANGEMENTS.get(name)
+        if cls is None:
+            problems.append(f"arrangements.{name}: unknown arrangement; known: {', '.join(sorted(ARRANGEMENTS))}")
+            continue
+        try:
+            params[name] = cls.Params.model_validate(body or {})
+        except ValidationError as e:
+            for err in e.errors():
+                d = describe_error(err, cls.Params).removeprefix("(top level)")
+                problems.append(f"arrangements.{name}{'' if d.startswith(':') else '.'}{d}")
+            continue
+        problems.extend(params[name].check(known, f"arrangements.{name}"))
+    if problems:
+        raise ScenarioError(source, problems)
+    scenario._arrangement_params = params
+    return scenario
+
+
+def apply_overrides(raw: dict, overrides: dict, source: str) -> dict:
+    """A copy of `raw` with each dotted path (`departments.sanitation.crews`) set to its value."""
+    raw = copy.deepcopy(raw)
+    for dotted, value in overrides.items():
+        node = raw
+        keys = dotted.split(".")
+        for k in keys[:-1]:
+            if isinstance(node, list) and k.isdigit() and int(k) < len(node):
+                node = node[int(k)]
+            elif isinstance(node, dict) and k in node:
+                node = node[k]
+            else:
+                raise ScenarioError(source, [f"{dotted}: no such place in the scenario (stops at {k!r})"])
+        last = keys[-1]
+        if isinstance(node, list) and last.isdigit():
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return raw

@@ -1,0 +1,226 @@
+"""The scenario file's sections as typed, validated classes (each a `…Spec`), and the `Scenario` itself.
+
+Every value has a description (`streetchief parameters` lists them) and its limits; loading and the
+messages about what is wrong are in `load.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from streetchief.distributions import ZERO, Duration
+
+_HOURS = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)-([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class CalendarSpec(_Strict):
+    """Weekly open hours; `always: true` for around the clock."""
+    always: bool = Field(False, description="open around the clock")
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]] = Field(
+        {}, description="per weekday, open spans such as '08:30-12:00'")
+    source: str = "assumption"
+
+    @field_validator("weekly")
+    @classmethod
+    def _hours(cls, v):
+        for day, spans in v.items():
+            for span in spans:
+                m = _HOURS.match(span)
+                if not m:
+                    raise ValueError(f"{day}: {span!r} is not a span like '08:30-12:00'")
+                a, b = int(m[1]) + int(m[2]) / 60, int(m[3]) + int(m[4]) / 60
+                if b <= a:
+                    raise ValueError(f"{day}: {span!r} ends before it starts")
+        return v
+
+    @model_validator(mode="after")
+    def _something_open(self):
+        if not self.always and not any(self.weekly.values()):
+            raise ValueError("give weekly open hours or always: true")
+        return self
+
+    def spans(self) -> dict[str, list[tuple[float, float]]] | None:
+        if self.always:
+            return None
+        out = {}
+        for day, spans in self.weekly.items():
+            out[day] = []
+            for span in spans:
+                a, b = span.split("-")
+                out[day].append(tuple(int(x) + int(y) / 60 for x, y in (a.split(":"), b.split(":"))))
+        return out
+
+
+class ZoneSpec(_Strict):
+    """A road or scenic area."""
+    name: str = Field(description="the zone's name as people say it")
+    kind: Literal["road", "scenic_area", "area"] = "road"
+    merchants: int = Field(ge=1, description="merchants along it (shops, enterprises, schools, banks, agencies)")
+    weight: float = Field(1.0, ge=0, allow_inf_nan=False, description="relative share of problems arising here")
+    liaison_group: str = Field(description="key of its liaison group (联络群)")
+    chief: str = Field(description="key of its street chief (街长)")
+    boundary_share: float = Field(0.0, ge=0, le=1, description="share of its issues on an unclear territorial boundary")
+
+
+class ChiefSpec(_Strict):
+    """A district leader serving as street chief (街长)."""
+    title: str = Field("", description="the leader's post, e.g. 副区长")
+    calendar: str = Field(description="hours available for this duty")
+
+
+class LiaisonGroupSpec(_Strict):
+    """A WeChat liaison group (联络群) with one liaison officer."""
+    name: str = ""
+
+
+class DepartmentSpec(_Strict):
+    """A responsible unit and its crews."""
+    name: str
+    crews: int = Field(ge=1, description="crews on the working calendar")
+    calendar: str = Field(description="key of the calendar its crews work")
+    on_call_crews: int = Field(0, ge=0, description="crews on call around the clock for urgent categories")
+    travel: Duration = Field(ZERO, description="hours for a crew to reach the site")
+    source: str = "assumption"
+
+
+class CategorySpec(_Strict):
+    """A kind of problem and who is responsible for it (谁主管谁负责)."""
+    name: str
+    department: str = Field(description="key of the responsible department")
+    rate_per_day: float = Field(ge=0, allow_inf_nan=False,
+                                description="problems arising per day, district-wide, on an average ordinary day")
+    profile: str | None = Field(None, description="key of its hour-of-day profile in arrivals.profiles "
+                                                  "(default: arrivals.default_profile)")
+    work: Duration = Field(description="hours of crew work on site")
+    deadline_hours: float = Field(gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve")
+    unclear_share: float = Field(0.0, ge=0, le=1, description="share with unclear responsibility")
+    frontage: bool = Field(False, description="门前三包: merchants may fix it themselves")
+    urgent: bool = Field(False, description="handled by on-call crews at night")
+    source: str = "assumption"
+
+
+class ReportingSpec(_Strict):
+    """How willing merchants are to report a problem they see, and how that adapts."""
+    initial_willingness: float = Field(ge=0, le=1, description="chance a merchant reports a problem it sees")
+    adaptive: bool = Field(True, description="willingness follows experience")
+    min_willingness: float = Field(0.1, ge=0, le=1, description="floor of the willingness")
+    learning_rate: float = Field(0.2, ge=0, le=1, description="step towards 1 (served) or the floor (ignored)")
+    satisfied_ack_hours: float = Field(2.0, gt=0, description="acknowledged within this feels heard")
+    satisfied_resolution_hours: float = Field(72.0, gt=0, description="resolved within this feels served")
+
+
+class MerchantsSpec(_Strict):
+    reporting: ReportingSpec
+    frontage_self_fix_share: float = Field(0.0, ge=0, le=1, description="share of 门前三包 problems merchants fix themselves")
+
+
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class BurstSpec(_Strict):
+    """Many problems of one kind at once, e.g. a storm knocks out street lights in one night."""
+    start: datetime = Field(description="local date and time it begins")
+    hours: float = Field(gt=0, allow_inf_nan=False, description="how long it lasts")
+    category: str = Field(description="key of the category")
+    zone: str | None = Field(None, description="key of the zone, or none for zones by weight")
+    expected: float = Field(gt=0, le=1e7, allow_inf_nan=False, description="expected extra problems (Poisson)")
+
+
+class ArrivalsSpec(_Strict):
+    """When problems arise: a non-homogeneous Poisson process, piecewise constant by clock hour.
+
+    Intensity of category c at time t = rate_per_day / 24 × profile_c[hour] × day_of_week[weekday]
+    × holiday_factor (on holidays) × (1 + trend_per_year) ^ years, plus bursts. Profiles and the
+    weekday factors are normalised to mean 1, so rate_per_day stays the mean on ordinary days."""
+    profiles: dict[str, list[float]] = Field({}, description="named hour-of-day profiles, 24 relative weights from 00:00")
+    default_profile: str = Field("flat", description="profile of categories that name none ('flat': even)")
+    day_of_week: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], float] = Field(
+        {}, description="relative volume per weekday (missing days: 1)")
+    holiday_factor: float = Field(1.0, ge=0, le=10, allow_inf_nan=False, description="volume on public holidays, relative")
+    trend_per_year: float = Field(0.0, gt=-1, le=10, allow_inf_nan=False, description="growth of volume a year, e.g. 0.05")
+    bursts: list[BurstSpec] = Field([], description="one-off surges of problems")
+    source: str = "assumption"
+
+    @field_validator("profiles")
+    @classmethod
+    def _profiles(cls, v):
+        for name, weights in v.items():
+            if len(weights) != 24:
+                raise ValueError(f"{name}: needs 24 hourly weights (00:00 to 23:00), got {len(weights)}")
+            if any(not (w >= 0 and w < float("inf")) for w in weights) or not sum(weights) > 0:
+                raise ValueError(f"{name}: weights must be finite, ≥ 0 and not all 0")
+        return v
+
+    @field_validator("day_of_week")
+    @classmethod
+    def _days(cls, v):
+        for day, w in v.items():
+            if not (w >= 0 and w < float("inf")):
+                raise ValueError(f"{day}: must be a finite number ≥ 0, got {w!r}")
+        return v
+
+    def hour_profile(self, name: str | None) -> list[float]:
+        """Normalised to mean 1."""
+        w = self.profiles.get(name or self.default_profile, [1.0] * 24)
+        return [x * 24 / sum(w) for x in w]
+
+    def weekday_factors(self) -> list[float]:
+        """mon..sun, normalised to mean 1 (all zero stays zero)."""
+        w = [self.day_of_week.get(d, 1.0) for d in _WEEKDAYS]
+        total = sum(w)
+        return [x * 7 / total if total else 0.0 for x in w]
+
+
+class RunSpec(_Strict):
+    start: datetime = Field(description="calendar date and time of hour 0")
+    days: float = Field(gt=0, le=100_000, allow_inf_nan=False, description="simulated days")
+    seed: int = Field(0, ge=0, description="default random seed")
+    backlog_sample_hours: float = Field(24.0, gt=0, description="hours between samples of the open-issue count")
+    timezone: str = Field("UTC", description="IANA time zone of the district; times with an offset in issue logs "
+                                             "are converted to it")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}; write an IANA name such as Asia/Shanghai or "
+                             "America/New_York") from None
+        return v
+
+
+class Scenario(_Strict):
+    name: str = Field(description="short name, used in results")
+    description: str = Field("", description="one line shown by `streetchief scenarios`")
+    run: RunSpec
+    calendars: dict[str, CalendarSpec]
+    holidays: list[date] = Field([], description="public holidays: closed whatever the weekly hours")
+    workdays: list[date] = Field([], description="make-up working days (调休) on weekends")
+    zones: dict[str, ZoneSpec] = Field(min_length=1)
+    chiefs: dict[str, ChiefSpec] = Field(min_length=1)
+    liaison_groups: dict[str, LiaisonGroupSpec] = Field(min_length=1)
+    departments: dict[str, DepartmentSpec] = Field(min_length=1)
+    categories: dict[str, CategorySpec] = Field(min_length=1)
+    merchants: MerchantsSpec
+    arrivals: ArrivalsSpec = Field(default_factory=ArrivalsSpec, description="when problems arise (hour, weekday, trend, bursts)")
+    arrangements: dict[str, dict[str, Any]] = Field(min_length=1)
+    _arrangement_params: dict = PrivateAttr(default_factory=dict)
+
+    # typed parameters of each arrangement, validated by the arrangement's own schema
+    def arrangement_params(self, name: str):
+        return self._arrangement_params[name]
+
+    @property
+    def arrangement_names(self) -> list[str]:
+        return list(self.arrangements)
+

@@ -1,0 +1,221 @@
+"""Sweep specs and their designs: uncertainties × levers by dotted path → a table of points."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from streetchief.errors import ScenarioError, SweepError, describe_error
+from streetchief.outcomes import OUTCOMES
+from streetchief.scenario import load_scenario, read_yaml_mapping, resolve_path
+
+DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
+
+
+class Parameter(BaseModel):
+    """Values to try: a list (`values`), or a range (`low`, `high`) with a distribution."""
+    model_config = ConfigDict(extra="forbid")
+    values: list[Any] | None = Field(None, description="the values to try (any design)")
+    low: float | None = Field(None, allow_inf_nan=False, description="lower end of a range")
+    high: float | None = Field(None, allow_inf_nan=False, description="upper end of a range")
+    distribution: Literal["uniform", "loguniform"] = Field("uniform", description="how a range is sampled")
+    integer: bool = Field(False, description="round to whole numbers (crews, clerks)")
+    levels: int = Field(3, ge=2, le=1000, description="grid only: evenly spaced values across a range")
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if self.values is not None:
+            if self.low is not None or self.high is not None:
+                raise ValueError("give either values or low/high, not both")
+            if not self.values:
+                raise ValueError("values: give at least one")
+        elif self.low is None or self.high is None:
+            raise ValueError("give values: [...] or both low and high")
+        elif not self.high > self.low:
+            raise ValueError(f"high must be > low, got low {self.low}, high {self.high}")
+        elif self.distribution == "loguniform" and self.low <= 0:
+            raise ValueError("loguniform needs low > 0")
+        return self
+
+    def at(self, u: float):
+        """The value at quantile u ∈ [0, 1) of this parameter's distribution."""
+        if self.values is not None:
+            return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
+        if self.distribution == "loguniform":
+            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            x = self.low + u * (self.high - self.low)
+        return int(math.floor(x + 0.5)) if self.integer else float(x)
+
+    def grid(self) -> list:
+        if self.values is not None:
+            return list(self.values)
+        qs = np.linspace(0.0, 1.0, self.levels)
+        if self.distribution == "loguniform":
+            xs = np.exp(np.log(self.low) + qs * (np.log(self.high) - np.log(self.low)))
+        else:
+            xs = self.low + qs * (self.high - self.low)
+        return sorted({int(round(x)) for x in xs}) if self.integer else [float(x) for x in xs]
+
+    def extremes(self) -> list:
+        return [self.values[0], self.values[-1]] if self.values is not None else [self.at(0.0), self.at(0.999999)]
+
+
+class SweepSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+                      description="short name (letters, digits, _ . -), used in results and the default folder")
+    description: str = ""
+    scenario: str = Field(description="base scenario: a shipped name or a YAML path (relative to the spec)")
+    days: float | None = Field(None, gt=0, le=100_000, description="simulated days per run (default: the scenario's)")
+    seed: int = Field(1, ge=0, description="replication r of every point uses seed + r")
+    replications: int = Field(3, ge=1, le=10_000, description="paired replications per point")
+    arrangements: list[str] = Field(["street_chief", "multi_layer"], min_length=1)
+    baseline: str | None = Field(None, description="the arrangement compared against (default multi_layer when run)")
+    treatment: str | None = Field(None, description="the arrangement whose advantage is measured (default street_chief)")
+    design: Literal["grid", "latin_hypercube", "sobol", "morris"] = "latin_hypercube"
+    samples: int = Field(16, ge=1, le=1_000_000,
+                         description="latin_hypercube: points; sobol: base sample N (N·(D+2) points); "
+                                     "morris: trajectories (r·(D+1) points)")
+    morris_levels: int = Field(4, ge=2, le=20, description="morris: grid levels per parameter")
+    uncertainties: dict[str, Parameter] = Field({}, description="what the city cannot choose, by dotted path")
+    levers: dict[str, Parameter] = Field({}, description="what the city can choose, by dotted path")
+    outcomes: list[str] | None = Field(None, description="outcomes to keep (default: all)")
+    save_issues: bool = Field(False, description="also write per-issue records, partitioned by point and replication")
+
+    @model_validator(mode="after")
+    def _some_parameter(self):
+        if self.baseline is None and "multi_layer" in self.arrangements and len(self.arrangements) > 1:
+            self.baseline = "multi_layer"
+        if self.treatment is None and "street_chief" in self.arrangements and len(self.arrangements) > 1:
+            self.treatment = "street_chief"
+        both = set(self.uncertainties) & set(self.levers)
+        if both:
+            raise ValueError(f"{', '.join(sorted(both))}: both an uncertainty and a lever; choose one")
+        if not self.uncertainties and not self.levers:
+            raise ValueError("give at least one of uncertainties: or levers:")
+        if self.design in ("sobol", "morris") and len(self.parameters) < 2:
+            raise ValueError(f"{self.design} needs at least two parameters")
+        if self.design == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"samples: sobol needs a power of 2 (e.g. 64, 128), got {self.samples}")
+        return self
+
+    @property
+    def parameters(self) -> dict[str, Parameter]:
+        return {**self.uncertainties, **self.levers}
+
+
+@dataclass
+class Sweep:
+    """A checked spec with its design: `points` has one row per point, one column per parameter."""
+    spec: SweepSpec
+    source: str
+    base: dict                      # the base scenario as read (a plain dict, sent to workers)
+    points: pd.DataFrame
+    unit: np.ndarray                # each point's quantiles in [0, 1)^D (what SALib analyses)
+    digest: str                     # identifies the spec and the base scenario's content
+
+    @property
+    def tasks(self) -> list[tuple[int, int]]:
+        return [(p, r) for p in range(len(self.points)) for r in range(self.spec.replications)]
+
+    def overrides(self, point: int) -> dict:
+        return {k: _plain(v) for k, v in self.points.iloc[point].items()}
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
+    """Read and check a sweep spec, and check every parameter's path and extremes against the base
+    scenario, so that a typo fails before anything runs. `base` gives the base scenario's content
+    instead of reading the spec's `scenario` (to re-run a recorded sweep)."""
+    if isinstance(spec, dict):
+        source, raw, here = "<dict>", spec, Path.cwd()
+    else:
+        path = Path(spec)
+        source, here = str(path), path.parent
+        raw = read_yaml_mapping(path, SweepError, "keys (name, scenario, design, uncertainties, ...)")
+    try:
+        s = SweepSpec.model_validate(raw)
+    except ValidationError as e:
+        raise SweepError(source, [describe_error(err, SweepSpec) for err in e.errors()]) from None
+
+    try:
+        if base is None:
+            base_path = Path(s.scenario)
+            if not base_path.is_absolute() and (here / base_path).exists():
+                base_path = here / base_path
+            base_file = resolve_path(base_path if base_path.exists() else s.scenario)
+            scenario = load_scenario(base_file)             # its own clear errors, if broken
+            base = yaml.safe_load(base_file.read_text(encoding="utf-8"))
+        else:
+            scenario = load_scenario(base)
+    except ScenarioError as e:
+        raise SweepError(source, [f"scenario: {e}"]) from None
+    problems = []
+    for name in s.arrangements + [a for a in (s.baseline, s.treatment) if a]:
+        if name not in scenario.arrangement_names:
+            problems.append(f"arrangements: {name!r} is not in {s.scenario}'s arrangements "
+                            f"({', '.join(scenario.arrangement_names)})")
+    if any(a is not None and a not in s.arrangements for a in (s.baseline, s.treatment)):
+        problems.append(f"baseline and treatment must be among arrangements ({', '.join(s.arrangements)})")
+    for o in s.outcomes or []:
+        if o not in OUTCOMES:
+            problems.append(f"outcomes: unknown {o!r}; known: {', '.join(OUTCOMES)}")
+    for kind, params in (("uncertainties", s.uncertainties), ("levers", s.levers)):
+        for path, p in params.items():
+            for value in p.extremes():
+                try:
+                    load_scenario(base, **{path: value})
+                except ScenarioError as e:
+                    problems.extend(f"{kind}.{path} = {value!r}: {line}" for line in e.problems)
+                    break
+    if problems:
+        raise SweepError(source, list(dict.fromkeys(problems)))
+    points, unit = design_points(s)
+    digest = hashlib.sha256(json.dumps({"spec": s.model_dump(mode="json"), "base": base}, sort_keys=True,
+                                       default=str).encode()).hexdigest()[:16]
+    return Sweep(s, source, base, points, unit, digest)
+
+
+def unit_problem(names: list[str]) -> dict:
+    """SALib's problem over the parameters' quantiles: each in [0, 1], mapped to values by `Parameter.at`."""
+    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def design_points(s: SweepSpec) -> tuple[pd.DataFrame, np.ndarray]:
+    """(points: one column per parameter, unit quantiles). Deterministic in the spec's seed."""
+    params = s.parameters
+    names = list(params)
+    d = len(names)
+    if s.design == "grid":
+        import itertools
+        grids = [p.grid() for p in params.values()]
+        rows = list(itertools.product(*grids))
+        unit = np.array([[(g.index(v) + 0.5) / len(g) for g, v in zip(grids, row)] for row in rows])
+        return pd.DataFrame(rows, columns=names), unit
+    if s.design == "latin_hypercube":
+        from scipy.stats import qmc
+        unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(s.seed)).random(s.samples)
+    elif s.design == "sobol":
+        from SALib.sample import sobol
+        unit = sobol.sample(unit_problem(names), s.samples,
+                            calc_second_order=False, seed=s.seed)
+    else:
+        from SALib.sample import morris
+        unit = morris.sample(unit_problem(names), s.samples,
+                             num_levels=s.morris_levels, seed=s.seed)
+    unit = np.clip(unit, 0.0, 1.0 - 1e-12)
+    rows = [[p.at(u) for p, u in zip(params.values(), row)] for row in unit]
+    return pd.DataFrame(rows, columns=names), unit
