@@ -4,6 +4,7 @@
 
 --quick skips the 10^7-issue point and the megacity year (minutes instead of about half an hour).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,7 @@ import json
 import os
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,9 +29,13 @@ PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "dask", "SALib", "simpy", "ciw
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--out", type=Path, default=HERE.parent / "results" / "benchmarks" / "latest.json")
+    p.add_argument(
+        "--out", type=Path, default=HERE.parent / "results" / "benchmarks" / "latest.json"
+    )
     args = p.parse_args()
     print("== reference network (benchmarks/tandem.py)", flush=True)
     rows = tandem.run()
@@ -43,15 +48,28 @@ def main():
     sweep = json.loads((args.out.parent / "sweep.json").read_text())
     ours = next(r for r in rows if r["implementation"] == "streetchief")
     report = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "processor": platform.processor() or platform.machine(), "packages": versions(PACKAGES),
-                    "streetchief": __version__},
-        "reference_network": {r["implementation"]: {"issues_per_s": r["issues_per_s"],
-                                                    "mean_time_in_system_h": r["mean_time_in_system_h"],
-                                                    "issues": r["issues"]} for r in rows},
-        "ratios_streetchief_to": {r["implementation"]: ours["issues_per_s"] / r["issues_per_s"]
-                                  for r in rows if r is not ours},
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "packages": versions(PACKAGES),
+            "streetchief": __version__,
+        },
+        "reference_network": {
+            r["implementation"]: {
+                "issues_per_s": r["issues_per_s"],
+                "mean_time_in_system_h": r["mean_time_in_system_h"],
+                "issues": r["issues"],
+            }
+            for r in rows
+        },
+        "ratios_streetchief_to": {
+            r["implementation"]: ours["issues_per_s"] / r["issues_per_s"]
+            for r in rows
+            if r is not ours
+        },
         "theory_time_in_system_h": tandem.theory(),
         **scale,
         "sweep": sweep["results"],

@@ -1,4 +1,4 @@
-"""Time and peak memory: a year of jingxing_2019, volume scaled from 10^4 to 10^7 issues, a megacity year.
+"""Time and peak memory: a year of jingxing_2019, volumes from 10^4 to 10^7 issues, a megacity year.
 
     .venv/bin/python benchmarks/scaling.py [--quick] [--arrangement street_chief]
 
@@ -7,6 +7,7 @@ its own. Volumes are the `megacity` scenario (300 zones, 150 departments) with e
 scaled to the wanted issues a year; `--stream` runs write per-issue records to Parquet as issues
 close. `--quick` stops at 10^6 and skips the megacity year.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,21 +33,34 @@ def one(kind: str, arrangement: str, issues: float, stream: bool, out: str) -> d
     else:
         raw = load_scenario("megacity")
         factor = issues / MEGACITY_PER_YEAR
-        s = load_scenario("megacity", **{f"categories.{k}.rate_per_day": c.rate_per_day * factor
-                                          for k, c in raw.categories.items()})
+        s = load_scenario(
+            "megacity",
+            **{
+                f"categories.{k}.rate_per_day": c.rate_per_day * factor
+                for k, c in raw.categories.items()
+            },
+        )
         arrangements = [arrangement]
     t1 = time.perf_counter()
     res = run_streamed(s, out, arrangements) if stream else run_scenario(s, arrangements)
     wall = time.perf_counter() - t1
     n = sum(v["issues_reported"] for v in res.summaries.values())
-    return {"kind": kind, "arrangements": arrangements, "target_issues": issues, "issues": n, "stream": stream,
-            "wall_s": wall, "load_s": t1 - t0, "issues_per_s": n / wall,
-            "peak_rss_mib": peak_rss_mib()}
+    return {
+        "kind": kind,
+        "arrangements": arrangements,
+        "target_issues": issues,
+        "issues": n,
+        "stream": stream,
+        "wall_s": wall,
+        "load_s": t1 - t0,
+        "issues_per_s": n / wall,
+        "peak_rss_mib": peak_rss_mib(),
+    }
 
 
 def peak_rss_mib() -> float:
-    """This process's peak resident memory. /proc's VmHWM, not getrusage: a child started by fork + exec
-    inherits its parent's peak in ru_maxrss."""
+    """This process's peak resident memory. /proc's VmHWM, not getrusage: a child started by fork +
+    exec inherits its parent's peak in ru_maxrss."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -54,20 +68,36 @@ def peak_rss_mib() -> float:
     except OSError:
         pass
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(kind: str, arrangement: str = "street_chief", issues: float = 0, stream: bool = False) -> dict:
+def measure(
+    kind: str, arrangement: str = "street_chief", issues: float = 0, stream: bool = False
+) -> dict:
     import tempfile
+
     with tempfile.TemporaryDirectory() as d:
-        cmd = [sys.executable, __file__, "--one", kind, arrangement, str(issues), str(int(stream)), d]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--one",
+            kind,
+            arrangement,
+            str(issues),
+            str(int(stream)),
+            d,
+        ]
         r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if r.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{r.stderr[-2000:]}")
     row = json.loads(r.stdout.strip().splitlines()[-1])
-    print(f"  {kind:9s} {arrangement if kind != 'jingxing' else 'both':13s} {row['issues']:>10,d} issues "
-          f"{'stream' if stream else 'memory':6s} {row['wall_s']:8.1f} s {row['issues_per_s']:>9,.0f}/s "
-          f"{row['peak_rss_mib']:8.0f} MiB", flush=True)
+    print(
+        f"  {kind:9s} {arrangement if kind != 'jingxing' else 'both':13s} {row['issues']:>10,d} "
+        f"issues {'stream' if stream else 'memory':6s} {row['wall_s']:8.1f} s "
+        f"{row['issues_per_s']:>9,.0f}/s {row['peak_rss_mib']:8.0f} MiB",
+        flush=True,
+    )
     return row
 
 
@@ -87,9 +117,17 @@ def run(quick: bool = False, arrangement: str = "street_chief") -> dict:
     megacity = []
     if not quick:
         print("the megacity year (25 million issues), streamed:")
-        megacity = [measure("scaled", a, MEGACITY_PER_YEAR, stream=True) for a in ("street_chief", "multi_layer")]
-    return {"jingxing_year": best, "scaling_stream": scaling, "scaling_in_memory": in_memory,
-            "ratio_1e7_to_linear_from_1e5": linear, "megacity_year": megacity}
+        megacity = [
+            measure("scaled", a, MEGACITY_PER_YEAR, stream=True)
+            for a in ("street_chief", "multi_layer")
+        ]
+    return {
+        "jingxing_year": best,
+        "scaling_stream": scaling,
+        "scaling_in_memory": in_memory,
+        "ratio_1e7_to_linear_from_1e5": linear,
+        "megacity_year": megacity,
+    }
 
 
 if __name__ == "__main__":
@@ -97,8 +135,12 @@ if __name__ == "__main__":
         kind, arrangement, issues, stream, out = sys.argv[2:7]
         print(json.dumps(one(kind, arrangement, float(issues), stream == "1", out)))
         sys.exit(0)
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--quick", action="store_true", help="up to 10^6 issues, no megacity year")
-    p.add_argument("--arrangement", default="street_chief", help="arrangement for the scaled volumes")
+    p.add_argument(
+        "--arrangement", default="street_chief", help="arrangement for the scaled volumes"
+    )
     args = p.parse_args()
     print(json.dumps(run(args.quick, args.arrangement), indent=2, default=str))

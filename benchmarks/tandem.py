@@ -10,6 +10,7 @@ reported; then issues per second and our ratio to each.
 
 SimPy and Ciw are benchmark-only extras (`pip install -e '.[bench]'`); missing ones are skipped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,11 +26,12 @@ LAM, MEAN_SERVICE, SERVERS, STATIONS = 1.0, 2.4, 3, 4
 
 def theory() -> float:
     from streetchief.theory import tandem_sojourn
+
     return tandem_sojourn([(SERVERS, 1 / MEAN_SERVICE)] * STATIONS, LAM)
 
 
 def batch_ci(x: np.ndarray, batches: int = 20, level: float = 0.999, warmup: float = 0.05):
-    x = x[int(len(x) * warmup):]
+    x = x[int(len(x) * warmup) :]
     x = x[: len(x) // batches * batches].reshape(batches, -1).mean(axis=1)
     return x.mean(), stats.t.ppf(0.5 + level / 2, batches - 1) * x.std(ddof=1) / np.sqrt(batches)
 
@@ -37,6 +39,7 @@ def batch_ci(x: np.ndarray, batches: int = 20, level: float = 0.999, warmup: flo
 # --- the four implementations: each returns the times in system, in order of arrival -----------
 def ours(n: int, seed: int) -> np.ndarray:
     from streetchief import load_scenario, run_scenario
+
     s = load_scenario("benchmark_tandem", **{"run.days": n / LAM / 24})
     table = run_scenario(s, seed=seed).tables["multi_layer"]
     rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
@@ -55,7 +58,7 @@ def heapq_loop(n: int, seed: int) -> np.ndarray:
     pop, push = heapq.heappop, heapq.heappush
     while heap:
         t, _, i, k = pop(heap)
-        if k >= 0:                                   # a service at station k ends
+        if k >= 0:  # a service at station k ends
             if queues[k]:
                 j = queues[k].popleft()
                 seq += 1
@@ -79,6 +82,7 @@ def heapq_loop(n: int, seed: int) -> np.ndarray:
 
 def simpy_model(n: int, seed: int) -> np.ndarray:
     import simpy
+
     rng = np.random.default_rng(seed)
     gaps = rng.exponential(1 / LAM, n).tolist()
     service = rng.exponential(MEAN_SERVICE, (n, STATIONS)).tolist()
@@ -106,12 +110,14 @@ def simpy_model(n: int, seed: int) -> np.ndarray:
 
 def ciw_model(n: int, seed: int) -> np.ndarray:
     import ciw
+
     ciw.seed(seed)
     network = ciw.create_network(
         arrival_distributions=[ciw.dists.Exponential(rate=LAM)] + [None] * (STATIONS - 1),
         service_distributions=[ciw.dists.Exponential(rate=1 / MEAN_SERVICE)] * STATIONS,
         number_of_servers=[SERVERS] * STATIONS,
-        routing=[[1.0 if j == k + 1 else 0.0 for j in range(STATIONS)] for k in range(STATIONS)])
+        routing=[[1.0 if j == k + 1 else 0.0 for j in range(STATIONS)] for k in range(STATIONS)],
+    )
     sim = ciw.Simulation(network)
     sim.simulate_until_max_customers(n, method="Finish")
     recs = sim.get_all_records()
@@ -125,27 +131,40 @@ def ciw_model(n: int, seed: int) -> np.ndarray:
     return np.array([leave[i] - arrival[i] for i in ids])
 
 
-IMPLEMENTATIONS = {"streetchief": ours, "heapq loop": heapq_loop, "SimPy": simpy_model, "Ciw": ciw_model}
+IMPLEMENTATIONS = {
+    "streetchief": ours,
+    "heapq loop": heapq_loop,
+    "SimPy": simpy_model,
+    "Ciw": ciw_model,
+}
 
 
 def measure(name: str, n: int, seed: int, repeat: int) -> dict:
     fn = IMPLEMENTATIONS[name]
     best, times_in_system = np.inf, None
-    for r in range(repeat):
+    for _ in range(repeat):
         t0 = time.perf_counter()
         x = fn(n, seed)
         best = min(best, time.perf_counter() - t0)
         times_in_system = times_in_system if times_in_system is not None else x
     w, half = batch_ci(times_in_system)
-    return {"implementation": name, "issues": int(len(times_in_system)), "seconds": best,
-            "issues_per_s": len(times_in_system) / best, "mean_time_in_system_h": float(w), "ci_half_h": float(half)}
+    return {
+        "implementation": name,
+        "issues": int(len(times_in_system)),
+        "seconds": best,
+        "issues_per_s": len(times_in_system) / best,
+        "mean_time_in_system_h": float(w),
+        "ci_half_h": float(half),
+    }
 
 
 def run(n: int = 100_000, ciw_n: int = 20_000, repeat: int = 3, seed: int = 1) -> list[dict]:
     rows = []
     for name in IMPLEMENTATIONS:
         try:
-            rows.append(measure(name, ciw_n if name == "Ciw" else n, seed, 1 if name == "Ciw" else repeat))
+            rows.append(
+                measure(name, ciw_n if name == "Ciw" else n, seed, 1 if name == "Ciw" else repeat)
+            )
         except ImportError:
             print(f"{name}: not installed, skipped (pip install -e '.[bench]')")
     w = theory()
@@ -155,9 +174,13 @@ def run(n: int = 100_000, ciw_n: int = 20_000, repeat: int = 3, seed: int = 1) -
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--issues", type=int, default=100_000)
-    p.add_argument("--ciw-issues", type=int, default=20_000, help="Ciw is slow: fewer issues (default 20000)")
+    p.add_argument(
+        "--ciw-issues", type=int, default=20_000, help="Ciw is slow: fewer issues (default 20000)"
+    )
     p.add_argument("--repeat", type=int, default=3, help="best of this many timings")
     args = p.parse_args()
     rows = run(args.issues, args.ciw_issues, args.repeat)
@@ -169,10 +192,15 @@ def report(rows: list[dict]) -> None:
     bad = [r for r in rows if not r["agrees_with_theory"]]
     print(f"theory: {w:.2f} h in system")
     for r in rows:
-        print(f"  {r['implementation']:12s} {r['mean_time_in_system_h']:6.2f} ± {r['ci_half_h']:.2f} h "
-              f"({r['issues']} issues)")
+        print(
+            f"  {r['implementation']:12s} {r['mean_time_in_system_h']:6.2f} ± {r['ci_half_h']:.2f} "
+            f"h ({r['issues']} issues)"
+        )
     if bad:
-        raise SystemExit(f"disagree with the theory, no timing reported: {', '.join(r['implementation'] for r in bad)}")
+        raise SystemExit(
+            "disagree with the theory, no timing reported: "
+            f"{', '.join(r['implementation'] for r in bad)}"
+        )
     ours_rate = next(r["issues_per_s"] for r in rows if r["implementation"] == "streetchief")
     print(f"{'implementation':14s} {'issues/s':>10s} {'streetchief ÷ it':>17s}")
     for r in rows:

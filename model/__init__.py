@@ -1,5 +1,5 @@
-"""streetchief: an agent-based model of street chiefs (街长制) against the traditional routes of urban
-issues, on the same problems.
+"""streetchief: street chiefs (街长制) against the traditional routes of urban issues, on the same
+problems: an agent-based model built on Mesa.
 
 The names below are imported on first use, so that `import streetchief` (and `streetchief --help`)
 stays fast: the model, pandas, pyarrow and Mesa load only when something runs.

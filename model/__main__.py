@@ -1,3 +1,5 @@
+"""`python -m streetchief`: the command line."""
+
 import sys
 
 from streetchief.cli import main

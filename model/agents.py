@@ -1,7 +1,8 @@
-"""The actors of the seed story, as Mesa agents: merchants, street chiefs, liaison officers, departments.
+"""The actors of the seed story, as Mesa agents: merchants, street chiefs, liaison officers,
+departments.
 
-Issues are data that flow between them (`issues.py`); the inspection group and patrols are components
-an arrangement switches on (`components/`).
+Issues are data that flow between them (`issues.py`); the inspection group and patrols are
+components an arrangement switches on (`components/`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ SANCTIONS = ("notice", "exposure", "accountability_talk")
 
 
 class Merchant(mesa.Agent):
-    """A shop, enterprise, school, bank or agency along a zone; reports what it sees if it still trusts
-    that reporting helps, and keeps its own frontage (门前三包)."""
+    """A shop, enterprise, school, bank or agency along a zone; reports what it sees if it still
+    trusts that reporting helps, and keeps its own frontage (门前三包)."""
 
     def __init__(self, model, zone: str, number: int, willingness: float):
         super().__init__(model)
@@ -30,7 +31,7 @@ class Merchant(mesa.Agent):
         self.reports = 0
 
     def experience(self, ack_hours: float, resolution_hours: float) -> None:
-        """Fast acknowledgement and resolution raise the willingness to report; being ignored lowers it."""
+        """Quick answers and fixes raise the willingness to report; neglect lowers it."""
         r = self.model.spec.merchants.reporting
         if not r.adaptive:
             return
@@ -70,11 +71,14 @@ class Department(mesa.Agent):
         super().__init__(model)
         self.key = key
         self.crews = ServicePool(model, key, spec.crews, calendar)
-        self.on_call = (ServicePool(model, f"{key} on call", spec.on_call_crews, always)
-                        if spec.on_call_crews else None)
+        self.on_call = (
+            ServicePool(model, f"{key} on call", spec.on_call_crews, always)
+            if spec.on_call_crews
+            else None
+        )
         self.travel = travel
         self.sanctioned_until = -math.inf
-        self.sanction_level = 0        # consecutive inspections with overdue issues
+        self.sanction_level = 0  # consecutive inspections with overdue issues
         self.sanctions_by_kind = dict.fromkeys(SANCTIONS, 0)
         self.praises = 0
         self.resolved = 0
@@ -88,7 +92,9 @@ class Department(mesa.Agent):
         return sanction_factor if self.model.now < self.sanctioned_until else 1.0
 
     def fix(self, i: int, work: float, urgent: bool, then: Callable) -> None:
-        """Send a crew to issue i (`work` hours on site after travel); then(i) when it is fixed. Urgent
-        issues outside the crews' hours go to the on-call crews, if there are any."""
-        on_call = urgent and self.on_call is not None and not self.crews.calendar.is_open(self.model.now)
+        """Send a crew to issue i (`work` hours on site after travel); then(i) when it is fixed.
+        Urgent issues outside the crews' hours go to the on-call crews, if there are any."""
+        on_call = (
+            urgent and self.on_call is not None and not self.crews.calendar.is_open(self.model.now)
+        )
         (self.on_call if on_call else self.crews).request(i, self.travel() + work, None, then)

@@ -4,6 +4,7 @@ A calendar is a set of open intervals (office hours, day shifts, a chief's duty 
 over the run as sorted arrays, with the cumulative open hours at each interval start, so that
 "when does it next open?" and "when is 3 working hours of work done?" are one bisection each.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,16 +24,22 @@ def parse_hhmm(text: str) -> float:
 class WorkCalendar:
     """Open hours of one kind of worker over the run (plus a margin so late work still finishes)."""
 
-    def __init__(self, name: str, start: datetime, horizon_hours: float,
-                 weekly: dict[str, list[tuple[float, float]]] | None,
-                 holidays: set[date] = frozenset(), workdays: set[date] = frozenset()):
+    def __init__(
+        self,
+        name: str,
+        start: datetime,
+        horizon_hours: float,
+        weekly: dict[str, list[tuple[float, float]]] | None,
+        holidays: set[date] = frozenset(),
+        workdays: set[date] = frozenset(),
+    ):
         self.name = name
         self.always = weekly is None
         if self.always:
             return
         days = int(math.ceil(horizon_hours / 24)) + 60
         origin = datetime(start.year, start.month, start.day)
-        offset = (start - origin).total_seconds() / 3600   # scenario start within its first day
+        offset = (start - origin).total_seconds() / 3600  # scenario start within its first day
         starts, ends = [], []
         for d in range(days):
             day = (origin + timedelta(days=d)).date()
@@ -40,7 +47,7 @@ class WorkCalendar:
             if day in holidays:
                 continue
             if day in workdays and not weekly.get(key):
-                key = "mon"   # a make-up working day (调休) follows a weekday's hours
+                key = "mon"  # a make-up working day (调休) follows a weekday's hours
             for a, b in weekly.get(key, ()):
                 s, e = d * 24 + a - offset, d * 24 + b - offset
                 if e > 0:
@@ -83,7 +90,9 @@ class WorkCalendar:
             done = self._cum[k + 1] + work
         j = bisect_right(self._cum, done) - 1
         if j > 0 and self._cum[j] == done:
-            return self._ends[j - 1]       # finish at the close of the previous interval, not the next opening
+            return self._ends[
+                j - 1
+            ]  # finish at the close of the previous interval, not the next opening
         if j >= len(self._starts):
             return math.inf
         return self._starts[j] + (done - self._cum[j])

@@ -8,10 +8,11 @@ Every duration in a scenario is one of these, in hours:
     {dist: empirical, values: [0.5, 1, 2]}        (resampled with equal weights)
     {dist: uniform, low: 0.1, high: 0.5}
 """
+
 from __future__ import annotations
 
 import itertools
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,8 @@ class _Dist(BaseModel):
 
 
 class Fixed(_Dist):
+    """Always the same value: `{dist: fixed, value: 0.5}`."""
+
     dist: Literal["fixed"]
     value: float = Field(ge=0, allow_inf_nan=False)
 
@@ -39,6 +42,8 @@ class Fixed(_Dist):
 
 
 class Exponential(_Dist):
+    """`{dist: exponential, mean: 2.4}`."""
+
     dist: Literal["exponential"]
     mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False)
 
@@ -50,6 +55,8 @@ class Exponential(_Dist):
 
 
 class Lognormal(_Dist):
+    """`{dist: lognormal, median: 1.0, sigma: 0.8}`: the median and the log's standard deviation."""
+
     dist: Literal["lognormal"]
     median: float = Field(gt=0, allow_inf_nan=False)
     sigma: float = Field(ge=0, le=5, allow_inf_nan=False)
@@ -62,6 +69,8 @@ class Lognormal(_Dist):
 
 
 class Gamma(_Dist):
+    """`{dist: gamma, mean: 4.0, cv: 0.5}`: the mean and the coefficient of variation."""
+
     dist: Literal["gamma"]
     mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False)
     cv: float = Field(gt=0, le=10, allow_inf_nan=False, description="coefficient of variation")
@@ -75,6 +84,8 @@ class Gamma(_Dist):
 
 
 class Uniform(_Dist):
+    """`{dist: uniform, low: 0.1, high: 0.5}`."""
+
     dist: Literal["uniform"]
     low: float = Field(ge=0, allow_inf_nan=False)
     high: float = Field(ge=0, allow_inf_nan=False)
@@ -87,6 +98,8 @@ class Uniform(_Dist):
 
 
 class Empirical(_Dist):
+    """`{dist: empirical, values: [0.5, 1, 2]}`: the values resampled with equal weights."""
+
     dist: Literal["empirical"]
     values: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(min_length=1)
 
@@ -98,7 +111,7 @@ class Empirical(_Dist):
 
 
 Duration = Annotated[
-    Union[Fixed, Exponential, Lognormal, Gamma, Uniform, Empirical],
+    Fixed | Exponential | Lognormal | Gamma | Uniform | Empirical,
     Field(discriminator="dist"),
 ]
 
@@ -106,15 +119,14 @@ ZERO = Fixed(dist="fixed", value=0.0)
 
 
 def sampler(dist: _Dist, rng: np.random.Generator, block: int = 4096):
-    """A callable handing out draws one at a time from pre-drawn blocks (numpy per-call draws cost ~1 µs
-    each). It is a C-level iterator's __next__, so a draw costs about as little as a Python call can;
-    fixed values draw nothing."""
+    """A callable handing out draws one at a time from pre-drawn blocks (numpy per-call draws cost
+    ~1 µs each). It is a C-level iterator's __next__, so a draw costs about as little as a Python
+    call can; fixed values draw nothing."""
     if isinstance(dist, Fixed):
         return itertools.repeat(float(dist.value)).__next__
 
     def blocks():
         while True:
             yield dist.sample(rng, block).tolist()
+
     return itertools.chain.from_iterable(blocks()).__next__
-
-

@@ -1,4 +1,4 @@
-"""DistrictModel: the district's actors, one arrangement and its components, playing a run's problems.
+"""DistrictModel: the district's actors, an arrangement and its components, playing the problems.
 
 Problems arise at their times (`problems.py`); a merchant who sees one reports it, or not, or fixes
 its own frontage; a reported problem becomes an issue (`issues.py`) and goes to the arrangement,
@@ -21,7 +21,9 @@ from streetchief.issues import CHIEF, MERCHANT, IssueBook
 from streetchief.problems import Problems, ProblemStream, arrangement_seed
 from streetchief.scenario import Scenario
 
-STREAM_SLOTS = 4096  # slots a streamed run starts with (it doubles them when more issues are open at once)
+STREAM_SLOTS = (
+    4096  # slots a streamed run starts with (it doubles them when more issues are open at once)
+)
 
 
 class DistrictModel(EventModel):
@@ -32,14 +34,22 @@ class DistrictModel(EventModel):
     the mechanisms the arrangement switched on. `run()` plays the problems to the end of the run.
     """
 
-    def __init__(self, scenario: Scenario, arrangement: str, problems: Problems | ProblemStream,
-                 seed: int | None = None, progress: Callable[[float], None] | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        arrangement: str,
+        problems: Problems | ProblemStream,
+        seed: int | None = None,
+        progress: Callable[[float], None] | None = None,
+    ):
         seed = scenario.run.seed if seed is None else seed
         super().__init__(rng=np.random.default_rng(arrangement_seed(seed, arrangement)))
         self.spec, self.problems, self.end = scenario, problems, problems.horizon
         hol, work = set(scenario.holidays), set(scenario.workdays)
-        self.calendars = {k: WorkCalendar(k, scenario.run.start, self.end, c.spans(), hol, work)
-                          for k, c in scenario.calendars.items()}
+        self.calendars = {
+            k: WorkCalendar(k, scenario.run.start, self.end, c.spans(), hol, work)
+            for k, c in scenario.calendars.items()
+        }
         self.always = WorkCalendar("always", scenario.run.start, self.end, None)
         self._build_actors()
 
@@ -47,11 +57,18 @@ class DistrictModel(EventModel):
         if self.streamed:
             self.issues = IssueBook(STREAM_SLOTS)
         else:
-            self.issues = IssueBook(len(problems), {"zone": problems.zone.tolist(),
-                                                    "category": problems.category.tolist(),
-                                                    "work": problems.work.tolist(),
-                                                    "unclear": problems.unclear.tolist()})
-        self.unreported: list[list[int]] = [[] for _ in self.zone_keys]  # problems left in the street
+            self.issues = IssueBook(
+                len(problems),
+                {
+                    "zone": problems.zone.tolist(),
+                    "category": problems.category.tolist(),
+                    "work": problems.work.tolist(),
+                    "unclear": problems.unclear.tolist(),
+                },
+            )
+        self.unreported: list[list[int]] = [
+            [] for _ in self.zone_keys
+        ]  # problems left in the street
         self.self_fixed = 0
         self.problems_arisen = 0
         self.backlog_samples: list[tuple[float, int]] = []
@@ -72,18 +89,27 @@ class DistrictModel(EventModel):
         self.department_keys = list(sc.departments)
         w0 = sc.merchants.reporting.initial_willingness
         self._adaptive = sc.merchants.reporting.adaptive  # merchants learn from what happens
-        self.merchants_by_zone = [[Merchant(self, zk, k + 1, w0) for k in range(z.merchants)]
-                                  for zk, z in sc.zones.items()]
-        self.chiefs = {k: StreetChief(self, k, self.calendars[c.calendar]) for k, c in sc.chiefs.items()}
+        self.merchants_by_zone = [
+            [Merchant(self, zk, k + 1, w0) for k in range(z.merchants)]
+            for zk, z in sc.zones.items()
+        ]
+        self.chiefs = {
+            k: StreetChief(self, k, self.calendars[c.calendar]) for k, c in sc.chiefs.items()
+        }
         for zi, z in enumerate(sc.zones.values()):
             self.chiefs[z.chief].zones.append(zi)
         self.liaisons = {g: LiaisonOfficer(self, g) for g in sc.liaison_groups}
         self.chief_of_zone = [self.chiefs[z.chief] for z in sc.zones.values()]
         self.liaison_of_zone = [self.liaisons[z.liaison_group] for z in sc.zones.values()]
-        self.departments = [Department(self, k, d, self.calendars[d.calendar], self.always,
-                                       sampler(d.travel, self.rng))
-                            for k, d in sc.departments.items()]
-        self.category_department = [self.department_keys.index(c.department) for c in self.category_list]
+        self.departments = [
+            Department(
+                self, k, d, self.calendars[d.calendar], self.always, sampler(d.travel, self.rng)
+            )
+            for k, d in sc.departments.items()
+        ]
+        self.category_department = [
+            self.department_keys.index(c.department) for c in self.category_list
+        ]
 
     def run(self) -> DistrictModel:
         """Play every problem to the end of the run."""
@@ -113,7 +139,9 @@ class DistrictModel(EventModel):
         """Send the responsible department's crew; `arrangement.fixed(i)` follows."""
         issues = self.issues
         dept = self.departments[issues.department[i]]
-        dept.fix(i, issues.work[i], self.category_list[issues.category[i]].urgent, self.arrangement.fixed)
+        dept.fix(
+            i, issues.work[i], self.category_list[issues.category[i]].urgent, self.arrangement.fixed
+        )
 
     def resolve(self, i: int) -> None:
         issues = self.issues
@@ -128,7 +156,9 @@ class DistrictModel(EventModel):
         merchant = issues.merchant[i]
         if self._adaptive and merchant is not None and issues.discovered_by[i] == MERCHANT:
             reported = issues.reported_at[i]
-            merchant.experience(issues.acknowledged_at[i] - reported, issues.resolved_at[i] - reported)
+            merchant.experience(
+                issues.acknowledged_at[i] - reported, issues.resolved_at[i] - reported
+            )
         if self.streamed:  # nothing refers to a closed issue: write it out, free its slot
             self.sink.add(self, i)
             issues.free_slot(i)
@@ -159,7 +189,7 @@ class DistrictModel(EventModel):
             self._seen(i, self._merchant_u[i], self._report_u[i], self._self_fix_u[i])
 
     def _seen(self, i: int, merchant_u: float, report_u: float, self_fix_u: float) -> None:
-        """A merchant sees problem i: fixes its own frontage, reports it, or leaves it in the street."""
+        """A merchant sees problem i: fixes its frontage, reports it, or leaves it in the street."""
         cat = self.category_list[self.issues.category[i]]
         if cat.frontage and self_fix_u < self.spec.merchants.frontage_self_fix_share:
             self.self_fixed += 1
@@ -190,13 +220,13 @@ class DistrictModel(EventModel):
             self.issues.reporter[i] = p.reporters[i]
 
     def _merchant_of(self, i: int, u: float) -> Merchant:
-        """The merchant who sees problem i (drawn with the problem, so the same in every arrangement)."""
+        """The merchant who sees problem i (drawn with it, so the same in every arrangement)."""
         zone = self.merchants_by_zone[self.issues.zone[i]]
         return zone[int(u * len(zone))]
 
     def take_unreported(self, zone: int, detection: float):
-        """The unreported problems of a zone that a patrol finds, each with chance `detection`, one at a
-        time (each is reported before the next is looked at); they leave the street."""
+        """The unreported problems of a zone that a patrol finds, each with chance `detection`, one
+        at a time (each is reported before the next is looked at); they leave the street."""
         left = []
         for i in self.unreported[zone]:
             if self.rng.random() < detection:
@@ -234,7 +264,7 @@ class DistrictModel(EventModel):
         for s in sorted(self.issues.held_slots(), key=self.issues.number.__getitem__):
             self.sink.add(self, s)
 
-    # --- rhythms on Mesa's event list --------------------------------------------------------------
+    # --- rhythms on Mesa's event list -------------------------------------------------------------
     def _sample_backlog(self) -> None:
         self.backlog_samples.append((self.time, len(self.issues.open)))
 
@@ -249,8 +279,14 @@ class DistrictModel(EventModel):
         return sum(c.hours for c in self.chiefs.values())
 
 
-def run_arrangement(scenario: Scenario, arrangement: str, problems: Problems | None = None,
-                    seed: int | None = None, days: float | None = None, progress=None) -> DistrictModel:
+def run_arrangement(
+    scenario: Scenario,
+    arrangement: str,
+    problems: Problems | None = None,
+    seed: int | None = None,
+    days: float | None = None,
+    progress=None,
+) -> DistrictModel:
     """Run one arrangement on the scenario's problems (generated from the seed unless given)."""
     if problems is None:
         problems = Problems.generate(scenario, seed, days)

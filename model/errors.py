@@ -1,4 +1,4 @@
-"""Errors about what a user gave us (a scenario, a sweep spec, an issue log, a mapping, a results folder).
+"""Errors about what a user gave us: a scenario, a sweep spec, an issue log, a mapping, a folder.
 
 Each lists every problem as 'where: what is wrong' and names the file; the command line prints it
 and exits 2. Nothing else should reach a user as a traceback.
@@ -60,7 +60,8 @@ def allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
     for part in loc:
         if isinstance(node, type) and issubclass(node, BaseModel):
             field = node.model_fields.get(part) or next(
-                (f for f in node.model_fields.values() if f.alias == part), None)
+                (f for f in node.model_fields.values() if f.alias == part), None
+            )
             if field is None:
                 return None
             node = field.annotation
@@ -75,14 +76,19 @@ def allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
     return None
 
 
-
 def describe_error(err: dict, root: type[BaseModel]) -> str:
-    """One pydantic validation error as 'path: what is wrong', in words a user can act on; `root` is the
-    schema the error is about (to list the keys allowed where an unknown one was found)."""
-    path = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    """One pydantic validation error as 'path: what is wrong', in words a user can act on; `root` is
+    the schema the error is about (to list the keys allowed where an unknown one was found)."""
+    path = ".".join(
+        str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+    )
     kind, ctx, got = err["type"], err.get("ctx", {}), err.get("input")
-    bounds = {"greater_than_equal": "≥ {ge:g}", "greater_than": "> {gt:g}", "less_than_equal": "≤ {le:g}",
-              "less_than": "< {lt:g}"}
+    bounds = {
+        "greater_than_equal": "≥ {ge:g}",
+        "greater_than": "> {gt:g}",
+        "less_than_equal": "≤ {le:g}",
+        "less_than": "< {lt:g}",
+    }
     if kind in bounds:
         msg = f"must be {bounds[kind].format(**ctx)}, got {got!r}"
     elif kind == "extra_forbidden":
@@ -91,7 +97,8 @@ def describe_error(err: dict, root: type[BaseModel]) -> str:
     elif kind == "missing":
         msg = "required, missing"
     elif kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        msg = f"dist must be one of fixed, exponential, lognormal, gamma, uniform, empirical; got {got!r}"
+        kinds = "fixed, exponential, lognormal, gamma, uniform, empirical"
+        msg = f"dist must be one of {kinds}; got {got!r}"
     elif kind == "literal_error":
         msg = f"must be one of {ctx.get('expected')}, got {got!r}"
     elif kind.startswith(("datetime", "date_")):

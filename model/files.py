@@ -1,4 +1,4 @@
-"""Writing results: atomically (a file is complete or absent, never half-written), and JSON any reader takes."""
+"""Writing results atomically (a file is complete or absent, never half-written), as plain JSON."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def atomic_write(path: str | Path, write) -> None:
 
 
 def json_safe(x):
-    """`x` as standard JSON holds it: NaN and infinities become null (as a reader of the file sees them)."""
+    """`x` as standard JSON holds it: NaN and infinities become null, as a reader will see them."""
     if isinstance(x, float) and not math.isfinite(x):
         return None
     if isinstance(x, dict):

@@ -1,10 +1,10 @@
 """Issues in flight: what is known of each reported problem and what has happened to it, by slot.
 
-A problem (`problems.py`) becomes an *issue* when someone reports it; from then on it holds a slot in
-the run's `IssueBook` until its record is written (`records/`). The book's columns are plain lists
-indexed by slot: the hot path reads single items, about five times faster than from numpy. In an
-ordinary run the slot is the problem's number; a streamed run reuses the slots of closed issues, so
-that memory follows the issues open at once, not all the issues of the run.
+A problem (`problems.py`) becomes an *issue* when someone reports it; from then on it holds a slot
+in the run's `IssueBook` until its record is written (`records/`). The book's columns are plain
+lists indexed by slot: the hot path reads single items, about five times faster than from numpy. In
+an ordinary run the slot is the problem's number; a streamed run reuses the slots of closed issues,
+so that memory follows the issues open at once, not all the issues of the run.
 
 Arrangements read the columns and record what they do through the methods (`hop`, `bounce`,
 `coordinate`); the lifecycle steps (acknowledge, dispatch, fix, resolve, close) are the model's.
@@ -28,7 +28,8 @@ class IssueBook:
         work[i]                   crew hours on site
         unclear[i]                responsibility unclear (category share or zone boundary)
     The record (written by the model's lifecycle steps, read by anyone):
-        reported_at[i], acknowledged_at[i], dispatched_at[i], resolved_at[i], closed_at[i], deadline_at[i]
+        reported_at[i], acknowledged_at[i], dispatched_at[i], resolved_at[i], closed_at[i],
+        deadline_at[i]
                                   hours since the start; NaN until it happens
         department[i]             index of the responsible department
         reporter[i], discovered_by[i]   who reported it, and whether a merchant or a chief found it
@@ -38,7 +39,9 @@ class IssueBook:
 
     def __init__(self, capacity: int, problem_columns: dict[str, list] | None = None):
         self.capacity = capacity
-        self._columns: list[tuple[list, object, bool]] = []  # (list, default, reset when a slot is reused)
+        self._columns: list[
+            tuple[list, object, bool]
+        ] = []  # (list, default, reset when a slot is reused)
         self.reported_at = self.column(NAN)
         self.acknowledged_at = self.column(NAN)
         self.dispatched_at = self.column(NAN)
@@ -53,7 +56,9 @@ class IssueBook:
         self.discovered_by: list = self.column(None)
         self.merchant: list = self.column(None)  # the Merchant agent who reported it, if one did
         self.open: set[int] = set()  # reported and not yet resolved
-        if problem_columns is None:  # slots are reused: the problem's own columns are written per issue
+        if (
+            problem_columns is None
+        ):  # slots are reused: the problem's own columns are written per issue
             self.zone, self.category = self.column(0, reset=False), self.column(0, reset=False)
             self.work, self.unclear = self.column(0.0, reset=False), self.column(False, reset=False)
             self.number = self.column(-1, reset=False)  # the problem's number in the run
@@ -66,7 +71,7 @@ class IssueBook:
 
     # --- what arrangements record --------------------------------------------------------------
     def hop(self, i: int) -> None:
-        """Issue i moved one step along its route (a forward between offices, a claim by a department)."""
+        """Issue i moved one step along its route (a forward, a department's claim)."""
         self.hops[i] += 1
 
     def bounce(self, i: int) -> None:
@@ -78,8 +83,8 @@ class IssueBook:
         self.coordinated[i] = True
 
     def column(self, default, reset: bool = True) -> list:
-        """A list with one entry per slot, starting at `default` and, if `reset`, set back to it when a
-        streamed run gives the slot to a new issue."""
+        """A list with one entry per slot, starting at `default` and, if `reset`, set back to it
+        when a streamed run gives the slot to a new issue."""
         lst = [default] * self.capacity
         self._columns.append((lst, default, reset))
         return lst
@@ -103,7 +108,7 @@ class IssueBook:
         self._free.append(s)
 
     def held_slots(self) -> list[int]:
-        """Slots of reported issues not yet freed (at the end of a streamed run: those still open)."""
+        """Slots of reported issues not yet freed (at the end of a streamed run: the open ones)."""
         free = set(self._free)
         reported = self.reported_at
         return [s for s in range(self.capacity) if s not in free and reported[s] == reported[s]]

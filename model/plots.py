@@ -1,27 +1,38 @@
 """Figures shared by the CLI, notebooks and tests."""
+
 from __future__ import annotations
+
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from pathlib import Path
 
 from streetchief.files import atomic_write
 from streetchief.records import backlog_curve
 
 COLOURS = {"street_chief": "#d62728", "multi_layer": "#1f77b4", "recorded": "#555555"}
-LABELS = {"street_chief": "street chief", "multi_layer": "multi-layer routing", "recorded": "recorded history"}  # ASCII: CJK fonts are often missing
+LABELS = {
+    "street_chief": "street chief",
+    "multi_layer": "multi-layer routing",
+    "recorded": "recorded history",
+}  # ASCII: CJK fonts are often missing
 
 
 def _resolution_and_backlog(ax1, ax2, result, fontsize=9) -> None:
-    """Resolution-time distributions (share of reported issues resolved within h hours) and the backlog
-    over time, one line per arrangement."""
+    """Resolution-time distributions (share of reported issues resolved within h hours) and the
+    backlog over time, one line per arrangement."""
     for name, table in result.tables.items():
         rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
         h = np.sort((res - rep)[~np.isnan(res)])
         colour, label = COLOURS.get(name), LABELS.get(name, name)
         if len(h):
-            ax1.step(np.maximum(h, 1e-3), np.arange(1, len(h) + 1) / len(rep), where="post", color=colour,
-                     label=f"{label}: median {np.median(h):.1f} h")
+            ax1.step(
+                np.maximum(h, 1e-3),
+                np.arange(1, len(h) + 1) / len(rep),
+                where="post",
+                color=colour,
+                label=f"{label}: median {np.median(h):.1f} h",
+            )
         t, b = backlog_curve(table, result.horizon)
         ax2.plot(t / 24, b, color=colour, label=label)
     ax1.set_xscale("log")
@@ -45,7 +56,11 @@ def comparison_figure(result, path=None):
     """Resolution-time distributions side by side, plus backlog over time, for one run."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     _resolution_and_backlog(ax1, ax2, result)
-    source = f"issues replayed from {Path(result.replay['log']).name}" if result.replay else f"seed {result.seed}"
+    source = (
+        f"issues replayed from {Path(result.replay['log']).name}"
+        if result.replay
+        else f"seed {result.seed}"
+    )
     fig.suptitle(f"{result.scenario.name}: the same issues under each arrangement ({source})")
     fig.tight_layout()
     if path is not None:
@@ -55,8 +70,8 @@ def comparison_figure(result, path=None):
 
 
 def dashboard_figure(result, path=None, categories: int = 10):
-    """The planner's four panels: resolution-time distributions, backlog over time, median resolution
-    by category (the most frequent ones), on-time share."""
+    """The planner's four panels: resolution-time distributions, backlog over time, median
+    resolution by category (the most frequent ones), on-time share."""
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
     (ax1, ax2), (ax3, ax4) = axes
     names = list(result.tables)
@@ -65,15 +80,27 @@ def dashboard_figure(result, path=None, categories: int = 10):
     for name, table in result.tables.items():
         hours = table["resolved_at"].to_numpy() - table["reported_at"].to_numpy()
         cats = table["category"].to_numpy(zero_copy_only=False).astype(str)
-        medians[name] = {c: np.nanmedian(hours[cats == c]) if np.isfinite(hours[cats == c]).any() else np.nan
-                         for c in np.unique(cats)}
+        medians[name] = {
+            c: np.nanmedian(hours[cats == c]) if np.isfinite(hours[cats == c]).any() else np.nan
+            for c in np.unique(cats)
+        }
     first = result.tables[names[0]]["category"].to_numpy(zero_copy_only=False).astype(str)
-    top = [c for c, _ in sorted(zip(*np.unique(first, return_counts=True)), key=lambda x: -x[1])][:categories]
+    top = [
+        c
+        for c, _ in sorted(
+            zip(*np.unique(first, return_counts=True), strict=True), key=lambda x: -x[1]
+        )
+    ][:categories]
     y = np.arange(len(top))
     width = 0.8 / max(1, len(names))
     for k, name in enumerate(names):
-        ax3.barh(y + k * width, [medians[name].get(c, np.nan) for c in top], width, color=COLOURS.get(name),
-                 label=LABELS.get(name, name))
+        ax3.barh(
+            y + k * width,
+            [medians[name].get(c, np.nan) for c in top],
+            width,
+            color=COLOURS.get(name),
+            label=LABELS.get(name, name),
+        )
     ax3.set_yticks(y + width * (len(names) - 1) / 2, top, fontsize=8)
     ax3.invert_yaxis()
     ax3.set_xlabel("median hours to resolution")
@@ -85,7 +112,10 @@ def dashboard_figure(result, path=None, categories: int = 10):
         ax4.text(k, v + 0.02, f"{v:.0%}", ha="center")
     ax4.set_ylim(0, 1.1)
     ax4.set_title("Resolved within the deadline")
-    fig.suptitle(f"{result.scenario.name}: the same issues under each arrangement ({result.horizon / 24:g} days)")
+    fig.suptitle(
+        f"{result.scenario.name}: the same issues under each arrangement ({result.horizon / 24:g} "
+        "days)"
+    )
     fig.tight_layout()
     if path is not None:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))

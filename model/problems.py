@@ -1,10 +1,11 @@
-"""Problems as data: drawn once from their own random streams, so every arrangement faces the same ones.
+"""Problems as data, drawn once from their own random streams: every arrangement faces the same.
 
 A *problem* arises in the street; it becomes an *issue* when someone reports it. Arrival time,
 zone, category, the merchant who sees it, its work content and whether its responsibility is
-unclear are all drawn here, from streams that do not depend on the arrangement (common random
-numbers).
+unclear are all drawn here, from streams that do not depend on the arrangement: common random
+numbers.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -19,7 +20,10 @@ ARRANGEMENT_STREAM = 1
 
 
 def issue_streams(seed: int, n: int) -> list[np.random.Generator]:
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed, spawn_key=(ISSUE_STREAM,)).spawn(n)]
+    return [
+        np.random.default_rng(s)
+        for s in np.random.SeedSequence(seed, spawn_key=(ISSUE_STREAM,)).spawn(n)
+    ]
 
 
 def arrangement_seed(seed: int, name: str) -> np.random.SeedSequence:
@@ -30,26 +34,29 @@ def arrangement_seed(seed: int, name: str) -> np.random.SeedSequence:
 @dataclass
 class Problems:
     """Columns, one entry per problem, sorted by arrival time (hours since the scenario start)."""
+
     time: np.ndarray
-    zone: np.ndarray          # index into scenario.zones
-    category: np.ndarray      # index into scenario.categories
-    merchant_u: np.ndarray    # which merchant of the zone sees it, as a uniform in [0, 1)
-    work: np.ndarray          # crew hours on site
-    unclear: np.ndarray       # responsibility unclear (category share or zone boundary)
-    report_u: np.ndarray      # compared with the merchant's willingness to report
-    self_fix_u: np.ndarray    # compared with the frontage (门前三包) self-fix share
-    horizon: float            # hours the run lasts
-    # replayed from an issue log: every problem is an issue reported at its time, by whom the log says
+    zone: np.ndarray  # index into scenario.zones
+    category: np.ndarray  # index into scenario.categories
+    merchant_u: np.ndarray  # which merchant of the zone sees it, as a uniform in [0, 1)
+    work: np.ndarray  # crew hours on site
+    unclear: np.ndarray  # responsibility unclear (category share or zone boundary)
+    report_u: np.ndarray  # compared with the merchant's willingness to report
+    self_fix_u: np.ndarray  # compared with the frontage (门前三包) self-fix share
+    horizon: float  # hours the run lasts
+    # replayed from an issue log: each problem is an issue, reported when and by whom the log says
     replayed: bool = False
-    issue_ids: np.ndarray | None = None       # the log's ids (strings)
-    reporters: list | None = None             # the log's reporter names (None where not given)
+    issue_ids: np.ndarray | None = None  # the log's ids (strings)
+    reporters: list | None = None  # the log's reporter names (None where not given)
     found_by_chief: np.ndarray | None = None  # discovered_by == chief
 
     def __len__(self) -> int:
         return len(self.time)
 
     @classmethod
-    def generate(cls, scenario: Scenario, seed: int | None = None, days: float | None = None) -> "Problems":
+    def generate(
+        cls, scenario: Scenario, seed: int | None = None, days: float | None = None
+    ) -> Problems:
         seed = scenario.run.seed if seed is None else seed
         horizon = 24.0 * (scenario.run.days if days is None else days)
         g_time, g_cat, g_zone, *_ = issue_streams(seed, 6)
@@ -57,21 +64,33 @@ class Problems:
         return cls.with_attributes(scenario, time, category, zone, horizon, seed)
 
     @classmethod
-    def with_attributes(cls, scenario: Scenario, time, category, zone, horizon: float, seed: int,
-                        **replay) -> "Problems":
-        """Problems at given times, zones and categories; the rest (work, unclear responsibility, the
-        merchant who sees it) is drawn from the seed's own streams, so a replay of generated arrivals
-        gives back exactly the generated problems."""
+    def with_attributes(
+        cls, scenario: Scenario, time, category, zone, horizon: float, seed: int, **replay
+    ) -> Problems:
+        """Problems at given times, zones and categories; the rest (work, unclear responsibility,
+        the merchant who sees it) is drawn from the seed's own streams, so a replay of generated
+        arrivals gives back exactly the generated problems."""
         *_, g_work, g_unclear, g_u = issue_streams(seed, 6)
-        merchant_u, work, unclear, report_u, self_fix_u = _attributes(scenario, np.asarray(category),
-                                                                      np.asarray(zone), g_work, g_unclear, g_u)
-        return cls(np.asarray(time, float), np.asarray(zone, np.int64), np.asarray(category, np.int64), merchant_u,
-                   work, unclear, report_u, self_fix_u, float(horizon), **replay)
+        merchant_u, work, unclear, report_u, self_fix_u = _attributes(
+            scenario, np.asarray(category), np.asarray(zone), g_work, g_unclear, g_u
+        )
+        return cls(
+            np.asarray(time, float),
+            np.asarray(zone, np.int64),
+            np.asarray(category, np.int64),
+            merchant_u,
+            work,
+            unclear,
+            report_u,
+            self_fix_u,
+            float(horizon),
+            **replay,
+        )
 
     @classmethod
-    def from_cases(cls, scenario: Scenario, cases: list[dict], horizon: float) -> "Problems":
-        """Explicit problems, e.g. the seed's 23:00 report: dicts with time, zone, category, and optionally
-        work, unclear (default False); every case is reported and none self-fixed."""
+    def from_cases(cls, scenario: Scenario, cases: list[dict], horizon: float) -> Problems:
+        """Explicit problems, e.g. the seed's 23:00 report: dicts with time, zone, category, and
+        optionally work, unclear (default False); every case is reported and none self-fixed."""
         zones, cats = list(scenario.zones), list(scenario.categories)
         cases = sorted(cases, key=lambda c: c["time"])
         n = len(cases)
@@ -82,47 +101,59 @@ class Problems:
             merchant_u=np.zeros(n),
             work=np.array([c.get("work", 1.0) for c in cases], dtype=float),
             unclear=np.array([c.get("unclear", False) for c in cases], dtype=bool),
-            report_u=np.zeros(n), self_fix_u=np.ones(n), horizon=float(horizon), replayed=True)
+            report_u=np.zeros(n),
+            self_fix_u=np.ones(n),
+            horizon=float(horizon),
+            replayed=True,
+        )
 
 
 # --- when problems arise: a non-homogeneous Poisson process, piecewise constant by clock hour ----
 @dataclass
 class Intensity:
     """Expected problems per clock-hour bin and category over a run window."""
-    edges: np.ndarray      # bin edges, hours since the start (B + 1)
-    hour: np.ndarray       # clock hour of each bin (B)
-    weekday: np.ndarray    # 0 = Monday (B)
-    holiday: np.ndarray    # bool (B)
-    expected: np.ndarray   # (B, C) expected problems in the bin
+
+    edges: np.ndarray  # bin edges, hours since the start (B + 1)
+    hour: np.ndarray  # clock hour of each bin (B)
+    weekday: np.ndarray  # 0 = Monday (B)
+    holiday: np.ndarray  # bool (B)
+    expected: np.ndarray  # (B, C) expected problems in the bin
 
 
 def arrival_intensity(scenario: Scenario, horizon: float, begin: float = 0.0) -> Intensity:
-    """Over [begin, horizon), hours since the scenario start, in bins that end on the clock's hours."""
+    """Over [begin, horizon) hours since the start, in bins that end on the clock's hours."""
     arr, start = scenario.arrivals, scenario.run.start
     clock0 = start.hour + start.minute / 60 + start.second / 3600 + start.microsecond / 3.6e9
     offset = (clock0 + begin) % 1.0
     inner = np.arange(begin + (1.0 - offset if offset else 1.0), horizon, 1.0)
-    edges = np.concatenate([[begin], inner[inner > begin], [horizon]]) if horizon > begin \
+    edges = (
+        np.concatenate([[begin], inner[inner > begin], [horizon]])
+        if horizon > begin
         else np.array([begin, begin])
-    clock = edges[:-1] + clock0                                  # hours since the start's midnight
+    )
+    clock = edges[:-1] + clock0  # hours since the start's midnight
     day = np.floor(clock / 24 + 1e-12).astype(np.int64)
     hour = (np.floor(clock + 1e-9).astype(np.int64)) % 24
     weekday = (start.weekday() + day) % 7
     dates = np.datetime64(start.date(), "D") + day
     holiday = np.isin(dates, np.array(scenario.holidays, dtype="datetime64[D]"))
     cats = list(scenario.categories.values())
-    profiles = np.array([arr.hour_profile(c.profile) for c in cats]).T            # (24, C)
+    profiles = np.array([arr.hour_profile(c.profile) for c in cats]).T  # (24, C)
     rates = np.array([c.rate_per_day for c in cats]) / 24.0
     mid = (edges[:-1] + edges[1:]) / 2
-    factor = np.asarray(arr.weekday_factors())[weekday] * np.where(holiday, arr.holiday_factor, 1.0) \
-        * (1.0 + arr.trend_per_year) ** (mid / 8760.0) * np.diff(edges)
+    factor = (
+        np.asarray(arr.weekday_factors())[weekday]
+        * np.where(holiday, arr.holiday_factor, 1.0)
+        * (1.0 + arr.trend_per_year) ** (mid / 8760.0)
+        * np.diff(edges)
+    )
     return Intensity(edges, hour, weekday, holiday, profiles[hour] * rates * factor[:, None])
 
 
 def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone, begin: float = 0.0):
     """(time, category, zone) of every problem in [begin, horizon), sorted by time."""
     lam = arrival_intensity(scenario, horizon, begin)
-    counts = g_time.poisson(lam.expected)                         # (B, C)
+    counts = g_time.poisson(lam.expected)  # (B, C)
     n_bins, n_cats = counts.shape
     flat = counts.ravel()
     bin_of = np.repeat(np.repeat(np.arange(n_bins), n_cats), flat)
@@ -137,7 +168,7 @@ def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone, begin: 
         lo, hi = max(a, begin), min(a + b.hours, horizon)
         if hi <= lo:
             continue
-        k = int(g_cat.poisson(b.expected * (hi - lo) / b.hours))      # its share inside the window
+        k = int(g_cat.poisson(b.expected * (hi - lo) / b.hours))  # its share inside the window
         extra_t.append(g_cat.uniform(lo, hi, k))
         extra_c.append(np.full(k, cat_keys.index(b.category)))
         extra_z.append(np.full(k, zone_keys.index(b.zone) if b.zone else -1))
@@ -151,11 +182,13 @@ def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone, begin: 
 
 
 def _attributes(scenario: Scenario, category: np.ndarray, zone: np.ndarray, g_work, g_unclear, g_u):
-    """(merchant_u, work, unclear, report_u, self_fix_u) for problems of these categories and zones."""
+    """(merchant_u, work, unclear, report_u, self_fix_u) of problems in these categories, zones."""
     cats, zones = list(scenario.categories.values()), list(scenario.zones.values())
     n = len(category)
     work = np.empty(n)
-    for k, c in enumerate(cats):   # one vector draw per category, from the category's own child stream
+    for k, c in enumerate(
+        cats
+    ):  # one vector draw per category, from the category's own child stream
         mask = category == k
         work[mask] = c.work.sample(np.random.default_rng(g_work.integers(2**63)), int(mask.sum()))
     share = np.array([c.unclear_share for c in cats])[category]
@@ -165,12 +198,13 @@ def _attributes(scenario: Scenario, category: np.ndarray, zone: np.ndarray, g_wo
     return u[0], work, unclear, u[1], u[2]
 
 
-STREAM_CHUNKS = 2      # spawn key of the per-chunk streams of a ProblemStream
+STREAM_CHUNKS = 2  # spawn key of the per-chunk streams of a ProblemStream
 
 
 @dataclass
 class ProblemChunk:
     """The problems of one window, as lists (what the model reads), numbered from `first`."""
+
     first: int
     time: list
     zone: list
@@ -183,29 +217,51 @@ class ProblemChunk:
 
 
 class ProblemStream:
-    """Problems generated window by window (about 100,000 at a time), so that memory does not grow with the
-    length or volume of a run. Each window has its own random streams: the same seed gives the same
-    problems, though not the same as `Problems.generate`, which draws the whole run at once."""
+    """Problems generated window by window (about 100,000 at a time), so that memory does not grow
+    with the length or volume of a run. Each window has its own random streams: the same seed
+    gives the same problems, not those of `Problems.generate`, which draws a run at once."""
+
     replayed = False
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, days: float | None = None,
-                 chunk_hours: float | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        days: float | None = None,
+        chunk_hours: float | None = None,
+    ):
         self.scenario = scenario
         self.seed = scenario.run.seed if seed is None else seed
         self.horizon = 24.0 * (scenario.run.days if days is None else days)
         per_hour = sum(c.rate_per_day for c in scenario.categories.values()) / 24
-        # about 100,000 problems a window: few windows for a small district, bounded memory for a megacity
-        self.chunk_hours = chunk_hours or float(min(168, max(1, round(100_000 / max(per_hour, 1e-9)))))
+        # about 100,000 problems a window: few windows for a small district, bounded
+        # memory for a megacity
+        self.chunk_hours = chunk_hours or float(
+            min(168, max(1, round(100_000 / max(per_hour, 1e-9))))
+        )
 
     def chunks(self):
         first, c = 0, 0
         while c * self.chunk_hours < self.horizon:
             lo, hi = c * self.chunk_hours, min((c + 1) * self.chunk_hours, self.horizon)
-            g = [np.random.default_rng(s) for s in
-                 np.random.SeedSequence(self.seed, spawn_key=(STREAM_CHUNKS, c)).spawn(6)]
+            g = [
+                np.random.default_rng(s)
+                for s in np.random.SeedSequence(self.seed, spawn_key=(STREAM_CHUNKS, c)).spawn(6)
+            ]
             time, category, zone = _arrivals(self.scenario, hi, g[0], g[1], g[2], begin=lo)
-            mu, work, unclear, ru, sfu = _attributes(self.scenario, category, zone, g[3], g[4], g[5])
-            yield ProblemChunk(first, time.tolist(), zone.tolist(), category.tolist(), work.tolist(),
-                               unclear.tolist(), mu.tolist(), ru.tolist(), sfu.tolist())
+            mu, work, unclear, ru, sfu = _attributes(
+                self.scenario, category, zone, g[3], g[4], g[5]
+            )
+            yield ProblemChunk(
+                first,
+                time.tolist(),
+                zone.tolist(),
+                category.tolist(),
+                work.tolist(),
+                unclear.tolist(),
+                mu.tolist(),
+                ru.tolist(),
+                sfu.tolist(),
+            )
             first += len(time)
             c += 1

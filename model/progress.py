@@ -28,8 +28,15 @@ class _Bar:
         from tqdm.auto import tqdm
 
         fmt = "{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} {unit} [{elapsed}<{remaining}]"
-        self.t = tqdm(total=total, initial=initial, unit=unit, desc=desc, dynamic_ncols=True, leave=leave,
-                      **({"bar_format": fmt} if counts_fractions else {}))
+        self.t = tqdm(
+            total=total,
+            initial=initial,
+            unit=unit,
+            desc=desc,
+            dynamic_ncols=True,
+            leave=leave,
+            **({"bar_format": fmt} if counts_fractions else {}),
+        )
 
     def __call__(self, done, total):
         self.t.total = total
@@ -40,10 +47,17 @@ class _Bar:
         self.t.close()
 
 
-def progress_bar(progress: bool | Callable | None, total: float, initial: float = 0, unit: str = "run",
-                 desc: str = "sweep", counts_fractions: bool = False, leave: bool = True):
-    """A callable(done, total) with close(): a tqdm bar if `progress` is True, `progress` itself if it is a
-    callable, nothing if it is False or None."""
+def progress_bar(
+    progress: bool | Callable | None,
+    total: float,
+    initial: float = 0,
+    unit: str = "run",
+    desc: str = "sweep",
+    counts_fractions: bool = False,
+    leave: bool = True,
+):
+    """A callable(done, total) with close(): a tqdm bar if `progress` is True, `progress` itself if
+    it is a callable, nothing if it is False or None."""
     if progress is False or progress is None:
         return _NoBar()
     if callable(progress) and progress is not True:

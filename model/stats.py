@@ -1,4 +1,4 @@
-"""The statistics a comparison rests on: a paired difference with its t-based confidence interval."""
+"""The statistics a comparison rests on: a paired difference and its t-based confidence interval."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from scipy import stats
 
 
 def paired_interval(d, level: float = 0.95) -> tuple[float, float, float, int]:
-    """(mean, low, high, n) of paired differences `d` (NaN left out): the mean with a t-based interval at
-    `level`; low and high are NaN with fewer than two pairs."""
+    """(mean, low, high, n) of paired differences `d` (NaN left out): the mean with a t-based
+    interval at `level`; low and high are NaN with fewer than two pairs."""
     d = np.asarray(d, float)
     d = d[~np.isnan(d)]
     n = len(d)

@@ -1,4 +1,5 @@
 """Exact queueing results the simulator is checked against (../shared/CALIBRATION.md)."""
+
 from __future__ import annotations
 
 import math

@@ -1,8 +1,9 @@
-"""`streetchief verify DIR`: re-run a sample of a result folder's runs and confirm identical outcomes.
+"""`streetchief verify DIR`: run a result folder's runs again and confirm identical outcomes.
 
-A folder says what produced it: `summary.json` (a run), `compare.json` (a comparison) or `sweep.json`
-(a sweep) hold the scenario's full content, the seeds, the options and the versions.
+A folder says what produced it: `summary.json` (a run), `compare.json` (a comparison) or
+`sweep.json` (a sweep) hold the scenario's full content, the seeds, the options and the versions.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,6 +21,8 @@ from streetchief.scenario import load_scenario
 
 @dataclass
 class Verification:
+    """What `verify` ran again, and every difference it found."""
+
     folder: Path
     kind: str
     checked: list[str] = field(default_factory=list)
@@ -44,7 +47,9 @@ def _same(a, b, path="") -> list[str]:
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         if len(a) != len(b):
             return [f"{path.rstrip('.')}: {len(a)} items recorded, {len(b)} re-run"]
-        return [d for k, (x, y) in enumerate(zip(a, b)) for d in _same(x, y, f"{path}{k}.")]
+        return [
+            d for k, (x, y) in enumerate(zip(a, b, strict=True)) for d in _same(x, y, f"{path}{k}.")
+        ]
     fa, fb = isinstance(a, float), isinstance(b, float)
     if (fa or fb) and a is not None and b is not None:
         if math.isnan(float(a)) and math.isnan(float(b)):
@@ -57,12 +62,17 @@ def _same(a, b, path="") -> list[str]:
 def _log_of(record: dict, folder: Path):
     """The replayed log, read as it was, after checking it is the same file."""
     from streetchief.provenance import file_hash
+
     r = record["replay"]
     path = Path(r["log"])
     if not path.is_file():
-        raise VerifyError(str(folder), [f"the replayed log {path} is not there any more; cannot re-run"])
+        raise VerifyError(
+            str(folder), [f"the replayed log {path} is not there any more; cannot re-run"]
+        )
     if r.get("log_sha256") and file_hash(path) != r["log_sha256"]:
-        raise VerifyError(str(folder), [f"the replayed log {path} has changed since the run (sha256 differs)"])
+        raise VerifyError(
+            str(folder), [f"the replayed log {path} has changed since the run (sha256 differs)"]
+        )
     return path, r.get("mapping"), r.get("skip_invalid", False)
 
 
@@ -74,7 +84,9 @@ def verify(folder: str | Path, sample: int = 3, seed: int = 0) -> Verification:
         return _verify_compare(folder, sample, seed)
     if (folder / "summary.json").exists():
         return _verify_run(folder)
-    raise VerifyError(str(folder), ["no sweep.json, compare.json or summary.json here: not a result folder"])
+    raise VerifyError(
+        str(folder), ["no sweep.json, compare.json or summary.json here: not a result folder"]
+    )
 
 
 def _scenario(record: dict, folder: Path):
@@ -96,11 +108,20 @@ def _verify_run(folder: Path) -> Verification:
         path, mapping, skip = _log_of(record, folder)
         if "recorded" in names:
             names.remove("recorded")
-        if not names:             # a recorded history: nothing simulated, re-read it
+        if not names:  # a recorded history: nothing simulated, re-read it
             from streetchief.experiment import recorded_history
-            res = recorded_history(scenario, read_log(path, scenario, mapping, skip), record["days"])
+
+            res = recorded_history(
+                scenario, read_log(path, scenario, mapping, skip), record["days"]
+            )
         else:
-            res = replay(scenario, read_log(path, scenario, mapping, skip), names, record["seed"], record["days"])
+            res = replay(
+                scenario,
+                read_log(path, scenario, mapping, skip),
+                names,
+                record["seed"],
+                record["days"],
+            )
     elif record.get("streamed"):
         with tempfile.TemporaryDirectory() as d:
             res = run_streamed(scenario, d, names, record["seed"], record["days"])
@@ -135,8 +156,11 @@ def _verify_compare(folder: Path, sample: int, seed: int) -> Verification:
     names = [record["treatment"], record["baseline"]]
     for r in chosen:
         s = record["seed"] + r
-        res = run_scenario(scenario, names, s, record["days"]) if log is None else \
-            replay(scenario, log, names, s, record["days"], recorded=False)
+        res = (
+            run_scenario(scenario, names, s, record["days"])
+            if log is None
+            else replay(scenario, log, names, s, record["days"], recorded=False)
+        )
         for name in names:
             want = next(x for x in rows if x["replication"] == r and x["arrangement"] == name)
             got = outcomes_of(res.summaries[name])
@@ -154,27 +178,39 @@ def _verify_sweep(folder: Path, sample: int, seed: int) -> Verification:
     meta = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
     v = Verification(folder, "sweep")
     if "base_scenario" not in meta:
-        raise VerifyError(str(folder), ["sweep.json does not hold the base scenario (written by an older version)"])
+        raise VerifyError(
+            str(folder),
+            ["sweep.json does not hold the base scenario (written by an older version)"],
+        )
     sw = load_sweep(meta["spec"], base=meta["base_scenario"])
     if sw.digest != meta["digest"]:
-        raise VerifyError(str(folder), ["the recorded spec does not give the recorded design (digest differs)"])
+        raise VerifyError(
+            str(folder), ["the recorded spec does not give the recorded design (digest differs)"]
+        )
     runs = pd.read_parquet(folder / "runs.parquet")
     ok = runs[runs.status == "ok"]
-    tasks = sorted({(int(p), int(r)) for p, r in zip(ok.point_id, ok.replication)})
+    tasks = sorted({(int(p), int(r)) for p, r in zip(ok.point_id, ok.replication, strict=True)})
     if not tasks:
         raise VerifyError(str(folder), ["no successful runs to verify"])
     chosen = sorted(random.Random(seed).sample(tasks, min(sample, len(tasks))))
     s = sw.spec
     outcomes = s.outcomes or list(OUTCOMES)
     for p, r in chosen:
-        result = run_task(sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, False)
+        result = run_task(
+            sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, False
+        )
         if result["error"]:
             v.mismatches.append(f"point {p} replication {r}: now fails: {result['error']}")
             continue
         for a in s.arrangements:
             row = ok[(ok.point_id == p) & (ok.replication == r) & (ok.arrangement == a)].iloc[0]
             want = {k: (None if pd.isna(row[k]) else float(row[k])) for k in outcomes}
-            got = {k: (None if result["rows"][a][k] is None else float(result["rows"][a][k])) for k in outcomes}
+            got = {
+                k: (None if result["rows"][a][k] is None else float(result["rows"][a][k]))
+                for k in outcomes
+            }
             v.checked.append(f"point {p} replication {r} {a}")
-            v.mismatches.extend(f"point {p} replication {r} {a}: {d}" for d in _same(want, json_safe(got)))
+            v.mismatches.extend(
+                f"point {p} replication {r} {a}: {d}" for d in _same(want, json_safe(got))
+            )
     return v

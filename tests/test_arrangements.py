@@ -1,5 +1,6 @@
-"""A third arrangement is one file: here, a 12345-style hotline written in the test itself, using only the
-documented plug-in contract (streetchief/arrangements/base.py)."""
+"""A third arrangement is one file: here, a 12345-style hotline written in the test itself, using
+only the documented plug-in contract (streetchief/arrangements/base.py)."""
+
 import numpy as np
 from pydantic import Field
 
@@ -16,12 +17,16 @@ class HotlineParams(ArrangementParams):
 @register
 class Hotline(Arrangement):
     """Operators answer around the clock and send a work order straight to the department."""
+
     name = "hotline"
     Params = HotlineParams
 
     def __init__(self, model, params):
         super().__init__(model, params)
-        self.answer, self.order = sampler(params.answer, model.rng), sampler(params.dispatch, model.rng)
+        self.answer, self.order = (
+            sampler(params.answer, model.rng),
+            sampler(params.dispatch, model.rng),
+        )
 
     def receive(self, i):
         m = self.model
@@ -39,11 +44,21 @@ class Hotline(Arrangement):
 
 
 def test_a_third_arrangement_runs_beside_the_others():
-    s = load_scenario("jingxing_2019", **{"arrangements.hotline": {
-        "answer": {"dist": "fixed", "value": 0.06}, "dispatch": {"dist": "exponential", "mean": 0.5}}})
+    s = load_scenario(
+        "jingxing_2019",
+        **{
+            "arrangements.hotline": {
+                "answer": {"dist": "fixed", "value": 0.06},
+                "dispatch": {"dist": "exponential", "mean": 0.5},
+            }
+        },
+    )
     res = run_scenario(s, days=30)
     assert set(res.tables) == {"street_chief", "multi_layer", "hotline"}
     t = res.tables["hotline"]
     ack = t["acknowledged_at"].to_numpy() - t["reported_at"].to_numpy()
     assert np.allclose(ack, 0.06)
-    assert res.summaries["hotline"]["issues_resolved"] > 0.9 * res.summaries["hotline"]["issues_reported"]
+    assert (
+        res.summaries["hotline"]["issues_resolved"]
+        > 0.9 * res.summaries["hotline"]["issues_reported"]
+    )

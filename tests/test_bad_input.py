@@ -1,4 +1,5 @@
 """Bad scenarios: every problem named by its path, a non-zero exit, nothing written."""
+
 import pytest
 import yaml
 
@@ -18,29 +19,51 @@ def _edited(tmp_path, edit):
 
 
 CASES = {
-    "out of range": (lambda r: r["departments"]["traffic_police"].update(crews=0),
-                     "departments.traffic_police.crews: must be ≥ 1, got 0"),
-    "wrong type": (lambda r: r["departments"]["sanitation"].update(crews="five"),
-                   "departments.sanitation.crews: Input should be a valid integer"),
-    "unknown key": (lambda r: r["run"].update(sede=3),
-                    "run.sede: unknown key; allowed here: start, days, seed, backlog_sample_hours"),
+    "out of range": (
+        lambda r: r["departments"]["traffic_police"].update(crews=0),
+        "departments.traffic_police.crews: must be ≥ 1, got 0",
+    ),
+    "wrong type": (
+        lambda r: r["departments"]["sanitation"].update(crews="five"),
+        "departments.sanitation.crews: Input should be a valid integer",
+    ),
+    "unknown key": (
+        lambda r: r["run"].update(sede=3),
+        "run.sede: unknown key; allowed here: start, days, seed, backlog_sample_hours",
+    ),
     "missing section": (lambda r: r.pop("categories"), "categories: required, missing"),
-    "dangling reference": (lambda r: r["zones"]["nanwei_road"].update(chief="chief_99"),
-                           "zones.nanwei_road.chief: unknown chief 'chief_99'; known: chief_01"),
-    "unknown distribution": (lambda r: r["categories"]["noise"].update(work={"dist": "weibull", "k": 2}),
-                             "categories.noise.work: dist must be one of fixed, exponential"),
-    "probability above 1": (lambda r: r["categories"]["noise"].update(unclear_share=1.5),
-                            "categories.noise.unclear_share: must be ≤ 1, got 1.5"),
-    "bad office hours": (lambda r: r["calendars"]["office"]["weekly"].update(mon=["12:00-08:30"]),
-                         "calendars.office.weekly: mon: '12:00-08:30' ends before it starts"),
-    "arrangement parameter": (lambda r: r["arrangements"]["multi_layer"]["layers"][1].update(misrouting=1.2),
-                              "arrangements.multi_layer.layers.1.misrouting: must be < 1, got 1.2"),
-    "arrangement calendar": (lambda r: r["arrangements"]["multi_layer"].update(department_calendar="nights"),
-                             "arrangements.multi_layer.department_calendar: unknown calendar 'nights'"),
-    "unknown arrangement": (lambda r: r["arrangements"].update(hotline_12345={}),
-                            "arrangements.hotline_12345: unknown arrangement; known: multi_layer, street_chief"),
-    "negative rate": (lambda r: r["categories"]["garbage"].update(rate_per_day=-1),
-                      "categories.garbage.rate_per_day: must be ≥ 0, got -1"),
+    "dangling reference": (
+        lambda r: r["zones"]["nanwei_road"].update(chief="chief_99"),
+        "zones.nanwei_road.chief: unknown chief 'chief_99'; known: chief_01",
+    ),
+    "unknown distribution": (
+        lambda r: r["categories"]["noise"].update(work={"dist": "weibull", "k": 2}),
+        "categories.noise.work: dist must be one of fixed, exponential",
+    ),
+    "probability above 1": (
+        lambda r: r["categories"]["noise"].update(unclear_share=1.5),
+        "categories.noise.unclear_share: must be ≤ 1, got 1.5",
+    ),
+    "bad office hours": (
+        lambda r: r["calendars"]["office"]["weekly"].update(mon=["12:00-08:30"]),
+        "calendars.office.weekly: mon: '12:00-08:30' ends before it starts",
+    ),
+    "arrangement parameter": (
+        lambda r: r["arrangements"]["multi_layer"]["layers"][1].update(misrouting=1.2),
+        "arrangements.multi_layer.layers.1.misrouting: must be < 1, got 1.2",
+    ),
+    "arrangement calendar": (
+        lambda r: r["arrangements"]["multi_layer"].update(department_calendar="nights"),
+        "arrangements.multi_layer.department_calendar: unknown calendar 'nights'",
+    ),
+    "unknown arrangement": (
+        lambda r: r["arrangements"].update(hotline_12345={}),
+        "arrangements.hotline_12345: unknown arrangement; known: multi_layer, street_chief",
+    ),
+    "negative rate": (
+        lambda r: r["categories"]["garbage"].update(rate_per_day=-1),
+        "categories.garbage.rate_per_day: must be ≥ 0, got -1",
+    ),
 }
 
 
@@ -50,7 +73,9 @@ def test_each_error_names_its_path(tmp_path, name, capsys):
     path = _edited(tmp_path, edit)
     with pytest.raises(ScenarioError) as e:
         load_scenario(path)
-    assert any(p.startswith(expected.split("; known")[0]) or expected in p for p in e.value.problems), e.value.problems
+    assert any(
+        p.startswith(expected.split("; known")[0]) or expected in p for p in e.value.problems
+    ), e.value.problems
     out = tmp_path / "out"
     assert main(["run", str(path), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -62,6 +87,7 @@ def test_all_problems_are_reported_at_once(tmp_path):
     def edit(r):
         for f, _ in (CASES["out of range"], CASES["unknown key"], CASES["dangling reference"]):
             f(r)
+
     with pytest.raises(ScenarioError) as e:
         load_scenario(_edited(tmp_path, edit))
     assert len(e.value.problems) >= 3

@@ -1,4 +1,4 @@
-"""The engine: one clock for the per-issue steps and Mesa's own scheduling, never going backwards."""
+"""The engine: one clock for the per-issue steps and Mesa's scheduling, never going backwards."""
 
 import mesa
 import numpy as np
@@ -14,8 +14,8 @@ from streetchief.records import issue_table
 
 
 class Clerk(mesa.Agent):
-    """Agent code that, while handling an issue on the hot path, sets up a recurring Mesa event, as Mesa's
-    own queueing example teaches; everything that happens goes on one timeline."""
+    """Agent code that, while handling an issue on the hot path, sets up a recurring Mesa event, as
+    Mesa's own queueing example teaches; everything that happens goes on one timeline."""
 
     def __init__(self, model):
         super().__init__(model)
@@ -37,7 +37,9 @@ def test_a_recurring_mesa_event_from_agent_code_runs_at_its_due_time(jingxing):
     clerk = Clerk(m)
     for k in range(1, 48):
         m.at(k + 0.5, clerk.hour, k)  # the hot path, every hour
-    m.at(1.0, clerk.on_issue)  # scheduled from the hot path, after the 24 h backlog sample was queued
+    m.at(
+        1.0, clerk.on_issue
+    )  # scheduled from the hot path, after the 24 h backlog sample was queued
     m.run()
     rounds = [t for what, t, _ in clerk.timeline if what == "round"]
     assert rounds == [6.0, 12.0, 18.0, 24.0, 30.0, 36.0, 42.0, 48.0]
@@ -133,7 +135,9 @@ def test_the_engine_is_the_only_module_that_touches_the_event_heap():
     import streetchief
 
     root = Path(streetchief.__file__).parent
-    users = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
-                   if "_heap" in p.read_text(encoding="utf-8") or "_now_queue" in p.read_text(encoding="utf-8"))
+    users = sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.py")
+        if "_heap" in p.read_text(encoding="utf-8") or "_now_queue" in p.read_text(encoding="utf-8")
+    )
     assert users == ["engine.py"]
-

@@ -1,4 +1,5 @@
 """Invariants: nothing lost, times ordered, same seed ⇒ same result, common random numbers."""
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -24,8 +25,11 @@ def test_every_reported_issue_appears_once_per_arrangement(year):
         m = year.models[name]
         reported = {i for i, t in enumerate(m.issues.reported_at) if t == t}
         assert set(ids.tolist()) == reported
-        # every problem is accounted for: reported, left unreported in the street, or fixed by its merchant
-        assert len(ids) + year.summaries[name]["unreported_problems"] + m.self_fixed == len(m.problems)
+        # every problem is accounted for: reported, left unreported in the street, or
+        # fixed by its merchant
+        assert len(ids) + year.summaries[name]["unreported_problems"] + m.self_fixed == len(
+            m.problems
+        )
 
 
 def test_reported_equals_resolved_plus_open(year):
@@ -63,29 +67,55 @@ def test_both_arrangements_face_the_same_problems(jingxing):
         by_merchant = t.to_pandas().query("discovered_by == 'merchant'")
         ids = by_merchant["issue_id"].to_numpy()
         np.testing.assert_allclose(by_merchant["reported_at"].to_numpy(), a.time[ids])
-        assert (by_merchant["category"].astype(str).to_numpy()
-                == np.array(list(jingxing.categories))[a.category[ids]]).all()
+        assert (
+            by_merchant["category"].astype(str).to_numpy()
+            == np.array(list(jingxing.categories))[a.category[ids]]
+        ).all()
 
 
 def test_same_seed_same_parquet_different_seed_differs(tmp_path):
     for d, seed in (("a", 5), ("b", 5), ("c", 6)):
-        assert main(["run", "jingxing_2019", "--days", "20", "--seed", str(seed), "--out", str(tmp_path / d),
-                     "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "jingxing_2019",
+                    "--days",
+                    "20",
+                    "--seed",
+                    str(seed),
+                    "--out",
+                    str(tmp_path / d),
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
     a, b, c = (pq.read_table(tmp_path / d / "issues.parquet") for d in "abc")
     assert a.column_names[: len(COLUMNS)] == COLUMNS
-    assert (tmp_path / "a" / "issues.parquet").read_bytes() == (tmp_path / "b" / "issues.parquet").read_bytes()
+    assert (tmp_path / "a" / "issues.parquet").read_bytes() == (
+        tmp_path / "b" / "issues.parquet"
+    ).read_bytes()
     pd.testing.assert_frame_equal(a.to_pandas(), b.to_pandas())
     assert len(a) != len(c) or not a.to_pandas().equals(c.to_pandas())
 
 
 def test_summary_has_the_contracted_fields(tmp_path):
     import json
+
     assert main(["run", "textbook_mmc", "--days", "50", "--out", str(tmp_path), "--quiet"]) == 0
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["scenario"] == "textbook_mmc" and s["seed"] == 1 and "version" in s
     ml = s["arrangements"]["multi_layer"]
-    for k in ("issues_reported", "issues_resolved", "issues_open", "on_time_share", "bounces_per_issue",
-              "chief_hours", "unreported_problems"):
+    for k in (
+        "issues_reported",
+        "issues_resolved",
+        "issues_open",
+        "on_time_share",
+        "bounces_per_issue",
+        "chief_hours",
+        "unreported_problems",
+    ):
         assert k in ml
     for k in ("resolution_hours", "acknowledgement_hours"):
         assert set(ml[k]) >= {"mean", "median", "p90", "p95"}
@@ -93,8 +123,30 @@ def test_summary_has_the_contracted_fields(tmp_path):
 
 def test_summary_carries_a_scenario_that_reproduces_the_run(tmp_path):
     import json
-    assert main(["run", "jingxing_2019", "--days", "10", "--out", str(tmp_path / "a"), "--quiet"]) == 0
-    spec = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))["scenario_parameters"]
-    (tmp_path / "again.yaml").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")  # JSON is YAML
-    assert main(["run", str(tmp_path / "again.yaml"), "--days", "10", "--out", str(tmp_path / "b"), "--quiet"]) == 0
-    assert (tmp_path / "a" / "issues.parquet").read_bytes() == (tmp_path / "b" / "issues.parquet").read_bytes()
+
+    assert (
+        main(["run", "jingxing_2019", "--days", "10", "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    )
+    spec = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))[
+        "scenario_parameters"
+    ]
+    (tmp_path / "again.yaml").write_text(
+        json.dumps(spec, ensure_ascii=False), encoding="utf-8"
+    )  # JSON is YAML
+    assert (
+        main(
+            [
+                "run",
+                str(tmp_path / "again.yaml"),
+                "--days",
+                "10",
+                "--out",
+                str(tmp_path / "b"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "a" / "issues.parquet").read_bytes() == (
+        tmp_path / "b" / "issues.parquet"
+    ).read_bytes()

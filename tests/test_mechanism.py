@@ -1,11 +1,12 @@
 """The mechanism the seed describes, on its own cases."""
+
 import numpy as np
 import pytest
 
 from streetchief import load_scenario, run_scenario
 from streetchief.problems import Problems
 
-MON_28_OCT_2300 = 14 * 24 + 23.0          # 2019-10-28 23:00, hours since 2019-10-14 00:00
+MON_28_OCT_2300 = 14 * 24 + 23.0  # 2019-10-28 23:00, hours since 2019-10-14 00:00
 
 
 def _nights(n=60, **case):
@@ -15,17 +16,24 @@ def _nights(n=60, **case):
 
 
 def _run(scenario, cases, horizon):
-    horizon = max(horizon, max(c["time"] for c in cases) + 10 * 24)   # room for the last case to finish
-    return run_scenario(scenario, problems=Problems.from_cases(scenario, cases, horizon), keep_models=True)
+    horizon = max(
+        horizon, max(c["time"] for c in cases) + 10 * 24
+    )  # room for the last case to finish
+    return run_scenario(
+        scenario, problems=Problems.from_cases(scenario, cases, horizon), keep_models=True
+    )
 
 
-def test_23h_report_is_acknowledged_in_minutes_under_street_chief_and_waits_for_office_hours(jingxing):
+def test_23h_report_is_acknowledged_in_minutes_under_street_chief_and_waits_for_office_hours(
+    jingxing,
+):
     cases = _nights(zone="wangshe_wetland", category="trash_bins")
     res = _run(jingxing, cases, 60 * 24)
     sc, ml = res.tables["street_chief"], res.tables["multi_layer"]
     rep = sc["reported_at"].to_numpy()
     sc_ack = sc["acknowledged_at"].to_numpy() - rep
-    # the liaison officer answers at night: median about the night reply delay (15 min), all long before dawn
+    # the liaison officer answers at night: median about the night reply delay (15 min), all
+    # long before dawn
     assert np.median(sc_ack) == pytest.approx(0.25, rel=0.4)
     assert (sc_ack < 3).all()
     # multi-layer: nobody takes it up before the community office opens at 08:30 the next morning
@@ -34,14 +42,23 @@ def test_23h_report_is_acknowledged_in_minutes_under_street_chief_and_waits_for_
     # street chief: the crew (day shift from 07:00) fixes the bins the next morning, as in the seed
     fixed = sc["resolved_at"].to_numpy()
     assert (fixed >= rep + 8 - 1e-9).all() and np.median(fixed - rep) < 12
-    assert np.median(ml["resolved_at"].to_numpy() - ml["reported_at"].to_numpy()) > np.median(fixed - rep) + 12
+    assert (
+        np.median(ml["resolved_at"].to_numpy() - ml["reported_at"].to_numpy())
+        > np.median(fixed - rep) + 12
+    )
 
 
 def test_seed_trash_bin_case(jingxing):
-    res = _run(jingxing, [dict(time=MON_28_OCT_2300, zone="wangshe_wetland", category="trash_bins")], 20 * 24)
+    res = _run(
+        jingxing,
+        [dict(time=MON_28_OCT_2300, zone="wangshe_wetland", category="trash_bins")],
+        20 * 24,
+    )
     sc = res.tables["street_chief"].to_pylist()[0]
     assert sc["acknowledged_at"] - sc["reported_at"] < 2
-    assert MON_28_OCT_2300 + 8 <= sc["resolved_at"] < MON_28_OCT_2300 + 12   # on site 07:00, done by 09:00-ish
+    assert (
+        MON_28_OCT_2300 + 8 <= sc["resolved_at"] < MON_28_OCT_2300 + 12
+    )  # on site 07:00, done by 09:00-ish
     assert sc["closed_at"] >= sc["resolved_at"]
     ml = res.tables["multi_layer"].to_pylist()[0]
     assert ml["acknowledged_at"] >= MON_28_OCT_2300 + 9.5
@@ -53,12 +70,16 @@ def test_seed_street_light_case(jingxing):
     res = _run(jingxing, [dict(time=evening, zone="nanwei_road", category="street_light")], 20 * 24)
     sc = res.tables["street_chief"].to_pylist()[0]
     assert sc["acknowledged_at"] - evening < 2
-    assert evening + 11 <= sc["resolved_at"] <= evening + 16     # the maker's crew starts at 07:00
+    assert evening + 11 <= sc["resolved_at"] <= evening + 16  # the maker's crew starts at 07:00
 
 
 def test_unclear_issues_involve_the_chief_and_bounce_under_multi_layer(jingxing):
-    cases = [dict(time=100.0 + 10 * k, zone="nanwei_road", category="sidewalk_repair", unclear=k % 2 == 0)
-             for k in range(40)]
+    cases = [
+        dict(
+            time=100.0 + 10 * k, zone="nanwei_road", category="sidewalk_repair", unclear=k % 2 == 0
+        )
+        for k in range(40)
+    ]
     res = _run(jingxing, cases, 60 * 24)
     sc, ml = res.tables["street_chief"], res.tables["multi_layer"]
     unclear = np.array([c["unclear"] for c in sorted(cases, key=lambda c: c["time"])])
@@ -70,8 +91,13 @@ def test_unclear_issues_involve_the_chief_and_bounce_under_multi_layer(jingxing)
 
 
 def test_chief_hours_are_zero_without_coordination_or_patrols():
-    s = load_scenario("jingxing_2019", **{"arrangements.street_chief.patrol.enabled": False,
-                                          "arrangements.street_chief.patrol.hours": 2})
+    s = load_scenario(
+        "jingxing_2019",
+        **{
+            "arrangements.street_chief.patrol.enabled": False,
+            "arrangements.street_chief.patrol.hours": 2,
+        },
+    )
     cases = [dict(time=50.0, zone="nanwei_road", category="street_light", unclear=False)]
     res = run_scenario(s, ["street_chief"], problems=Problems.from_cases(s, cases, 200))
     assert res.summaries["street_chief"]["chief_hours"] == 0
@@ -80,14 +106,22 @@ def test_chief_hours_are_zero_without_coordination_or_patrols():
 def test_merchants_stop_reporting_when_ignored(jingxing):
     res = run_scenario(jingxing, days=180)
     sc, ml = res.summaries["street_chief"], res.summaries["multi_layer"]
-    assert ml["mean_willingness"] < jingxing.merchants.reporting.initial_willingness < sc["mean_willingness"]
+    assert (
+        ml["mean_willingness"]
+        < jingxing.merchants.reporting.initial_willingness
+        < sc["mean_willingness"]
+    )
     assert ml["unreported_problems"] > sc["unreported_problems"]
 
 
 def test_sanctions_make_departments_faster():
     base = {"arrangements.street_chief.patrol.enabled": False}
-    strict = load_scenario("jingxing_2019", **base, **{"arrangements.street_chief.inspection.sanction_factor": 0.1})
-    lax = load_scenario("jingxing_2019", **base, **{"arrangements.street_chief.inspection.enabled": False})
+    strict = load_scenario(
+        "jingxing_2019", **base, **{"arrangements.street_chief.inspection.sanction_factor": 0.1}
+    )
+    lax = load_scenario(
+        "jingxing_2019", **base, **{"arrangements.street_chief.inspection.enabled": False}
+    )
     a = run_scenario(strict, ["street_chief"], days=120).summaries["street_chief"]
     b = run_scenario(lax, ["street_chief"], days=120).summaries["street_chief"]
     assert a["sanctions"] > 0 and b["sanctions"] == 0

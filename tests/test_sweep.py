@@ -1,4 +1,5 @@
 """Sweeps: designs, executors that agree, resume, failures, sensitivity indices, bad specs."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -7,26 +8,35 @@ import yaml
 from pydantic import Field
 
 from streetchief import sweep
-from streetchief.sweeps.analysis import advantage, analyze, indices, load_runs
 from streetchief.arrangements import ARRANGEMENTS, register
 from streetchief.arrangements.base import Arrangement, ArrangementParams
 from streetchief.cli import main
 from streetchief.sweeps import SweepError
+from streetchief.sweeps.analysis import advantage, analyze, indices, load_runs
 from streetchief.sweeps.store import Lock as _Lock
 
 ROOT = Path(__file__).resolve().parent.parent
 
 GRID = {
-    "name": "grid_test", "scenario": "jingxing_2019", "days": 10, "seed": 3, "replications": 2, "design": "grid",
+    "name": "grid_test",
+    "scenario": "jingxing_2019",
+    "days": 10,
+    "seed": 3,
+    "replications": 2,
+    "design": "grid",
     "uncertainties": {"arrangements.multi_layer.layers.0.misrouting": {"values": [0.0, 0.25]}},
-    "levers": {"departments.traffic_police.crews": {"low": 1, "high": 3, "levels": 2, "integer": True}},
+    "levers": {
+        "departments.traffic_police.crews": {"low": 1, "high": 3, "levels": 2, "integer": True}
+    },
     "outcomes": ["resolution_mean_h", "acknowledgement_mean_h", "issues_reported"],
 }
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame):
-    pd.testing.assert_frame_equal(a.drop(columns="seconds").reset_index(drop=True),
-                                  b.drop(columns="seconds").reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        a.drop(columns="seconds").reset_index(drop=True),
+        b.drop(columns="seconds").reset_index(drop=True),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +46,25 @@ def grid_runs(tmp_path_factory):
 
 def test_grid_sweep_has_a_row_per_run_with_parameters_and_outcomes(grid_runs):
     runs = grid_runs.runs
-    assert len(runs) == 2 * 2 * 2 * 2          # points × replications × arrangements
-    assert {"run_id", "point_id", "replication", "seed", "arrangement", "status", "error",
-            "arrangements.multi_layer.layers.0.misrouting", "departments.traffic_police.crews",
-            "resolution_mean_h", "acknowledgement_mean_h", "issues_reported"} <= set(runs.columns)
+    assert len(runs) == 2 * 2 * 2 * 2  # points × replications × arrangements
+    assert {
+        "run_id",
+        "point_id",
+        "replication",
+        "seed",
+        "arrangement",
+        "status",
+        "error",
+        "arrangements.multi_layer.layers.0.misrouting",
+        "departments.traffic_police.crews",
+        "resolution_mean_h",
+        "acknowledgement_mean_h",
+        "issues_reported",
+    } <= set(runs.columns)
     assert runs.run_id.is_unique and (runs.status == "ok").all()
     assert sorted(runs["departments.traffic_police.crews"].unique()) == [1, 3]
-    # common random numbers: both arrangements of a replication see the same problems, whatever the point
+    # common random numbers: both arrangements of a replication see the same problems,
+    # whatever the point
     assert runs.groupby("replication").seed.nunique().eq(1).all()
     # the written table is the returned one, and sweep.json says what produced it
     on_disk, meta = load_runs(grid_runs.out)
@@ -55,7 +77,10 @@ def test_local_processes_and_a_dask_cluster_give_identical_tables(grid_runs, tmp
     local2 = sweep(GRID, tmp_path / "local2", workers=2, progress=False)
     _same(local2.runs, grid_runs.runs)
     from distributed import LocalCluster
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         dask = sweep(GRID, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
     _same(dask.runs, grid_runs.runs)
 
@@ -64,7 +89,7 @@ def test_an_interrupted_sweep_resumes_without_recomputing(grid_runs, tmp_path):
     out = tmp_path / "resumed"
 
     def interrupt_after_three(done, total):
-        if done >= 3 * 2:                     # progress counts runs: 2 arrangements per task
+        if done >= 3 * 2:  # progress counts runs: 2 arrangements per task
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -72,7 +97,7 @@ def test_an_interrupted_sweep_resumes_without_recomputing(grid_runs, tmp_path):
     assert len(list((out / "runs").glob("*.parquet"))) == 3
     assert load_runs(out)[1]["status"] == "interrupted"
     again = sweep(GRID, out, workers=1, progress=False)
-    assert again.executed == 8 - 3            # only the missing tasks ran
+    assert again.executed == 8 - 3  # only the missing tasks ran
     _same(again.runs, grid_runs.runs)
     assert sweep(GRID, out, workers=1, progress=False).executed == 0
 
@@ -97,6 +122,7 @@ def flaky():
         def fixed(self, i):
             self.model.resolve(i)
             self.model.close(i)
+
     yield
     ARRANGEMENTS.pop("flaky")
 
@@ -105,9 +131,17 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(flaky, tmp_path):
     base = yaml.safe_load((ROOT / "scenarios" / "jingxing_2019.yaml").read_text(encoding="utf-8"))
     base["arrangements"]["flaky"] = {"fail": 0.0}
     (tmp_path / "base.yaml").write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
-    spec = {"name": "flaky", "scenario": str(tmp_path / "base.yaml"), "days": 5, "replications": 2, "design": "grid",
-            "arrangements": ["street_chief", "flaky"], "baseline": "flaky", "treatment": "street_chief",
-            "uncertainties": {"arrangements.flaky.fail": {"values": [0.0, 1.0]}}}
+    spec = {
+        "name": "flaky",
+        "scenario": str(tmp_path / "base.yaml"),
+        "days": 5,
+        "replications": 2,
+        "design": "grid",
+        "arrangements": ["street_chief", "flaky"],
+        "baseline": "flaky",
+        "treatment": "street_chief",
+        "uncertainties": {"arrangements.flaky.fail": {"values": [0.0, 1.0]}},
+    }
     res = sweep(spec, tmp_path / "out", workers=1, progress=False)
     failed = res.runs[res.runs.status == "failed"]
     assert len(res.runs) == 8 and res.failed == len(failed) == 4
@@ -118,30 +152,56 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(flaky, tmp_path):
 
 
 def test_sobol_gives_a_parameter_that_does_nothing_an_index_near_zero(tmp_path):
-    spec = {"name": "sobol", "scenario": "textbook_tandem", "days": 20, "replications": 1, "design": "sobol",
-            "samples": 32, "arrangements": ["multi_layer"],
-            "uncertainties": {"arrangements.multi_layer.layers.0.handling.mean": {"low": 1.0, "high": 2.4},
-                              "run.backlog_sample_hours": {"low": 6, "high": 48}},    # changes no issue's path
-            "outcomes": ["resolution_mean_h"]}
+    spec = {
+        "name": "sobol",
+        "scenario": "textbook_tandem",
+        "days": 20,
+        "replications": 1,
+        "design": "sobol",
+        "samples": 32,
+        "arrangements": ["multi_layer"],
+        "uncertainties": {
+            "arrangements.multi_layer.layers.0.handling.mean": {"low": 1.0, "high": 2.4},
+            "run.backlog_sample_hours": {"low": 6, "high": 48},
+        },  # changes no issue's path
+        "outcomes": ["resolution_mean_h"],
+    }
     res = sweep(spec, tmp_path, workers=1, progress=False)
     assert len(res.runs) == 32 * (2 + 2)
-    ind = indices(*load_runs(tmp_path), outcome="resolution_mean_h", of="multi_layer").set_index("parameter")
+    ind = indices(*load_runs(tmp_path), outcome="resolution_mean_h", of="multi_layer").set_index(
+        "parameter"
+    )
     assert ind.loc["run.backlog_sample_hours", "ST"] < 0.02
     assert ind.loc["arrangements.multi_layer.layers.0.handling.mean", "ST"] > 0.9
     assert ind.loc["run.backlog_sample_hours", "ST_conf"] < 0.02
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"levers": {"departments.traffic_polise.crews": {"values": [1, 2]}}},
-     "levers.departments.traffic_polise.crews = 1: departments.traffic_polise.crews: no such place in the scenario"),
-    ({"levers": {"departments.traffic_police.crewz": {"values": [1, 2]}}},
-     "departments.traffic_police.crewz: unknown key; allowed here: name, crews"),
-    ({"levers": {"departments.traffic_police.crews": {"low": 0, "high": 3, "integer": True}}},
-     "levers.departments.traffic_police.crews = 0: departments.traffic_police.crews: must be ≥ 1, got 0"),
-    ({"design": "sobol", "samples": 30}, "samples: sobol needs a power of 2"),
-    ({"design": "annealing"}, "design: must be one of"),
-    ({"outcomes": ["happiness"]}, "outcomes: unknown 'happiness'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"levers": {"departments.traffic_polise.crews": {"values": [1, 2]}}},
+            "levers.departments.traffic_polise.crews = 1: departments.traffic_polise.crews: no "
+            "such place in the scenario",
+        ),
+        (
+            {"levers": {"departments.traffic_police.crewz": {"values": [1, 2]}}},
+            "departments.traffic_police.crewz: unknown key; allowed here: name, crews",
+        ),
+        (
+            {
+                "levers": {
+                    "departments.traffic_police.crews": {"low": 0, "high": 3, "integer": True}
+                }
+            },
+            "levers.departments.traffic_police.crews = 0: departments.traffic_police.crews: must "
+            "be ≥ 1, got 0",
+        ),
+        ({"design": "sobol", "samples": 30}, "samples: sobol needs a power of 2"),
+        ({"design": "annealing"}, "design: must be one of"),
+        ({"outcomes": ["happiness"]}, "outcomes: unknown 'happiness'"),
+    ],
+)
 def test_bad_specs_fail_before_anything_runs(tmp_path, change, message):
     spec = {**GRID, **change}
     with pytest.raises(SweepError) as e:
@@ -167,8 +227,14 @@ def test_a_folder_holding_another_sweep_is_refused(grid_runs):
 def test_advantage_per_point_and_the_analysis_figures(grid_runs, tmp_path):
     runs, meta = load_runs(grid_runs.out)
     adv = advantage(runs, meta, "resolution_mean_h")
-    assert len(adv) == 4 and (adv.ci_low <= adv.difference).all() and (adv.difference <= adv.ci_high).all()
-    by_hand = runs[runs.point_id == 0].pivot(index="replication", columns="arrangement", values="resolution_mean_h")
+    assert (
+        len(adv) == 4
+        and (adv.ci_low <= adv.difference).all()
+        and (adv.difference <= adv.ci_high).all()
+    )
+    by_hand = runs[runs.point_id == 0].pivot(
+        index="replication", columns="arrangement", values="resolution_mean_h"
+    )
     assert adv.difference[0] == pytest.approx((by_hand.street_chief - by_hand.multi_layer).mean())
     report = analyze(grid_runs.out, out=tmp_path)
     assert {p.name for p in report["figures"]} == {"heatmap.png", "tornado.png", "boxplots.png"}
@@ -177,13 +243,21 @@ def test_advantage_per_point_and_the_analysis_figures(grid_runs, tmp_path):
 
 
 def test_sweep_and_analyze_from_the_command_line_with_morris(tmp_path, capsys):
-    spec = {**GRID, "name": "morris", "design": "morris", "samples": 4, "replications": 1,
-            "levers": {"departments.traffic_police.crews": {"low": 1, "high": 4, "integer": True}}}
+    spec = {
+        **GRID,
+        "name": "morris",
+        "design": "morris",
+        "samples": 4,
+        "replications": 1,
+        "levers": {"departments.traffic_police.crews": {"low": 1, "high": 4, "integer": True}},
+    }
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    assert (
+        main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    )
     printed = capsys.readouterr().out
-    assert "24 runs, 0 failed" in printed and "runs/s" in printed         # 4 trajectories × 3 points × 2
+    assert "24 runs, 0 failed" in printed and "runs/s" in printed  # 4 trajectories × 3 points × 2
     assert main(["analyze", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert "mu_star" in printed and "not significant" in printed
@@ -194,8 +268,15 @@ def test_sweep_and_analyze_from_the_command_line_with_morris(tmp_path, capsys):
 
 def test_per_issue_records_partitioned_by_point_and_replication(tmp_path):
     import pyarrow.dataset as ds
-    res = sweep({**GRID, "save_issues": True, "replications": 1}, tmp_path, workers=1, progress=False)
-    issues = ds.dataset(tmp_path / "issues", format="parquet", partitioning="hive").to_table().to_pandas()
+
+    res = sweep(
+        {**GRID, "save_issues": True, "replications": 1}, tmp_path, workers=1, progress=False
+    )
+    issues = (
+        ds.dataset(tmp_path / "issues", format="parquet", partitioning="hive")
+        .to_table()
+        .to_pandas()
+    )
     assert len(issues) == res.runs.issues_reported.sum()
     counts = issues.groupby(["point", "replication", "arrangement"], observed=True).size()
     expected = res.runs.set_index(["point_id", "replication", "arrangement"]).issues_reported

@@ -1,11 +1,11 @@
 """The simulator against queueing theory: Erlang C, tandem M/M/c stations, Little's law."""
+
 import numpy as np
 import pytest
+from conftest import batch_means_ci
 
 from streetchief import load_scenario, run_scenario
 from streetchief.theory import erlang_c, mmc_sojourn, mmc_wait, tandem_sojourn
-
-from conftest import batch_means_ci
 
 
 def test_erlang_c_worked_example():
@@ -44,12 +44,20 @@ def test_tandem_matches_sum_of_mmc():
 
 
 def test_tandem_misrouting_follows_jackson_visits():
-    # a dispatcher that misroutes with probability p and gets the issue back: bounces p/(1-p) per issue.
-    # 5 clerks keep the first layer stable at 1/(1-p) visits per issue (ρ = 0.64); with 3 it would be
+    # a dispatcher that misroutes with probability p and gets the issue back: bounces p/(1-p)
+    # per issue.
+    # 5 clerks keep the first layer stable at 1/(1-p) visits per issue (ρ = 0.64); with 3 it
+    # would be
     # overloaded (ρ = 1.07) and issues stuck in its queue would not have bounced yet.
     p = 0.25
-    s = load_scenario("textbook_tandem", **{"run.days": 300, "arrangements.multi_layer.layers.0.misrouting": p,
-                                            "arrangements.multi_layer.layers.0.clerks": 5})
+    s = load_scenario(
+        "textbook_tandem",
+        **{
+            "run.days": 300,
+            "arrangements.multi_layer.layers.0.misrouting": p,
+            "arrangements.multi_layer.layers.0.clerks": 5,
+        },
+    )
     table = run_scenario(s, ["multi_layer"], seed=5).tables["multi_layer"]
     bounces = table["bounces"].to_numpy()
     se = bounces.std(ddof=1) / np.sqrt(len(bounces))
@@ -59,7 +67,9 @@ def test_tandem_misrouting_follows_jackson_visits():
 @pytest.mark.parametrize("arrangement", ["multi_layer", "street_chief"])
 def test_littles_law_on_the_district(jingxing, arrangement):
     """Time-average open issues, counted by the model as it runs, equals λ·W from the records."""
-    s = load_scenario("jingxing_2019", **{"run.backlog_sample_hours": 0.3719})   # not a divisor of a day
+    s = load_scenario(
+        "jingxing_2019", **{"run.backlog_sample_hours": 0.3719}
+    )  # not a divisor of a day
     res = run_scenario(s, [arrangement], days=365, keep_models=True)
     m, table = res.models[arrangement], res.tables[arrangement]
     horizon = res.horizon

@@ -1,4 +1,5 @@
-"""The workshop app in a real browser: `make workshop`'s server, Debian's headless Chromium, Selenium."""
+"""The workshop app in a real browser: `make workshop`'s server, headless Chromium, Selenium."""
+
 import os
 import shutil
 import socket
@@ -13,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and DRIVER),
-    reason="no browser: install Debian's chromium and chromium-driver (`apt-get install chromium chromium-driver`, "
-           "as .ci/run does) to run the workshop end-to-end test")
+    reason="no browser: install Debian's chromium and chromium-driver (`apt-get install chromium "
+    "chromium-driver`, as .ci/run does) to run the workshop end-to-end test",
+)
 
 
 def _free_port():
@@ -24,11 +26,11 @@ def _free_port():
 
 
 def _other_addresses() -> set[str]:
-    """This machine's non-loopback IPv4 addresses (the one a packet out would leave from, and the hostname's)."""
+    """This machine's non-loopback IPv4 addresses: the hostname's and the one packets leave by."""
     out = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
-            s.connect(("10.255.255.255", 1))      # no packet is sent: this only picks the interface
+            s.connect(("10.255.255.255", 1))  # no packet is sent: this only picks the interface
             out.add(s.getsockname()[0])
         except OSError:
             pass
@@ -43,19 +45,26 @@ def test_workshop_app_plays_and_steps_in_a_browser():
     from selenium.webdriver.support.ui import WebDriverWait
 
     port = _free_port()
-    server = subprocess.Popen(["make", "--no-print-directory", "workshop", f"PORT={port}"], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "PYTHON": sys.executable}, start_new_session=True)
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "workshop", f"PORT={port}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        start_new_session=True,
+    )
     try:
         address = None
         deadline = time.time() + 120
         while time.time() < deadline and address is None:
             line = server.stdout.readline()
             if "http://127.0.0.1:" in line:
-                address = line[line.index("http://"):].split()[0]
+                address = line[line.index("http://") :].split()[0]
         assert address == f"http://127.0.0.1:{port}/", address
         import urllib.request
-        while time.time() < deadline:                    # the server answers once the app is ready
+
+        while time.time() < deadline:  # the server answers once the app is ready
             try:
                 urllib.request.urlopen(address, timeout=5).read(100)
                 break
@@ -74,26 +83,40 @@ def test_workshop_app_plays_and_steps_in_a_browser():
         try:
             browser.get(address)
             wait = WebDriverWait(browser, 180)
-            wait.until(EC.element_to_be_clickable((By.XPATH, "//button[contains(., 'Step')]")))   # the app is up
-            from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+            wait.until(
+                EC.element_to_be_clickable((By.XPATH, "//button[contains(., 'Step')]"))
+            )  # the app is up
+            from selenium.common.exceptions import (
+                NoSuchElementException,
+                StaleElementReferenceException,
+            )
 
-            def text_of(xpath):        # widgets re-render: read again if the element was just replaced
+            def text_of(xpath):  # widgets re-render: read again if the element was just replaced
                 for _ in range(20):
                     try:
                         return browser.find_element(By.XPATH, xpath).text
                     except (StaleElementReferenceException, NoSuchElementException):
                         time.sleep(0.1)
                 raise AssertionError(f"no element {xpath}")
-            clock = lambda: text_of("//h3[contains(., '2019')]")
-            counters = lambda: text_of("//table[contains(., 'resolved')]")
+
+            def clock():
+                return text_of("//h3[contains(., '2019')]")
+
+            def counters():
+                return text_of("//table[contains(., 'resolved')]")
+
             c0, n0 = clock(), counters()
             for _ in range(8):
-                wait.until(EC.element_to_be_clickable((By.XPATH, "//button[contains(., 'Step')]"))).click()
+                wait.until(
+                    EC.element_to_be_clickable((By.XPATH, "//button[contains(., 'Step')]"))
+                ).click()
                 time.sleep(0.3)
             wait.until(lambda b: clock() != c0)
             assert counters() != n0
             c1 = clock()
-            play = browser.find_element(By.CSS_SELECTOR, ".widget-play button, button[title='Play']")
+            play = browser.find_element(
+                By.CSS_SELECTOR, ".widget-play button, button[title='Play']"
+            )
             play.click()
             wait.until(lambda b: clock() != c1)
             page = browser.page_source

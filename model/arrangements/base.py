@@ -13,9 +13,8 @@ the result goes back to the reporter. Write one in a file of its own:
 
     @register
     class Hotline(Arrangement):
-        \"\"\"Operators answer around the clock and send a work order straight to the department.\"\"\"
-        name = "hotline"
-        Params = HotlineParams
+        \"\"\"Operators answer around the clock and send a work order straight to the
+        department.\"\"\" name = "hotline" Params = HotlineParams
 
         def __init__(self, model, params):
             super().__init__(model, params)
@@ -34,18 +33,19 @@ the result goes back to the reporter. Write one in a file of its own:
             self.model.resolve(i)
             self.model.close(i)
 
-and name it in a scenario under `arrangements.hotline`. Its parameters are validated with the rest of
-the scenario and listed by `streetchief parameters`.
+and name it in a scenario under `arrangements.hotline`. Its parameters are validated with the rest
+of the scenario and listed by `streetchief parameters`.
 
 What an arrangement may use (`model` is the `DistrictModel`, `i` an issue):
 
   the clock     model.now (hours since the start); model.at(t, fn, i), model.after(hours, fn, i) run
                 fn(i) later; model.every(hours, fn) and Mesa's schedule_event for rhythms of its own
   the steps     model.acknowledge(i, at=None), model.dispatch(i, at=None), model.fix(i) (sends the
-                responsible department's crew; self.fixed(i) follows), model.resolve(i), model.close(i)
-                (feedback has reached the reporter)
+                responsible department's crew; self.fixed(i) follows), model.resolve(i),
+                model.close(i) (feedback has reached the reporter)
   the issue     model.issues.zone[i], .category[i], .unclear[i], .work[i], .department[i],
-                .discovered_by[i] (MERCHANT or CHIEF), .reported_at[i], .acknowledged_at[i]: read only
+                .discovered_by[i] (MERCHANT or CHIEF), .reported_at[i], .acknowledged_at[i]
+                (read only)
   its records   model.issues.hop(i), .bounce(i), .coordinate(i)
   its own state model.issues.column(default): a list indexed by issue
   the district  model.spec (the scenario), model.rng (the arrangement's own random stream),
@@ -73,8 +73,8 @@ class ArrangementParams(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     def check(self, known: dict[str, set[str]], path: str) -> list[str]:
-        """Problems with references to the rest of the scenario; `known['calendars']` etc. are the names
-        each section defines, `path` is where these parameters sit (for the messages)."""
+        """Problems with references to the rest of the scenario; `known['calendars']` etc. are the
+        names each section defines, `path` is where these parameters sit (for the messages)."""
         return []
 
 
@@ -85,18 +85,22 @@ def register(cls: type[Arrangement]) -> type[Arrangement]:
     for component in cls.components:
         spec = COMPONENTS.get(component)
         if spec is None:
-            raise TypeError(f"{cls.__name__}: unknown component {component!r}; known: {', '.join(COMPONENTS)}")
+            raise TypeError(
+                f"{cls.__name__}: unknown component {component!r}; known: {', '.join(COMPONENTS)}"
+            )
         field = cls.Params.model_fields.get(component)
         if field is None or field.annotation is not spec[0]:
-            raise TypeError(f"{cls.__name__}: uses the {component} component, so {cls.Params.__name__} needs "
-                            f"a field `{component}: {spec[0].__name__}`")
+            raise TypeError(
+                f"{cls.__name__}: uses the {component} component, so {cls.Params.__name__} needs a "
+                f"field `{component}: {spec[0].__name__}`"
+            )
     ARRANGEMENTS[cls.name] = cls
     return cls
 
 
 class Arrangement:
-    """Receives issues from the model and drives each one to resolution and feedback (see the module's
-    documentation for all it may use)."""
+    """Receives issues from the model and drives each one to resolution and feedback (see the
+    module's documentation for all it may use)."""
 
     name: ClassVar[str]
     Params: ClassVar[type[ArrangementParams]] = ArrangementParams
@@ -114,6 +118,6 @@ class Arrangement:
         raise NotImplementedError
 
     def patrollers(self):
-        """Who patrols, when the patrol component is on: the street chiefs, unless an arrangement says
-        otherwise (each needs `zones`, `hours`, `found` and `key`)."""
+        """Who patrols, when the patrol component is on: the street chiefs, unless an arrangement
+        says otherwise (each needs `zones`, `hours`, `found` and `key`)."""
         return self.model.chiefs.values()

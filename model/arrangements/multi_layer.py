@@ -25,32 +25,48 @@ class LayerSpec(BaseModel):
     clerks: int = Field(ge=1, description="clerks registering and forwarding issues")
     calendar: str = Field(description="key of the calendar the clerks work")
     handling: Duration = Field(description="clerk hours to register, review and forward one issue")
-    misrouting: float = Field(0.0, ge=0, lt=1, description="chance the forward goes to the wrong place")
-    bounce_delay: Duration = Field(ZERO, description="working hours until a misrouted issue comes back")
-    feedback: Duration = Field(ZERO, description="working hours to pass the result back down through this layer")
+    misrouting: float = Field(
+        0.0, ge=0, lt=1, description="chance the forward goes to the wrong place"
+    )
+    bounce_delay: Duration = Field(
+        ZERO, description="working hours until a misrouted issue comes back"
+    )
+    feedback: Duration = Field(
+        ZERO, description="working hours to pass the result back down through this layer"
+    )
 
 
 class MultiLayerParams(ArrangementParams):
     """Parameters of the traditional multi-layer path."""
 
-    layers: list[LayerSpec] = Field(min_length=1, description="the layers an issue passes, first to last")
+    layers: list[LayerSpec] = Field(
+        min_length=1, description="the layers an issue passes, first to last"
+    )
     department_calendar: str = Field(description="when departments accept forwarded cases")
-    department_accept: Duration = Field(description="working hours for a department to accept a case")
-    unclear_pass: Duration = Field(ZERO, description="working hours before an unsure department passes it on")
+    department_accept: Duration = Field(
+        description="working hours for a department to accept a case"
+    )
+    unclear_pass: Duration = Field(
+        ZERO, description="working hours before an unsure department passes it on"
+    )
     escalate_after: int = Field(2, ge=0, description="passes between departments before escalation")
 
     def check(self, known, path):
         calendars = known["calendars"]
         named = [(f"layers.{k}.calendar", layer.calendar) for k, layer in enumerate(self.layers)]
-        return [f"{path}.{where}: unknown calendar {name!r}; known: {', '.join(sorted(calendars))}"
-                for where, name in [*named, ("department_calendar", self.department_calendar)]
-                if name not in calendars]
+        return [
+            f"{path}.{where}: unknown calendar {name!r}; known: {', '.join(sorted(calendars))}"
+            for where, name in [*named, ("department_calendar", self.department_calendar)]
+            if name not in calendars
+        ]
 
 
 @register
 class MultiLayerRouting(Arrangement):
-    """The pre-reform path: community → sub-district → district office → department, each layer on its
-    own calendar, with misrouting, buck-passing and escalation; feedback goes back down the layers."""
+    """The pre-reform path: community → sub-district → district office → department.
+
+    Each layer works on its own calendar, with misrouting, buck-passing and escalation; feedback
+    goes back down through the layers."""
 
     name = "multi_layer"
     Params = MultiLayerParams
@@ -58,15 +74,20 @@ class MultiLayerRouting(Arrangement):
     def __init__(self, model, params: MultiLayerParams):
         super().__init__(model, params)
         rng = model.rng
-        self.layers = [ServicePool(model, lay.name, lay.clerks, model.calendars[lay.calendar])
-                       for lay in params.layers]
+        self.layers = [
+            ServicePool(model, lay.name, lay.clerks, model.calendars[lay.calendar])
+            for lay in params.layers
+        ]
         self.handling = [sampler(lay.handling, rng) for lay in params.layers]
         self.bounce_delay = [sampler(lay.bounce_delay, rng) for lay in params.layers]
         self.feedback = [sampler(lay.feedback, rng) for lay in params.layers]
         self.misrouting = [lay.misrouting for lay in params.layers]
         self.n_layers = len(self.layers)
         self.dept_calendar = model.calendars[params.department_calendar]
-        self.accept, self.unclear_pass = sampler(params.department_accept, rng), sampler(params.unclear_pass, rng)
+        self.accept, self.unclear_pass = (
+            sampler(params.department_accept, rng),
+            sampler(params.unclear_pass, rng),
+        )
         issues = model.issues
         self.acknowledged_at, self.unclear = issues.acknowledged_at, issues.unclear
         self.stage = issues.column(0)  # layer the issue is at

@@ -21,20 +21,32 @@ from streetchief.issues import CHIEF
 class StreetChiefParams(ArrangementParams):
     """Parameters of the street-chief arrangement (街长制)."""
 
-    liaison_ack_day: Duration = Field(description="hours from a post to the liaison officer's reply, daytime")
+    liaison_ack_day: Duration = Field(
+        description="hours from a post to the liaison officer's reply, daytime"
+    )
     liaison_ack_night: Duration = Field(description="the same at night")
-    night: str = Field("22:00-07:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$", description="when night replies apply")
-    claim: Duration = Field(description="hours from acknowledgement to the department claiming the issue")
-    coordination: Duration = Field(description="chief hours of on-site coordination (现场协调) per unclear issue")
-    feedback: Duration = Field(description="hours from resolution to the result posted in the group")
+    night: str = Field(
+        "22:00-07:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$", description="when night replies apply"
+    )
+    claim: Duration = Field(
+        description="hours from acknowledgement to the department claiming the issue"
+    )
+    coordination: Duration = Field(
+        description="chief hours of on-site coordination (现场协调) per unclear issue"
+    )
+    feedback: Duration = Field(
+        description="hours from resolution to the result posted in the group"
+    )
     patrol: PatrolSpec = Field(PatrolSpec(), description="the chiefs' patrols of their zones")
-    inspection: InspectionSpec = Field(InspectionSpec(), description="the inspection group (督查考核组)")
+    inspection: InspectionSpec = Field(
+        InspectionSpec(), description="the inspection group (督查考核组)"
+    )
 
 
 @register
 class StreetChiefSystem(Arrangement):
-    """街长制: a liaison group per road answers posts around the clock, the responsible department claims
-    the issue, and the street chief coordinates on site when responsibility is unclear."""
+    """街长制: a liaison group per road answers posts around the clock, the responsible department
+    claims the issue, and the street chief coordinates on site when responsibility is unclear."""
 
     name = "street_chief"
     Params = StreetChiefParams
@@ -43,8 +55,14 @@ class StreetChiefSystem(Arrangement):
     def __init__(self, model, params: StreetChiefParams):
         super().__init__(model, params)
         rng = model.rng
-        self.ack_day, self.ack_night = sampler(params.liaison_ack_day, rng), sampler(params.liaison_ack_night, rng)
-        self.claim, self.coordination = sampler(params.claim, rng), sampler(params.coordination, rng)
+        self.ack_day, self.ack_night = (
+            sampler(params.liaison_ack_day, rng),
+            sampler(params.liaison_ack_night, rng),
+        )
+        self.claim, self.coordination = (
+            sampler(params.claim, rng),
+            sampler(params.coordination, rng),
+        )
         self.feedback = sampler(params.feedback, rng)
         a, b = params.night.split("-")
         self.night_from, self.night_to = parse_hhmm(a), parse_hhmm(b)

@@ -1,5 +1,5 @@
-"""Mechanisms any arrangement can switch on: patrols that find problems nobody reported, and inspections
-that hold departments to their deadlines.
+"""Mechanisms any arrangement can switch on: patrols that find problems nobody reported, and
+inspections that hold departments to their deadlines.
 
 An arrangement lists the ones it uses in its `components`; its parameters hold each one's settings
 under the same name (`patrol:`, `inspection:`), and the model builds those that are enabled.
@@ -28,4 +28,11 @@ def build_components(model, arrangement) -> dict[str, object]:
     return built
 
 
-__all__ = ["COMPONENTS", "InspectionGroup", "InspectionSpec", "PatrolSpec", "Patrols", "build_components"]
+__all__ = [
+    "COMPONENTS",
+    "InspectionGroup",
+    "InspectionSpec",
+    "PatrolSpec",
+    "Patrols",
+    "build_components",
+]

@@ -1,4 +1,4 @@
-"""The inspection group (督查考核组): periodic inspections that sanction departments with overdue issues."""
+"""The inspection group (督查考核组): inspections that sanction departments with overdue issues."""
 
 from __future__ import annotations
 
@@ -9,20 +9,24 @@ from streetchief.agents import SANCTIONS
 
 
 class InspectionSpec(BaseModel):
-    """Periodic inspections: departments with overdue issues are sanctioned, which makes them respond faster
-    for a while; departments with none are praised."""
+    """Periodic inspections: departments with overdue issues are sanctioned, which makes them
+    respond faster for a while; departments with none are praised."""
 
     model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(True, description="inspections take place")
     interval_days: float = Field(7.0, gt=0, description="days between inspections")
-    sanction_days: float = Field(30.0, ge=0, description="how long a sanction keeps a department alert")
-    sanction_factor: float = Field(0.5, gt=0, le=1, description="multiplier on claim delays while sanctioned")
+    sanction_days: float = Field(
+        30.0, ge=0, description="how long a sanction keeps a department alert"
+    )
+    sanction_factor: float = Field(
+        0.5, gt=0, le=1, description="multiplier on claim delays while sanctioned"
+    )
 
 
 class InspectionGroup(mesa.Agent):
-    """督查考核组: inspects every `interval_days`; a department with overdue issues is sanctioned, each time
-    more severely (notice, exposure, accountability talk: 通报, 媒体曝光, 约谈问责), and responds faster
-    while sanctioned; a department with none is praised."""
+    """督查考核组: inspects every `interval_days`. A department with overdue issues is sanctioned,
+    each time more severely (notice, exposure, accountability talk: 通报, 媒体曝光, 约谈问责),
+    and responds faster while sanctioned; a department with none is praised."""
 
     def __init__(self, model, spec: InspectionSpec, arrangement=None):
         super().__init__(model)

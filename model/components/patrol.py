@@ -8,20 +8,21 @@ from streetchief.issues import CHIEF
 
 
 class PatrolSpec(BaseModel):
-    """Patrols of each official's zones; a problem found is reported at once and assigned with a deadline
-    (限期整改)."""
+    """Patrols of each official's zones; what they find is reported with a deadline (限期整改)."""
 
     model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(True, description="patrols take place")
     interval_days: float = Field(7.0, gt=0, description="days between one official's patrols")
     hours: float = Field(2.0, ge=0, description="hours of the official's time one patrol takes")
-    detection: float = Field(0.5, ge=0, le=1, description="chance a patrol finds a given unreported problem")
+    detection: float = Field(
+        0.5, ge=0, le=1, description="chance a patrol finds a given unreported problem"
+    )
 
 
 class Patrols:
-    """Each patroller (by default the street chiefs; an arrangement may name others in `patrollers()`)
-    walks its zones every `interval_days`; the patrols of different patrollers are spread over the
-    interval. Each unreported problem in the zone is found with chance `detection`."""
+    """Each patroller walks its zones every `interval_days` (spread over the interval) and finds
+    each unreported problem there with chance `detection`. Patrollers are the street chiefs unless
+    the arrangement names others in `patrollers()`."""
 
     def __init__(self, model, spec: PatrolSpec, arrangement):
         self.model, self.spec = model, spec
@@ -29,7 +30,11 @@ class Patrols:
         interval = spec.interval_days * 24
         for k, patroller in enumerate(who):
             # spread over the interval; the last one's first patrol is a full interval in
-            model.every(interval, self._patrol_of(patroller), start=model.now + interval * (k + 2) / (len(who) + 1))
+            model.every(
+                interval,
+                self._patrol_of(patroller),
+                start=model.now + interval * (k + 2) / (len(who) + 1),
+            )
 
     def _patrol_of(self, patroller):
         def patrol():

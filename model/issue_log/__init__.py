@@ -2,7 +2,8 @@
 
 The format, one row per reported issue, in order of `reported_at`:
 
-  reported_at      required  ISO 8601 date-time, local (2019-10-23 19:40) or with an offset (…+08:00, …Z)
+  reported_at      required  ISO 8601 date-time, local (2019-10-23 19:40) or with an offset
+                             (…+08:00, …Z)
   zone             required  a zone key of the scenario (or mapped to one, see `Mapping`)
   category         required  a category key of the scenario
   issue_id         optional  unique; row numbers are used when absent
@@ -16,6 +17,7 @@ Times with an offset are converted to the scenario's `run.timezone`. A replay wi
 midnight before the first issue and, unless `days` is given, lasts until midnight after the last
 one plus `TAIL_DAYS`, so that the last issues have time to be resolved.
 """
+
 from __future__ import annotations
 
 from streetchief.errors import IssueLogError
@@ -25,5 +27,19 @@ from streetchief.issue_log.mappings import Mapping, load_mapping
 from streetchief.issue_log.recorded import recorded_table, replay_window_text
 from streetchief.issue_log.write import arrivals_frame, write_log
 
-__all__ = ["LOG_COLUMNS", "OBSERVED_TIMES", "REQUIRED", "TAIL_DAYS", "TIMES", "IssueLog", "IssueLogError", "Mapping",
-           "arrivals_frame", "load_mapping", "read_log", "recorded_table", "replay_window_text", "write_log"]
+__all__ = [
+    "LOG_COLUMNS",
+    "OBSERVED_TIMES",
+    "REQUIRED",
+    "TAIL_DAYS",
+    "TIMES",
+    "IssueLog",
+    "IssueLogError",
+    "Mapping",
+    "arrivals_frame",
+    "load_mapping",
+    "read_log",
+    "recorded_table",
+    "replay_window_text",
+    "write_log",
+]

@@ -1,8 +1,16 @@
 """The issue-log format: its columns and what a replay window adds."""
 
 REQUIRED = ("reported_at", "zone", "category")
-OPTIONAL = ("issue_id", "reporter", "discovered_by", "description", "acknowledged_at", "resolved_at",
-            "closed_at", "department")
+OPTIONAL = (
+    "issue_id",
+    "reporter",
+    "discovered_by",
+    "description",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "department",
+)
 LOG_COLUMNS = REQUIRED[:1] + ("issue_id",) + REQUIRED[1:] + OPTIONAL[1:]
 TIMES = ("reported_at", "acknowledged_at", "resolved_at", "closed_at")
 OBSERVED_TIMES = TIMES[1:]

@@ -21,22 +21,30 @@ from streetchief.scenario import Scenario
 
 @dataclass
 class IssueLog:
-    """A validated log: `frame` has our columns (times as local naive datetimes) and `line`, the row's
-    line in the file (row number for Parquet and JSON), in order of reported_at."""
+    """A validated log: `frame` has our columns (times as local naive datetimes) and `line`, the
+    row's line in the file (row number for Parquet and JSON), in order of reported_at."""
+
     source: str
     frame: pd.DataFrame
-    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)   # line, reason, the row as read
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # line, reason, the row as read
     ignored_columns: list[str] = field(default_factory=list)
-    mapping: str | None = None          # the mapping file it was read through
+    mapping: str | None = None  # the mapping file it was read through
     skip_invalid: bool = False
 
     def provenance(self) -> dict:
         """Where the issues came from, enough to read them again the same way."""
         from streetchief.provenance import file_hash
-        out = {"log": self.source, "log_sha256": file_hash(self.source) if Path(self.source).is_file() else None,
-               "mapping": self.mapping, "skip_invalid": self.skip_invalid}
+
+        out = {
+            "log": self.source,
+            "log_sha256": file_hash(self.source) if Path(self.source).is_file() else None,
+            "mapping": self.mapping,
+            "skip_invalid": self.skip_invalid,
+        }
         if self.mapping:
-            out["mapping_sha256"] = file_hash(self.mapping) if Path(self.mapping).is_file() else None
+            out["mapping_sha256"] = (
+                file_hash(self.mapping) if Path(self.mapping).is_file() else None
+            )
         return out
 
     def __len__(self) -> int:
@@ -47,7 +55,7 @@ class IssueLog:
         return any(c in self.frame and self.frame[c].notna().any() for c in OBSERVED_TIMES)
 
     def window(self, days: float | None = None) -> tuple[datetime, float]:
-        """(start, hours): midnight before the first issue; the log's days plus TAIL_DAYS, or `days`."""
+        """(start, hours): midnight before the first issue; its days + TAIL_DAYS, or `days`."""
         if not len(self.frame):
             raise IssueLogError(self.source, ["no issues to replay"])
         first, last = self.frame.reported_at.iloc[0], self.frame.reported_at.iloc[-1]
@@ -58,13 +66,15 @@ class IssueLog:
         return start, 24.0 * (span + TAIL_DAYS)
 
     def for_scenario(self, scenario: Scenario, days: float | None = None) -> tuple[Scenario, float]:
-        """The scenario with its start moved to the window's, so calendars fall on the log's dates."""
+        """The scenario, started at the window's start so that calendars fall on the log's dates."""
         start, horizon = self.window(days)
         run = scenario.run.model_copy(update={"start": start, "days": horizon / 24})
         return scenario.model_copy(update={"run": run}), horizon
 
     def hours(self, column: str, start: datetime) -> np.ndarray:
-        return ((self.frame[column] - pd.Timestamp(start)) / pd.Timedelta(hours=1)).to_numpy(float, na_value=np.nan)
+        return ((self.frame[column] - pd.Timestamp(start)) / pd.Timedelta(hours=1)).to_numpy(
+            float, na_value=np.nan
+        )
 
     def split_window(self, start: datetime, horizon: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(inside, outside) the run window."""
@@ -72,8 +82,9 @@ class IssueLog:
         inside = (t >= 0) & (t < horizon)
         return self.frame[inside], self.frame[~inside]
 
-    def to_problems(self, scenario: Scenario, seed: int | None = None, days: float | None = None
-                    ) -> tuple[Scenario, Problems, pd.DataFrame]:
+    def to_problems(
+        self, scenario: Scenario, seed: int | None = None, days: float | None = None
+    ) -> tuple[Scenario, Problems, pd.DataFrame]:
         """(scenario moved to the window, the issues inside it as problems, the rows outside it).
         Times, zones and categories come from the log; work content and unclear responsibility are
         drawn from the seed's streams, as for generated problems."""
@@ -87,15 +98,24 @@ class IssueLog:
             ((f.reported_at - pd.Timestamp(start)) / pd.Timedelta(hours=1)).to_numpy(float),
             pd.Categorical(f.category, categories=list(scenario.categories)).codes.astype(np.int64),
             pd.Categorical(f.zone, categories=list(scenario.zones)).codes.astype(np.int64),
-            horizon, seed, replayed=True,
+            horizon,
+            seed,
+            replayed=True,
             issue_ids=f.issue_id.to_numpy(object),
             reporters=f.reporter.tolist() if "reporter" in f else None,
-            found_by_chief=(f.discovered_by == CHIEF).to_numpy(bool) if "discovered_by" in f else None)
+            found_by_chief=(f.discovered_by == CHIEF).to_numpy(bool)
+            if "discovered_by" in f
+            else None,
+        )
         return run_scenario, problems, outside
 
 
-def read_log(path: str | Path, scenario: Scenario, mapping: Mapping | str | Path | None = None,
-             skip_invalid: bool = False) -> IssueLog:
+def read_log(
+    path: str | Path,
+    scenario: Scenario,
+    mapping: Mapping | str | Path | None = None,
+    skip_invalid: bool = False,
+) -> IssueLog:
     """Read and check a log. Every problem names the file, the line and the fix; with `skip_invalid`
     the bad rows go to `IssueLog.rejected` with their reasons instead."""
     path = Path(path)
@@ -106,8 +126,13 @@ def read_log(path: str | Path, scenario: Scenario, mapping: Mapping | str | Path
         mapping = load_mapping(mapping)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise IssueLogError(source, [f"unknown kind of file {path.suffix or '(no suffix)'!r}; "
-                                     f"allowed: {', '.join(SUFFIXES)}"])
+        raise IssueLogError(
+            source,
+            [
+                f"unknown kind of file {path.suffix or '(no suffix)'!r}; allowed: "
+                f"{', '.join(SUFFIXES)}"
+            ],
+        )
     if not path.is_file():
         raise IssueLogError(source, ["no such file"])
     raw, lines, broken = read_table(path, kind)
@@ -115,16 +140,26 @@ def read_log(path: str | Path, scenario: Scenario, mapping: Mapping | str | Path
     frame.insert(0, "line", lines)
     frame, bad, messages = check_rows(frame, scenario, mapping)
     if len(broken):
-        shown = [f"line {b.line}: {b.reason} ({b.text[:80]!r}); quote fields that contain commas"
-                 for b in broken.head(SHOWN).itertuples()]
+        shown = [
+            f"line {b.line}: {b.reason} ({b.text[:80]!r}); quote fields that contain commas"
+            for b in broken.head(SHOWN).itertuples()
+        ]
         more = [f"... and {len(broken) - SHOWN} more such lines"] if len(broken) > SHOWN else []
         messages = shown + more + messages
     if messages and not skip_invalid:
-        raise IssueLogError(source, messages + ["or pass --skip-invalid to set such rows aside (written with their "
-                                                "reasons beside the results)"])
+        raise IssueLogError(
+            source,
+            messages
+            + [
+                "or pass --skip-invalid to set such rows aside (written with their reasons beside "
+                "the results)"
+            ],
+        )
     rejected = broken
     if len(bad):
         rows = raw.iloc[bad.index.to_numpy()].reset_index(drop=True)
         bad = pd.concat([bad.reset_index(drop=True), rows], axis=1)
         rejected = pd.concat([rejected, bad], ignore_index=True) if len(rejected) else bad
-    return IssueLog(source, frame.reset_index(drop=True), rejected, ignored, mapping_source, skip_invalid)
+    return IssueLog(
+        source, frame.reset_index(drop=True), rejected, ignored, mapping_source, skip_invalid
+    )

@@ -1,4 +1,4 @@
-"""A log's recorded history (its observed responses) as the records of a run, `arrangement = recorded`."""
+"""A log's recorded history (its observed responses) as a run's records, arrangement `recorded`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from streetchief.scenario import Scenario
 
 
 def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: float) -> pa.Table:
-    """The log's observed responses as per-issue records (arrangement = recorded), on the issues inside the
-    window; what happened after the window's end counts as not yet happened, as in a simulated run."""
+    """The observed responses to the issues inside the window as per-issue records; what happened
+    after the window's end has not happened yet, as in a simulated run."""
     f, _ = log.split_window(start, horizon)
     sub = IssueLog(log.source, f)
     n = len(f)
@@ -27,7 +27,9 @@ def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: 
     hours["dispatched_at"] = np.full(n, np.nan)
     cats = scenario.categories
     responsible = f.category.map(lambda c: cats[c].department)
-    dept = f.department.where(f.department.notna(), responsible) if "department" in f else responsible
+    dept = (
+        f.department.where(f.department.notna(), responsible) if "department" in f else responsible
+    )
     keys = RecordKeys(list(scenario.categories), list(scenario.zones), list(scenario.departments))
 
     def codes(values: pd.Series, names: list[str]) -> np.ndarray:
@@ -37,12 +39,19 @@ def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: 
         return [default] * n if col not in f else f[col].where(f[col].notna(), default).tolist()
 
     return build_table(
-        arrangement="recorded", issue_id=pa.array(f.issue_id.tolist(), pa.string()), keys=keys,
-        category=codes(f.category, keys.categories), zone=codes(f.zone, keys.zones),
-        department=codes(dept, keys.departments), reporter=text("reporter"),
-        discovered_by=text("discovered_by", MERCHANT), times=hours,
-        deadline_at=hours["reported_at"] + f.category.map(lambda c: cats[c].deadline_hours).to_numpy(float),
-        horizon=horizon)
+        arrangement="recorded",
+        issue_id=pa.array(f.issue_id.tolist(), pa.string()),
+        keys=keys,
+        category=codes(f.category, keys.categories),
+        zone=codes(f.zone, keys.zones),
+        department=codes(dept, keys.departments),
+        reporter=text("reporter"),
+        discovered_by=text("discovered_by", MERCHANT),
+        times=hours,
+        deadline_at=hours["reported_at"]
+        + f.category.map(lambda c: cats[c].deadline_hours).to_numpy(float),
+        horizon=horizon,
+    )
 
 
 def replay_window_text(start: datetime, horizon: float) -> str:

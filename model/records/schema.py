@@ -15,7 +15,8 @@ import pyarrow as pa
 
 # name → meaning (the table's column order)
 FIELDS: dict[str, str] = {
-    "issue_id": "the problem's number in the run (int64), or the issue log's own id (string) when replayed",
+    "issue_id": "the problem's number in the run (int64), or the issue log's own id (string) when "
+    "replayed",
     "arrangement": "the arrangement that handled it, or `recorded` for a log's observed history",
     "category": "category key",
     "zone": "zone key",
@@ -31,7 +32,8 @@ FIELDS: dict[str, str] = {
     "bounces": "times it was sent back (misrouted, passed on; null where unknown)",
     "coordinated": "coordinated on site by a chief (null where unknown)",
     "deadline_at": "hours since the start by which it was due (限期整改)",
-    "on_time": "resolved by its deadline; null while open with the deadline still ahead at the run's end",
+    "on_time": "resolved by its deadline; null while open with the deadline still ahead at the "
+    "run's end",
 }
 COLUMNS = list(FIELDS)
 TIMES = ("reported_at", "acknowledged_at", "dispatched_at", "resolved_at", "closed_at")
@@ -47,9 +49,11 @@ class RecordKeys:
 
 
 def on_time(resolved: np.ndarray, deadline: np.ndarray, horizon: float) -> pa.Array:
-    """Resolved by the deadline; unknown (null) while still open with the deadline after the run's end."""
+    """Resolved by the deadline; null (unknown) while open with the deadline after the run's end."""
     unresolved = np.isnan(resolved)
-    return pa.array(np.where(unresolved, False, resolved <= deadline), mask=unresolved & (deadline > horizon))
+    return pa.array(
+        np.where(unresolved, False, resolved <= deadline), mask=unresolved & (deadline > horizon)
+    )
 
 
 def _keyed(codes, keys: list[str]) -> pa.DictionaryArray:
@@ -60,9 +64,23 @@ def _or_nulls(values, n: int, dtype) -> pa.Array:
     return pa.nulls(n, dtype) if values is None else pa.array(values, dtype)
 
 
-def build_table(*, arrangement: str, issue_id: pa.Array, category, zone, department, keys: RecordKeys,
-                reporter: list, discovered_by: list, times: dict[str, np.ndarray], deadline_at: np.ndarray,
-                horizon: float, hops=None, bounces=None, coordinated=None) -> pa.Table:
+def build_table(
+    *,
+    arrangement: str,
+    issue_id: pa.Array,
+    category,
+    zone,
+    department,
+    keys: RecordKeys,
+    reporter: list,
+    discovered_by: list,
+    times: dict[str, np.ndarray],
+    deadline_at: np.ndarray,
+    horizon: float,
+    hops=None,
+    bounces=None,
+    coordinated=None,
+) -> pa.Table:
     """The records of `len(issue_id)` issues. category, zone and department are codes into `keys`;
     hops, bounces and coordinated are None where the source cannot know them."""
     n = len(issue_id)
@@ -87,8 +105,8 @@ def build_table(*, arrangement: str, issue_id: pa.Array, category, zone, departm
 
 
 def issue_table(m) -> pa.Table:
-    """The records of a simulated run (a `DistrictModel`): one row per reported issue, resolved or still
-    open, in order of report time."""
+    """The records of a simulated run (a `DistrictModel`): one row per reported issue, resolved or
+    still open, in order of report time."""
     book, p = m.issues, m.problems
     reported = np.asarray(book.reported_at)
     idx = np.flatnonzero(~np.isnan(reported))
@@ -97,14 +115,27 @@ def issue_table(m) -> pa.Table:
     def col(values, dtype=None):
         return np.asarray(values, dtype=dtype)[idx]
 
-    ids = pa.array(idx, pa.int64()) if p.issue_ids is None else pa.array(p.issue_ids[idx].tolist(), pa.string())
+    ids = (
+        pa.array(idx, pa.int64())
+        if p.issue_ids is None
+        else pa.array(p.issue_ids[idx].tolist(), pa.string())
+    )
     return build_table(
-        arrangement=m.arrangement.name, issue_id=ids, keys=record_keys(m),
-        category=p.category[idx], zone=p.zone[idx], department=col(book.department, np.int32),
-        reporter=col(book.reporter, object).tolist(), discovered_by=col(book.discovered_by, object).tolist(),
-        times={c: col(getattr(book, c), float) for c in TIMES}, deadline_at=col(book.deadline_at, float),
-        hops=col(book.hops, np.int32), bounces=col(book.bounces, np.int32),
-        coordinated=col(book.coordinated, bool), horizon=m.end)
+        arrangement=m.arrangement.name,
+        issue_id=ids,
+        keys=record_keys(m),
+        category=p.category[idx],
+        zone=p.zone[idx],
+        department=col(book.department, np.int32),
+        reporter=col(book.reporter, object).tolist(),
+        discovered_by=col(book.discovered_by, object).tolist(),
+        times={c: col(getattr(book, c), float) for c in TIMES},
+        deadline_at=col(book.deadline_at, float),
+        hops=col(book.hops, np.int32),
+        bounces=col(book.bounces, np.int32),
+        coordinated=col(book.coordinated, bool),
+        horizon=m.end,
+    )
 
 
 def record_keys(m) -> RecordKeys:

@@ -14,19 +14,32 @@ from streetchief.records.schema import COLUMNS, TIMES, build_table, record_keys
 from streetchief.records.summary import Totals
 
 # what `add` takes from the issue book, in order
-_TAKEN = ("number", "category", "zone", "reporter", "discovered_by", *TIMES, "department", "hops", "bounces",
-          "coordinated", "deadline_at")
+_TAKEN = (
+    "number",
+    "category",
+    "zone",
+    "reporter",
+    "discovered_by",
+    *TIMES,
+    "department",
+    "hops",
+    "bounces",
+    "coordinated",
+    "deadline_at",
+)
 
 
 class RecordSink:
-    """Per-issue records of a streamed run, written to Parquet a row group at a time as issues close,
-    with the columns of every run (`records/schema.py`); the file appears, complete, when `close`
-    renames it. `totals` gathers what the summary needs as the rows go by."""
+    """Per-issue records of a streamed run, written to Parquet a row group at a time as issues
+    close, with the columns of every run (`records/schema.py`); the file appears, complete, when
+    `close` renames it. `totals` gathers what the summary needs as the rows go by."""
 
     def __init__(self, path: Path, m, rows_per_group: int = 65_536):
         self.path, self.rows_per_group = Path(path), rows_per_group
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, self.tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
         os.close(fd)
         self.arrangement, self.end = m.arrangement.name, m.end
         self.keys = record_keys(m)
@@ -46,13 +59,25 @@ class RecordSink:
         n = len(self.buffer)
         if not n:
             return
-        c = dict(zip(_TAKEN, map(list, zip(*self.buffer))))  # rows → columns
+        c = dict(
+            zip(_TAKEN, map(list, zip(*self.buffer, strict=True)), strict=True)
+        )  # rows → columns
         table = build_table(
-            arrangement=self.arrangement, issue_id=pa.array(c["number"], pa.int64()), keys=self.keys,
-            category=c["category"], zone=c["zone"], department=c["department"], reporter=c["reporter"],
-            discovered_by=c["discovered_by"], times={t: np.array(c[t], float) for t in TIMES},
-            deadline_at=np.array(c["deadline_at"], float), hops=c["hops"], bounces=c["bounces"],
-            coordinated=c["coordinated"], horizon=self.end)
+            arrangement=self.arrangement,
+            issue_id=pa.array(c["number"], pa.int64()),
+            keys=self.keys,
+            category=c["category"],
+            zone=c["zone"],
+            department=c["department"],
+            reporter=c["reporter"],
+            discovered_by=c["discovered_by"],
+            times={t: np.array(c[t], float) for t in TIMES},
+            deadline_at=np.array(c["deadline_at"], float),
+            hops=c["hops"],
+            bounces=c["bounces"],
+            coordinated=c["coordinated"],
+            horizon=self.end,
+        )
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
         self.writer.write_table(table)

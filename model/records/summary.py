@@ -19,20 +19,34 @@ def _stats(x: np.ndarray) -> dict:
     if not len(x):
         return {"mean": None, "median": None, "p90": None, "p95": None, "n": 0}
     q = np.percentile(x, [50, 90, 95])
-    return {"mean": float(x.mean()), "median": float(q[0]), "p90": float(q[1]), "p95": float(q[2]), "n": int(len(x))}
+    return {
+        "mean": float(x.mean()),
+        "median": float(q[0]),
+        "p90": float(q[1]),
+        "p95": float(q[2]),
+        "n": int(len(x)),
+    }
 
 
-def summarize_table(table: pa.Table, horizon: float, category_keys: list[str], sample_hours: float) -> dict:
-    """What the per-issue records alone tell: the same for a simulated run and a recorded history."""
+def summarize_table(
+    table: pa.Table, horizon: float, category_keys: list[str], sample_hours: float
+) -> dict:
+    """What the per-issue records alone tell: the same for a simulated and a recorded history."""
     rep = table["reported_at"].to_numpy()
     res = table["resolved_at"].to_numpy()
     ack = table["acknowledged_at"].to_numpy()
     on_time = table["on_time"].drop_null().to_numpy(zero_copy_only=False)
     n = len(rep)
-    counts = pa.table({"c": table["category"], "r": table["resolved_at"]}).to_pandas() \
-        .groupby("c", observed=True).r.agg(["size", "count"])      # count leaves out NaN: not resolved
-    by_cat = {c: {"reported": int(counts["size"].get(c, 0)), "resolved": int(counts["count"].get(c, 0))}
-              for c in category_keys}
+    counts = (
+        pa.table({"c": table["category"], "r": table["resolved_at"]})
+        .to_pandas()
+        .groupby("c", observed=True)
+        .r.agg(["size", "count"])
+    )  # count leaves out NaN: not resolved
+    by_cat = {
+        c: {"reported": int(counts["size"].get(c, 0)), "resolved": int(counts["count"].get(c, 0))}
+        for c in category_keys
+    }
 
     def mean_of(col, dtype=float):
         x = table[col].drop_null().to_numpy(zero_copy_only=False).astype(dtype)
@@ -49,18 +63,24 @@ def summarize_table(table: pa.Table, horizon: float, category_keys: list[str], s
         "on_time_share": float(on_time.mean()) if len(on_time) else None,
         "bounces_per_issue": mean_of("bounces"),
         "hops_per_issue": mean_of("hops"),
-        "coordinated_issues": int(table["coordinated"].drop_null().to_numpy(zero_copy_only=False).sum())
-        if table["coordinated"].null_count < n else None,
+        "coordinated_issues": int(
+            table["coordinated"].drop_null().to_numpy(zero_copy_only=False).sum()
+        )
+        if table["coordinated"].null_count < n
+        else None,
         "mean_backlog": float(backlog.mean()) if len(backlog) else 0.0,
         "by_category": by_cat,
     }
 
 
 def summarize(m, table: pa.Table | None, from_records: dict | None = None) -> dict:
-    """A simulated run's summary: what its records tell (`table`, or `from_records` already gathered) and
-    what only the model knows (chief hours, unreported problems, sanctions, willingness)."""
-    s = dict(from_records) if from_records is not None else \
-        summarize_table(table, m.end, m.category_keys, m.spec.run.backlog_sample_hours)
+    """A simulated run's summary: what its records tell (`table`, or `from_records` gathered
+    already) and what only the model knows (chief hours, unreported problems, sanctions, ...)."""
+    s = (
+        dict(from_records)
+        if from_records is not None
+        else summarize_table(table, m.end, m.category_keys, m.spec.run.backlog_sample_hours)
+    )
     s.setdefault("by_category", {})
     by_cat = s.pop("by_category")
     return {
@@ -71,8 +91,9 @@ def summarize(m, table: pa.Table | None, from_records: dict | None = None) -> di
         "self_fixed_problems": m.self_fixed,
         "problems_arisen": m.problems_arisen,
         "sanctions": int(sum(d.sanctions for d in m.departments)),
-        "sanctions_by_kind": {k: int(sum(d.sanctions_by_kind[k] for d in m.departments))
-                              for k in SANCTIONS},
+        "sanctions_by_kind": {
+            k: int(sum(d.sanctions_by_kind[k] for d in m.departments)) for k in SANCTIONS
+        },
         "praises": int(sum(d.praises for d in m.departments)),
         "mean_willingness": float(np.mean([x.willingness for z in m.merchants_by_zone for x in z])),
         "by_category": by_cat,
@@ -81,16 +102,29 @@ def summarize(m, table: pa.Table | None, from_records: dict | None = None) -> di
 
 def summarize_recorded(table: pa.Table, scenario, horizon: float) -> dict:
     """A recorded history's summary: what the records tell; what only a model knows is None."""
-    s = summarize_table(table, horizon, list(scenario.categories), scenario.run.backlog_sample_hours)
+    s = summarize_table(
+        table, horizon, list(scenario.categories), scenario.run.backlog_sample_hours
+    )
     by_cat = s.pop("by_category")
     found = table["discovered_by"].to_numpy(zero_copy_only=False)
-    return {**s, "chief_hours": None, "found_by_chiefs": int((found == CHIEF).sum()), "unreported_problems": None,
-            "self_fixed_problems": None, "problems_arisen": None, "sanctions": None, "sanctions_by_kind": None,
-            "praises": None, "mean_willingness": None, "by_category": by_cat}
+    return {
+        **s,
+        "chief_hours": None,
+        "found_by_chiefs": int((found == CHIEF).sum()),
+        "unreported_problems": None,
+        "self_fixed_problems": None,
+        "problems_arisen": None,
+        "sanctions": None,
+        "sanctions_by_kind": None,
+        "praises": None,
+        "mean_willingness": None,
+        "by_category": by_cat,
+    }
 
 
-def backlog_curve(table: pa.Table, horizon: float, points: int = 400, times: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def backlog_curve(
+    table: pa.Table, horizon: float, points: int = 400, times: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Issues reported and not yet resolved, at evenly spaced times (or the given ones)."""
     t = np.linspace(0, horizon, points) if times is None else times
     rep = np.sort(table["reported_at"].to_numpy())
@@ -100,16 +134,19 @@ def backlog_curve(table: pa.Table, horizon: float, points: int = 400, times: np.
 
 
 class Totals:
-    """What a summary needs, gathered a row group at a time, in memory that does not grow with the issues:
-    counts and sums, and durations in a histogram of 0.6%-wide logarithmic bins for the percentiles."""
+    """What a summary needs, gathered a row group at a time in memory that does not grow with the
+    issues: counts, sums, and durations in 0.6%-wide logarithmic bins for the percentiles."""
+
     EDGES = np.concatenate([[0.0], np.geomspace(1e-4, 1e6, 4001)])
 
     def __init__(self, categories: int):
         self.n = self.resolved = self.on_time = self.on_time_known = self.coordinated = 0
         self.bounces = self.hops = 0
         self.by_category = np.zeros((categories, 2), np.int64)
-        self.hist = {"resolution": np.zeros(len(self.EDGES) - 1, np.int64), "acknowledgement": np.zeros(
-            len(self.EDGES) - 1, np.int64)}
+        self.hist = {
+            "resolution": np.zeros(len(self.EDGES) - 1, np.int64),
+            "acknowledgement": np.zeros(len(self.EDGES) - 1, np.int64),
+        }
         self.sums = {"resolution": 0.0, "acknowledgement": 0.0}
         self.counts = {"resolution": 0, "acknowledgement": 0}
 
@@ -144,25 +181,37 @@ class Totals:
             below = cum[k - 1] if k else 0
             lo, hi = self.EDGES[k], self.EDGES[k + 1]
             return float(lo + (hi - lo) * (p * n - below) / max(self.hist[name][k], 1))
-        return {"mean": self.sums[name] / n, "median": q(0.5), "p90": q(0.9), "p95": q(0.95), "n": n}
+
+        return {
+            "mean": self.sums[name] / n,
+            "median": q(0.5),
+            "p90": q(0.9),
+            "p95": q(0.95),
+            "n": n,
+        }
 
 
 def summarize_streamed(m, totals: Totals) -> dict:
-    """The summary of a streamed run, from its totals (percentiles to within 0.6%) and the model's own
-    backlog samples."""
+    """A streamed run's summary, from its totals (percentiles within 0.6%) and backlog samples."""
     t = totals
     n = t.n
     base = {
-        "issues_reported": n, "issues_resolved": t.resolved, "issues_open": n - t.resolved,
-        "resolution_hours": t.stats("resolution"), "acknowledgement_hours": t.stats("acknowledgement"),
+        "issues_reported": n,
+        "issues_resolved": t.resolved,
+        "issues_open": n - t.resolved,
+        "resolution_hours": t.stats("resolution"),
+        "acknowledgement_hours": t.stats("acknowledgement"),
         "on_time_share": t.on_time / t.on_time_known if t.on_time_known else None,
-        "bounces_per_issue": t.bounces / n if n else 0.0, "hops_per_issue": t.hops / n if n else 0.0,
+        "bounces_per_issue": t.bounces / n if n else 0.0,
+        "hops_per_issue": t.hops / n if n else 0.0,
         "coordinated_issues": t.coordinated,
-        "mean_backlog": float(np.mean([b for _, b in m.backlog_samples])) if m.backlog_samples else 0.0,
+        "mean_backlog": float(np.mean([b for _, b in m.backlog_samples]))
+        if m.backlog_samples
+        else 0.0,
     }
     full = summarize(m, None, base)
-    full["by_category"] = {c: {"reported": int(t.by_category[k, 0]), "resolved": int(t.by_category[k, 1])}
-                           for k, c in enumerate(m.category_keys)}
+    full["by_category"] = {
+        c: {"reported": int(t.by_category[k, 0]), "resolved": int(t.by_category[k, 1])}
+        for k, c in enumerate(m.category_keys)
+    }
     return full
-
-

@@ -1,5 +1,5 @@
-"""Loading scenarios: a YAML file (or a dict) → a validated `Scenario`, or a `ScenarioError` listing every
-problem with its path in the file (`departments.traffic_police.crews: must be ≥ 1, got 0`).
+"""Loading scenarios: a YAML file (or a dict) → a validated `Scenario`, or a `ScenarioError` listing
+every problem with its path in the file (`departments.traffic_police.crews: must be ≥ 1, got 0`).
 
 A scenario names its arrangements; each arrangement's parameters are validated by the arrangement's
 own schema (`streetchief.arrangements`), so a plug-in's parameters get the same checks and messages.
@@ -19,7 +19,7 @@ from streetchief.scenario.schema import Scenario
 
 
 def shipped() -> Path:
-    """The folder of the shipped scenarios (package data: in the checkout, or wherever it was installed)."""
+    """The shipped scenarios' folder: package data, in the checkout or where it was installed."""
     from importlib.resources import files
 
     return Path(str(files("streetchief.scenarios")))
@@ -31,9 +31,11 @@ def _section(raw: dict, name: str) -> dict:
 
 
 def known_names(raw: dict) -> dict[str, set[str]]:
-    """The names each section defines, for checking references even where other fields are malformed."""
-    return {k: set(_section(raw, k)) for k in ("calendars", "zones", "chiefs", "liaison_groups", "departments",
-                                                 "categories")}
+    """The names each section defines, to check references even where other fields are broken."""
+    return {
+        k: set(_section(raw, k))
+        for k in ("calendars", "zones", "chiefs", "liaison_groups", "departments", "categories")
+    }
 
 
 def _reference_problems(raw: dict) -> list[str]:
@@ -42,11 +44,18 @@ def _reference_problems(raw: dict) -> list[str]:
 
     def need(path, value, section, what):
         if isinstance(value, str) and known[section] and value not in known[section]:
-            problems.append(f"{path}: unknown {what} {value!r}; known: {', '.join(sorted(known[section]))}")
+            problems.append(
+                f"{path}: unknown {what} {value!r}; known: {', '.join(sorted(known[section]))}"
+            )
 
     for k, z in _section(raw, "zones").items():
         if isinstance(z, dict):
-            need(f"zones.{k}.liaison_group", z.get("liaison_group"), "liaison_groups", "liaison group")
+            need(
+                f"zones.{k}.liaison_group",
+                z.get("liaison_group"),
+                "liaison_groups",
+                "liaison group",
+            )
             need(f"zones.{k}.chief", z.get("chief"), "chiefs", "chief")
     for k, c in _section(raw, "chiefs").items():
         if isinstance(c, dict):
@@ -58,19 +67,35 @@ def _reference_problems(raw: dict) -> list[str]:
         if isinstance(c, dict):
             need(f"categories.{k}.department", c.get("department"), "departments", "department")
     arr = raw.get("arrivals") if isinstance(raw.get("arrivals"), dict) else {}
-    profiles = set(arr.get("profiles") or {}) | {"flat"} if isinstance(arr.get("profiles") or {}, dict) else {"flat"}
+    profiles = (
+        set(arr.get("profiles") or {}) | {"flat"}
+        if isinstance(arr.get("profiles") or {}, dict)
+        else {"flat"}
+    )
     for k, c in _section(raw, "categories").items():
-        if isinstance(c, dict) and isinstance(c.get("profile"), str) and c["profile"] not in profiles:
-            problems.append(f"categories.{k}.profile: unknown profile {c['profile']!r}; known: "
-                            f"{', '.join(sorted(profiles))} (define it under arrivals.profiles)")
+        if (
+            isinstance(c, dict)
+            and isinstance(c.get("profile"), str)
+            and c["profile"] not in profiles
+        ):
+            problems.append(
+                f"categories.{k}.profile: unknown profile {c['profile']!r}; known: "
+                f"{', '.join(sorted(profiles))} (define it under arrivals.profiles)"
+            )
     if isinstance(arr.get("default_profile"), str) and arr["default_profile"] not in profiles:
-        problems.append(f"arrivals.default_profile: unknown profile {arr['default_profile']!r}; known: "
-                        f"{', '.join(sorted(profiles))}")
-    for n, b in enumerate(arr.get("bursts") or [] if isinstance(arr.get("bursts") or [], list) else []):
+        problems.append(
+            f"arrivals.default_profile: unknown profile {arr['default_profile']!r}; known: "
+            f"{', '.join(sorted(profiles))}"
+        )
+    for n, b in enumerate(
+        arr.get("bursts") or [] if isinstance(arr.get("bursts") or [], list) else []
+    ):
         if isinstance(b, dict):
             need(f"arrivals.bursts.{n}.category", b.get("category"), "categories", "category")
             need(f"arrivals.bursts.{n}.zone", b.get("zone"), "zones", "zone")
-    rates = [c.get("rate_per_day") for c in _section(raw, "categories").values() if isinstance(c, dict)]
+    rates = [
+        c.get("rate_per_day") for c in _section(raw, "categories").values() if isinstance(c, dict)
+    ]
     if rates and all(isinstance(r, (int, float)) and r == 0 for r in rates):
         problems.append("categories: every rate_per_day is 0, so no problem would ever arise")
     weights = [z.get("weight", 1) for z in _section(raw, "zones").values() if isinstance(z, dict)]
@@ -89,7 +114,9 @@ def resolve_path(name_or_path: str | Path) -> Path:
         if q.exists():
             return q
     known = sorted(f.stem for f in shipped().glob("*.yaml"))
-    raise ScenarioError(str(name_or_path), [f"no such scenario file; shipped scenarios: {', '.join(known)}"])
+    raise ScenarioError(
+        str(name_or_path), [f"no such scenario file; shipped scenarios: {', '.join(known)}"]
+    )
 
 
 def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
@@ -101,14 +128,16 @@ def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
         source = str(path)
         raw = read_yaml_mapping(path, ScenarioError, "sections (name, run, zones, ...)")
         if "scenario" in raw and "zones" not in raw:
-            raise ScenarioError(source, ["this is a sweep spec, not a scenario: run it with `streetchief sweep "
-                                         f"{path}`"])
+            raise ScenarioError(
+                source,
+                [f"this is a sweep spec, not a scenario: run it with `streetchief sweep {path}`"],
+            )
     raw = apply_overrides(raw, overrides, source)
     return validate(raw, source)
 
 
 def read_yaml_mapping(path: Path, error: type[InputError], holds: str) -> dict:
-    """A YAML file that must be a mapping, read safely; any problem raises `error` with the line and column."""
+    """A YAML file that must hold a mapping, read safely; problems raise `error` with the line."""
     source = str(path)
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -124,7 +153,7 @@ def read_yaml_mapping(path: Path, error: type[InputError], holds: str) -> dict:
 
 
 def validate(raw: dict, source: str = "<dict>") -> Scenario:
-    """The scenario in `raw` (plain data as read from YAML), checked whole: every problem is listed."""
+    """The scenario in `raw` (plain data as read from YAML), checked whole: every problem listed."""
     problems: list[str] = []
     scenario = None
     try:
@@ -134,10 +163,15 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
     problems.extend(_reference_problems(raw))
     known = known_names(raw)
     params = {}
-    for name, body in (raw.get("arrangements") or {}).items() if isinstance(raw.get("arrangements"), dict) else ():
+    for name, body in (
+        (raw.get("arrangements") or {}).items() if isinstance(raw.get("arrangements"), dict) else ()
+    ):
         cls = ARRANGEMENTS.get(name)
         if cls is None:
-            problems.append(f"arrangements.{name}: unknown arrangement; known: {', '.join(sorted(ARRANGEMENTS))}")
+            problems.append(
+                f"arrangements.{name}: unknown arrangement; known: "
+                f"{', '.join(sorted(ARRANGEMENTS))}"
+            )
             continue
         try:
             params[name] = cls.Params.model_validate(body or {})
@@ -165,7 +199,9 @@ def apply_overrides(raw: dict, overrides: dict, source: str) -> dict:
             elif isinstance(node, dict) and k in node:
                 node = node[k]
             else:
-                raise ScenarioError(source, [f"{dotted}: no such place in the scenario (stops at {k!r})"])
+                raise ScenarioError(
+                    source, [f"{dotted}: no such place in the scenario (stops at {k!r})"]
+                )
         last = keys[-1]
         if isinstance(node, list) and last.isdigit():
             node[int(last)] = value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 
 from pydantic import BaseModel
@@ -15,15 +16,16 @@ def parameter_reference() -> list[tuple[str, str, str, str]]:
     """(path, type, default, description) for every scenario parameter, arrangements included."""
     rows: list[tuple[str, str, str, str]] = []
 
-    def first_line(doc: str | None) -> str:
-        return (doc or "").strip().split("\n")[0]
+    def first_line(doc: str | None) -> str:  # the first paragraph, on one line
+        return " ".join((doc or "").strip().split("\n\n")[0].split())
 
     def plain(cls: type) -> str:  # ZoneSpec → Zone
         return cls.__name__.removesuffix("Spec")
 
     def is_duration(t) -> bool:
-        return typing.get_origin(t) is typing.Union and all(
-            isinstance(a, type) and issubclass(a, _Dist) for a in typing.get_args(t))
+        return typing.get_origin(t) in (typing.Union, types.UnionType) and all(
+            isinstance(a, type) and issubclass(a, _Dist) for a in typing.get_args(t)
+        )
 
     def type_name(t) -> str:
         origin, args = typing.get_origin(t), typing.get_args(t)
@@ -55,12 +57,24 @@ def parameter_reference() -> list[tuple[str, str, str, str]]:
             origin, args = typing.get_origin(t), typing.get_args(t)
             default = default_of(f)
             if isinstance(t, type) and issubclass(t, BaseModel):
-                rows.append((f"{prefix}{name}", "section", "", f.description or first_line(t.__doc__)))
+                rows.append(
+                    (f"{prefix}{name}", "section", "", f.description or first_line(t.__doc__))
+                )
                 walk(t, f"{prefix}{name}.")
-            elif origin in (dict, list) and isinstance(args[-1], type) and issubclass(args[-1], BaseModel):
+            elif (
+                origin in (dict, list)
+                and isinstance(args[-1], type)
+                and issubclass(args[-1], BaseModel)
+            ):
                 item = "<name>" if origin is dict else "<n>"
-                rows.append((f"{prefix}{name}", f"{origin.__name__} of {plain(args[-1])}", "",
-                             f.description or first_line(args[-1].__doc__)))
+                rows.append(
+                    (
+                        f"{prefix}{name}",
+                        f"{origin.__name__} of {plain(args[-1])}",
+                        "",
+                        f.description or first_line(args[-1].__doc__),
+                    )
+                )
                 walk(args[-1], f"{prefix}{name}.{item}.")
             elif prefix == "" and name == "arrangements":
                 for arr, cls in ARRANGEMENTS.items():

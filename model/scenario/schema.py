@@ -1,4 +1,5 @@
-"""The scenario file's sections as typed, validated classes (each a `…Spec`), and the `Scenario` itself.
+"""The scenario file's sections as typed, validated classes (each a `…Spec`), and the `Scenario`
+itself.
 
 Every value has a description (`streetchief parameters` lists them) and its limits; loading and the
 messages about what is wrong are in `load.py`.
@@ -23,10 +24,15 @@ class _Strict(BaseModel):
 
 class CalendarSpec(_Strict):
     """Weekly open hours; `always: true` for around the clock."""
+
     always: bool = Field(False, description="open around the clock")
     weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]] = Field(
-        {}, description="per weekday, open spans such as '08:30-12:00'")
-    source: str = "assumption"
+        {}, description="per weekday, open spans such as '08:30-12:00'"
+    )
+    source: str = Field(
+        "assumption",
+        description="where the values come from: seed, cal (a published figure), log or assumption",
+    )
 
     @field_validator("weekly")
     @classmethod
@@ -55,71 +61,117 @@ class CalendarSpec(_Strict):
             out[day] = []
             for span in spans:
                 a, b = span.split("-")
-                out[day].append(tuple(int(x) + int(y) / 60 for x, y in (a.split(":"), b.split(":"))))
+                out[day].append(
+                    tuple(int(x) + int(y) / 60 for x, y in (a.split(":"), b.split(":")))
+                )
         return out
 
 
 class ZoneSpec(_Strict):
     """A road or scenic area."""
+
     name: str = Field(description="the zone's name as people say it")
-    kind: Literal["road", "scenic_area", "area"] = "road"
-    merchants: int = Field(ge=1, description="merchants along it (shops, enterprises, schools, banks, agencies)")
-    weight: float = Field(1.0, ge=0, allow_inf_nan=False, description="relative share of problems arising here")
+    kind: Literal["road", "scenic_area", "area"] = Field(
+        "road", description="what sort of place it is"
+    )
+    merchants: int = Field(
+        ge=1, description="merchants along it (shops, enterprises, schools, banks, agencies)"
+    )
+    weight: float = Field(
+        1.0, ge=0, allow_inf_nan=False, description="relative share of problems arising here"
+    )
     liaison_group: str = Field(description="key of its liaison group (联络群)")
     chief: str = Field(description="key of its street chief (街长)")
-    boundary_share: float = Field(0.0, ge=0, le=1, description="share of its issues on an unclear territorial boundary")
+    boundary_share: float = Field(
+        0.0, ge=0, le=1, description="share of its issues on an unclear territorial boundary"
+    )
 
 
 class ChiefSpec(_Strict):
     """A district leader serving as street chief (街长)."""
+
     title: str = Field("", description="the leader's post, e.g. 副区长")
     calendar: str = Field(description="hours available for this duty")
 
 
 class LiaisonGroupSpec(_Strict):
     """A WeChat liaison group (联络群) with one liaison officer."""
-    name: str = ""
+
+    name: str = Field("", description="the group's name")
 
 
 class DepartmentSpec(_Strict):
     """A responsible unit and its crews."""
-    name: str
+
+    name: str = Field(description="the department's name")
     crews: int = Field(ge=1, description="crews on the working calendar")
     calendar: str = Field(description="key of the calendar its crews work")
-    on_call_crews: int = Field(0, ge=0, description="crews on call around the clock for urgent categories")
+    on_call_crews: int = Field(
+        0, ge=0, description="crews on call around the clock for urgent categories"
+    )
     travel: Duration = Field(ZERO, description="hours for a crew to reach the site")
-    source: str = "assumption"
+    source: str = Field(
+        "assumption",
+        description="where the values come from: seed, cal (a published figure), log or assumption",
+    )
 
 
 class CategorySpec(_Strict):
     """A kind of problem and who is responsible for it (谁主管谁负责)."""
-    name: str
+
+    name: str = Field(description="the category's name as people say it")
     department: str = Field(description="key of the responsible department")
-    rate_per_day: float = Field(ge=0, allow_inf_nan=False,
-                                description="problems arising per day, district-wide, on an average ordinary day")
-    profile: str | None = Field(None, description="key of its hour-of-day profile in arrivals.profiles "
-                                                  "(default: arrivals.default_profile)")
+    rate_per_day: float = Field(
+        ge=0,
+        allow_inf_nan=False,
+        description="problems arising per day, district-wide, on an average ordinary day",
+    )
+    profile: str | None = Field(
+        None,
+        description="key of its hour-of-day profile in arrivals.profiles (default: "
+        "arrivals.default_profile)",
+    )
     work: Duration = Field(description="hours of crew work on site")
-    deadline_hours: float = Field(gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve")
+    deadline_hours: float = Field(
+        gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve"
+    )
     unclear_share: float = Field(0.0, ge=0, le=1, description="share with unclear responsibility")
     frontage: bool = Field(False, description="门前三包: merchants may fix it themselves")
     urgent: bool = Field(False, description="handled by on-call crews at night")
-    source: str = "assumption"
+    source: str = Field(
+        "assumption",
+        description="where the values come from: seed, cal (a published figure), log or assumption",
+    )
 
 
 class ReportingSpec(_Strict):
     """How willing merchants are to report a problem they see, and how that adapts."""
-    initial_willingness: float = Field(ge=0, le=1, description="chance a merchant reports a problem it sees")
+
+    initial_willingness: float = Field(
+        ge=0, le=1, description="chance a merchant reports a problem it sees"
+    )
     adaptive: bool = Field(True, description="willingness follows experience")
     min_willingness: float = Field(0.1, ge=0, le=1, description="floor of the willingness")
-    learning_rate: float = Field(0.2, ge=0, le=1, description="step towards 1 (served) or the floor (ignored)")
-    satisfied_ack_hours: float = Field(2.0, gt=0, description="acknowledged within this feels heard")
-    satisfied_resolution_hours: float = Field(72.0, gt=0, description="resolved within this feels served")
+    learning_rate: float = Field(
+        0.2, ge=0, le=1, description="step towards 1 (served) or the floor (ignored)"
+    )
+    satisfied_ack_hours: float = Field(
+        2.0, gt=0, description="acknowledged within this feels heard"
+    )
+    satisfied_resolution_hours: float = Field(
+        72.0, gt=0, description="resolved within this feels served"
+    )
 
 
 class MerchantsSpec(_Strict):
-    reporting: ReportingSpec
-    frontage_self_fix_share: float = Field(0.0, ge=0, le=1, description="share of 门前三包 problems merchants fix themselves")
+    """The merchants along the zones: how they report, and how often they fix their own frontage."""
+
+    reporting: ReportingSpec = Field(
+        description="how willing merchants are to report, and how that adapts"
+    )
+    frontage_self_fix_share: float = Field(
+        0.0, ge=0, le=1, description="share of 门前三包 problems merchants fix themselves"
+    )
 
 
 _WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -127,11 +179,14 @@ _WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 class BurstSpec(_Strict):
     """Many problems of one kind at once, e.g. a storm knocks out street lights in one night."""
+
     start: datetime = Field(description="local date and time it begins")
     hours: float = Field(gt=0, allow_inf_nan=False, description="how long it lasts")
     category: str = Field(description="key of the category")
     zone: str | None = Field(None, description="key of the zone, or none for zones by weight")
-    expected: float = Field(gt=0, le=1e7, allow_inf_nan=False, description="expected extra problems (Poisson)")
+    expected: float = Field(
+        gt=0, le=1e7, allow_inf_nan=False, description="expected extra problems (Poisson)"
+    )
 
 
 class ArrivalsSpec(_Strict):
@@ -140,21 +195,36 @@ class ArrivalsSpec(_Strict):
     Intensity of category c at time t = rate_per_day / 24 × profile_c[hour] × day_of_week[weekday]
     × holiday_factor (on holidays) × (1 + trend_per_year) ^ years, plus bursts. Profiles and the
     weekday factors are normalised to mean 1, so rate_per_day stays the mean on ordinary days."""
-    profiles: dict[str, list[float]] = Field({}, description="named hour-of-day profiles, 24 relative weights from 00:00")
-    default_profile: str = Field("flat", description="profile of categories that name none ('flat': even)")
+
+    profiles: dict[str, list[float]] = Field(
+        {}, description="named hour-of-day profiles, 24 relative weights from 00:00"
+    )
+    default_profile: str = Field(
+        "flat", description="profile of categories that name none ('flat': even)"
+    )
     day_of_week: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], float] = Field(
-        {}, description="relative volume per weekday (missing days: 1)")
-    holiday_factor: float = Field(1.0, ge=0, le=10, allow_inf_nan=False, description="volume on public holidays, relative")
-    trend_per_year: float = Field(0.0, gt=-1, le=10, allow_inf_nan=False, description="growth of volume a year, e.g. 0.05")
+        {}, description="relative volume per weekday (missing days: 1)"
+    )
+    holiday_factor: float = Field(
+        1.0, ge=0, le=10, allow_inf_nan=False, description="volume on public holidays, relative"
+    )
+    trend_per_year: float = Field(
+        0.0, gt=-1, le=10, allow_inf_nan=False, description="growth of volume a year, e.g. 0.05"
+    )
     bursts: list[BurstSpec] = Field([], description="one-off surges of problems")
-    source: str = "assumption"
+    source: str = Field(
+        "assumption",
+        description="where the values come from: seed, cal (a published figure), log or assumption",
+    )
 
     @field_validator("profiles")
     @classmethod
     def _profiles(cls, v):
         for name, weights in v.items():
             if len(weights) != 24:
-                raise ValueError(f"{name}: needs 24 hourly weights (00:00 to 23:00), got {len(weights)}")
+                raise ValueError(
+                    f"{name}: needs 24 hourly weights (00:00 to 23:00), got {len(weights)}"
+                )
             if any(not (w >= 0 and w < float("inf")) for w in weights) or not sum(weights) > 0:
                 raise ValueError(f"{name}: weights must be finite, ≥ 0 and not all 0")
         return v
@@ -180,47 +250,73 @@ class ArrivalsSpec(_Strict):
 
 
 class RunSpec(_Strict):
+    """When the run starts, how long it lasts, its seed and time zone."""
+
     start: datetime = Field(description="calendar date and time of hour 0")
     days: float = Field(gt=0, le=100_000, allow_inf_nan=False, description="simulated days")
     seed: int = Field(0, ge=0, description="default random seed")
-    backlog_sample_hours: float = Field(24.0, gt=0, description="hours between samples of the open-issue count")
-    timezone: str = Field("UTC", description="IANA time zone of the district; times with an offset in issue logs "
-                                             "are converted to it")
+    backlog_sample_hours: float = Field(
+        24.0, gt=0, description="hours between samples of the open-issue count"
+    )
+    timezone: str = Field(
+        "UTC",
+        description="IANA time zone of the district; times with an offset in issue logs are "
+        "converted to it",
+    )
 
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v):
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}; write an IANA name such as Asia/Shanghai or "
-                             "America/New_York") from None
+            raise ValueError(
+                f"unknown time zone {v!r}; write an IANA name such as Asia/Shanghai or "
+                "America/New_York"
+            ) from None
         return v
 
 
 class Scenario(_Strict):
+    """One scenario file: a district, its actors, the arrangements to compare, their parameters."""
+
     name: str = Field(description="short name, used in results")
     description: str = Field("", description="one line shown by `streetchief scenarios`")
-    run: RunSpec
-    calendars: dict[str, CalendarSpec]
-    holidays: list[date] = Field([], description="public holidays: closed whatever the weekly hours")
+    run: RunSpec = Field(
+        description="when the run starts, how long it lasts, its seed and time zone"
+    )
+    calendars: dict[str, CalendarSpec] = Field(
+        description="named working hours (offices, crews, chiefs' duty)"
+    )
+    holidays: list[date] = Field(
+        [], description="public holidays: closed whatever the weekly hours"
+    )
     workdays: list[date] = Field([], description="make-up working days (调休) on weekends")
-    zones: dict[str, ZoneSpec] = Field(min_length=1)
-    chiefs: dict[str, ChiefSpec] = Field(min_length=1)
-    liaison_groups: dict[str, LiaisonGroupSpec] = Field(min_length=1)
-    departments: dict[str, DepartmentSpec] = Field(min_length=1)
-    categories: dict[str, CategorySpec] = Field(min_length=1)
-    merchants: MerchantsSpec
-    arrivals: ArrivalsSpec = Field(default_factory=ArrivalsSpec, description="when problems arise (hour, weekday, trend, bursts)")
-    arrangements: dict[str, dict[str, Any]] = Field(min_length=1)
+    zones: dict[str, ZoneSpec] = Field(min_length=1, description="the roads and scenic areas")
+    chiefs: dict[str, ChiefSpec] = Field(min_length=1, description="the street chiefs (街长)")
+    liaison_groups: dict[str, LiaisonGroupSpec] = Field(
+        min_length=1, description="the liaison groups (联络群)"
+    )
+    departments: dict[str, DepartmentSpec] = Field(
+        min_length=1, description="the responsible departments"
+    )
+    categories: dict[str, CategorySpec] = Field(min_length=1, description="the kinds of problem")
+    merchants: MerchantsSpec = Field(description="the merchants along the zones")
+    arrivals: ArrivalsSpec = Field(
+        default_factory=ArrivalsSpec,
+        description="when problems arise (hour, weekday, trend, bursts)",
+    )
+    arrangements: dict[str, dict[str, Any]] = Field(
+        min_length=1, description="the arrangements to run, each with its own parameters"
+    )
     _arrangement_params: dict = PrivateAttr(default_factory=dict)
 
-    # typed parameters of each arrangement, validated by the arrangement's own schema
     def arrangement_params(self, name: str):
+        """The typed parameters of an arrangement, validated by the arrangement's own schema."""
         return self._arrangement_params[name]
 
     @property
     def arrangement_names(self) -> list[str]:
         return list(self.arrangements)
-

@@ -1,10 +1,11 @@
 """Parameter sweeps: a YAML spec → a design of points → paired runs → one tidy `runs.parquet`.
 
-Vocabulary after the EMA Workbench: *uncertainties* are what the city cannot choose (volumes, misrouting),
+Vocabulary after the EMA Workbench: *uncertainties* are what the city cannot choose (volumes,
+misrouting),
 *levers* what it can (crews, hours). Each is a dotted path into the base scenario. A *point* is one
 setting of all of them; each point runs `replications` times, and every replication runs all the
-arrangements on the same issues (common random numbers: replication r uses seed + r, at every point).
-Work is cut into *tasks*, one per (point, replication).
+arrangements on the same issues (common random numbers: replication r uses seed + r, at every
+point). Work is cut into *tasks*, one per (point, replication).
 
   spec.py            the spec, its checks, and the designs (grid, Latin hypercube, Sobol, Morris)
   task.py            one task, as a worker runs it
@@ -19,5 +20,14 @@ from streetchief.sweeps.runner import SweepResult, sweep
 from streetchief.sweeps.spec import Parameter, Sweep, SweepSpec, design_points, load_sweep
 from streetchief.sweeps.task import run_task
 
-__all__ = ["Parameter", "Sweep", "SweepError", "SweepResult", "SweepSpec", "design_points", "load_sweep", "run_task",
-           "sweep"]
+__all__ = [
+    "Parameter",
+    "Sweep",
+    "SweepError",
+    "SweepResult",
+    "SweepSpec",
+    "design_points",
+    "load_sweep",
+    "run_task",
+    "sweep",
+]

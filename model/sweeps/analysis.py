@@ -1,4 +1,5 @@
 """What a sweep says: the street-chief advantage per point, sensitivity indices, and figures."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,16 @@ from streetchief.files import atomic_write, write_text
 from streetchief.stats import paired_interval
 from streetchief.sweeps.spec import SweepSpec, design_points, unit_problem
 
-META_COLUMNS = {"run_id", "point_id", "replication", "seed", "arrangement", "status", "error", "seconds"}
+META_COLUMNS = {
+    "run_id",
+    "point_id",
+    "replication",
+    "seed",
+    "arrangement",
+    "status",
+    "error",
+    "seconds",
+}
 
 
 def load_runs(folder: str | Path) -> tuple[pd.DataFrame, dict]:
@@ -20,8 +30,13 @@ def load_runs(folder: str | Path) -> tuple[pd.DataFrame, dict]:
     folder = Path(folder)
     runs_path, meta_path = folder / "runs.parquet", folder / "sweep.json"
     if not runs_path.exists() or not meta_path.exists():
-        raise SweepError(str(folder), ["not a sweep's output folder: it needs runs.parquet and sweep.json "
-                                       "(run `streetchief sweep SPEC --out DIR` first)"])
+        raise SweepError(
+            str(folder),
+            [
+                "not a sweep's output folder: it needs runs.parquet and sweep.json (run "
+                "`streetchief sweep SPEC --out DIR` first)"
+            ],
+        )
     return pd.read_parquet(runs_path), json.loads(meta_path.read_text(encoding="utf-8"))
 
 
@@ -30,44 +45,80 @@ def parameter_columns(runs: pd.DataFrame, meta: dict) -> list[str]:
     return [*spec.get("uncertainties", {}), *spec.get("levers", {})]
 
 
-def advantage(runs: pd.DataFrame, meta: dict, outcome: str = "resolution_mean_h", level: float = 0.95
-              ) -> pd.DataFrame:
-    """Per point: each arrangement's mean, the paired difference treatment − baseline over replications,
-    its confidence interval, and whether it is significant (the interval excludes 0)."""
+def advantage(
+    runs: pd.DataFrame, meta: dict, outcome: str = "resolution_mean_h", level: float = 0.95
+) -> pd.DataFrame:
+    """Per point: each arrangement's mean, the paired difference treatment − baseline over
+    replications with its confidence interval, and whether it is significant (excludes 0)."""
     spec = meta["spec"]
     base, treat = spec["baseline"], spec["treatment"]
     if not base or not treat:
-        raise SweepError(meta.get("name", "sweep"), ["the sweep names no baseline and treatment to compare; analyse "
-                                                     "one arrangement's outcome instead (indices(..., of=NAME))"])
+        raise SweepError(
+            meta.get("name", "sweep"),
+            [
+                "the sweep names no baseline and treatment to compare; analyse one arrangement's "
+                "outcome instead (indices(..., of=NAME))"
+            ],
+        )
     if outcome not in runs:
-        known = [c for c in runs.columns if c not in META_COLUMNS and c not in parameter_columns(runs, meta)]
-        raise SweepError(meta.get("name", "sweep"), [f"unknown outcome {outcome!r}; this sweep has: {', '.join(known)}"])
+        known = [
+            c
+            for c in runs.columns
+            if c not in META_COLUMNS and c not in parameter_columns(runs, meta)
+        ]
+        raise SweepError(
+            meta.get("name", "sweep"),
+            [f"unknown outcome {outcome!r}; this sweep has: {', '.join(known)}"],
+        )
     params = parameter_columns(runs, meta)
     ok = runs[runs.status == "ok"]
-    wide = ok.pivot_table(index=["point_id", "replication"], columns="arrangement", values=outcome, aggfunc="first")
+    wide = ok.pivot_table(
+        index=["point_id", "replication"], columns="arrangement", values=outcome, aggfunc="first"
+    )
     if base not in wide or treat not in wide:
-        raise SweepError(meta.get("name", "sweep"), [f"no successful runs of both {base} and {treat}"])
+        raise SweepError(
+            meta.get("name", "sweep"), [f"no successful runs of both {base} and {treat}"]
+        )
     diff = (wide[treat] - wide[base]).rename("d").reset_index()
     rows = []
     first = runs.drop_duplicates("point_id").set_index("point_id")
     for point, g in diff.groupby("point_id"):
         mean, low, high, n = paired_interval(g.d, level)
         w = wide.loc[point]
-        rows.append({"point_id": point, **{p: first.loc[point, p] for p in params},
-                     base: w[base].mean(), treat: w[treat].mean(), "difference": mean,
-                     "ci_low": low, "ci_high": high, "replications": n,
-                     "significant": bool(n > 1 and (low > 0 or high < 0))})
+        rows.append(
+            {
+                "point_id": point,
+                **{p: first.loc[point, p] for p in params},
+                base: w[base].mean(),
+                treat: w[treat].mean(),
+                "difference": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "replications": n,
+                "significant": bool(n > 1 and (low > 0 or high < 0)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def indices(runs: pd.DataFrame, meta: dict, outcome: str = "resolution_mean_h", of: str = "difference",
-            seed: int = 1) -> pd.DataFrame:
-    """Sobol (S1, ST) or Morris (mu_star, sigma) indices with 95% confidence intervals, for the designs
-    that support them. `of` is "difference" (treatment − baseline) or an arrangement's name."""
+def indices(
+    runs: pd.DataFrame,
+    meta: dict,
+    outcome: str = "resolution_mean_h",
+    of: str = "difference",
+    seed: int = 1,
+) -> pd.DataFrame:
+    """Sobol (S1, ST) or Morris (mu_star, sigma) indices with 95% confidence intervals, for the
+    designs that have them; `of` is "difference" (treatment − baseline) or an arrangement."""
     spec = SweepSpec.model_validate(meta["spec"])
     if spec.design not in ("sobol", "morris"):
-        raise SweepError(meta.get("name", "sweep"), [f"indices need a sobol or morris design; this one is {spec.design} "
-                                                     "(see the tornado figure instead)"])
+        raise SweepError(
+            meta.get("name", "sweep"),
+            [
+                f"indices need a sobol or morris design; this one is {spec.design} (see the "
+                "tornado figure instead)"
+            ],
+        )
     points, unit = design_points(spec)
     if of == "difference":
         y = advantage(runs, meta, outcome).set_index("point_id")["difference"]
@@ -79,20 +130,40 @@ def indices(runs: pd.DataFrame, meta: dict, outcome: str = "resolution_mean_h", 
     y = y.reindex(range(len(points)))
     if y.isna().any():
         missing = int(y.isna().sum())
-        raise SweepError(meta.get("name", "sweep"), [f"{missing} of {len(points)} points have no result; indices need "
-                                                     "all (run the sweep again to finish or retry them)"])
+        raise SweepError(
+            meta.get("name", "sweep"),
+            [
+                f"{missing} of {len(points)} points have no result; indices need all (run the "
+                "sweep again to finish or retry them)"
+            ],
+        )
     names = list(spec.parameters)
     problem = unit_problem(names)
     Y = y.to_numpy(float)
     if spec.design == "sobol":
         from SALib.analyze import sobol
+
         r = sobol.analyze(problem, Y, calc_second_order=False, seed=seed)
-        return pd.DataFrame({"parameter": names, "S1": r["S1"], "S1_conf": r["S1_conf"], "ST": r["ST"],
-                             "ST_conf": r["ST_conf"]})
+        return pd.DataFrame(
+            {
+                "parameter": names,
+                "S1": r["S1"],
+                "S1_conf": r["S1_conf"],
+                "ST": r["ST"],
+                "ST_conf": r["ST_conf"],
+            }
+        )
     from SALib.analyze import morris
+
     r = morris.analyze(problem, np.clip(unit, 0, 1), Y, num_levels=spec.morris_levels, seed=seed)
-    return pd.DataFrame({"parameter": names, "mu_star": r["mu_star"], "mu_star_conf": r["mu_star_conf"],
-                         "sigma": r["sigma"]})
+    return pd.DataFrame(
+        {
+            "parameter": names,
+            "mu_star": r["mu_star"],
+            "mu_star_conf": r["mu_star_conf"],
+            "sigma": r["sigma"],
+        }
+    )
 
 
 def _levels(x: pd.Series, bins: int = 6) -> pd.Series:
@@ -107,23 +178,36 @@ def tornado(adv: pd.DataFrame, params: list[str]) -> pd.DataFrame:
     """Per parameter: the mean advantage over the lowest and the highest third of its values."""
     rows = []
     for p in params:
-        x = adv[p].astype(float) if pd.api.types.is_numeric_dtype(adv[p]) else adv[p].astype("category").cat.codes
+        x = (
+            adv[p].astype(float)
+            if pd.api.types.is_numeric_dtype(adv[p])
+            else adv[p].astype("category").cat.codes
+        )
         lo, hi = x.quantile(1 / 3), x.quantile(2 / 3)
         low, high = adv.difference[x <= lo].mean(), adv.difference[x >= hi].mean()
-        rows.append({"parameter": p, "low_third": low, "high_third": high, "swing": abs(high - low)})
+        rows.append(
+            {"parameter": p, "low_third": low, "high_third": high, "swing": abs(high - low)}
+        )
     return pd.DataFrame(rows).sort_values("swing", ascending=True)
 
 
 # --- figures --------------------------------------------------------------------------------------
 def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
     import matplotlib.pyplot as plt
-    grid = adv.assign(_x=_levels(adv[x]), _y=_levels(adv[y])).pivot_table(index="_y", columns="_x",
-                                                                            values="difference", aggfunc="mean")
+
+    grid = adv.assign(_x=_levels(adv[x]), _y=_levels(adv[y])).pivot_table(
+        index="_y", columns="_x", values="difference", aggfunc="mean"
+    )
     fig, ax = plt.subplots(figsize=(7, 5))
     lim = np.nanmax(np.abs(grid.to_numpy())) or 1.0
     im = ax.imshow(grid.to_numpy(), origin="lower", cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
-    ax.set_xticks(range(len(grid.columns)), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns])
-    ax.set_yticks(range(len(grid.index)), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index])
+    ax.set_xticks(
+        range(len(grid.columns)),
+        [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns],
+    )
+    ax.set_yticks(
+        range(len(grid.index)), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index]
+    )
     for (i, j), v in np.ndenumerate(grid.to_numpy()):
         if v == v:
             ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8)
@@ -137,6 +221,7 @@ def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
 
 def indices_figure(ind: pd.DataFrame, outcome: str, path=None):
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(ind) + 1.5))
     y = np.arange(len(ind))
     if "ST" in ind:
@@ -156,9 +241,16 @@ def indices_figure(ind: pd.DataFrame, outcome: str, path=None):
 
 def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None):
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(tor) + 1.5))
     y = np.arange(len(tor))
-    ax.barh(y, tor.low_third - overall, left=overall, color="#aec7e8", label="lowest third of the values")
+    ax.barh(
+        y,
+        tor.low_third - overall,
+        left=overall,
+        color="#aec7e8",
+        label="lowest third of the values",
+    )
     ax.barh(y, tor.high_third - overall, left=overall, color="#1f77b4", label="highest third")
     ax.axvline(overall, color="k", lw=0.8)
     ax.set_yticks(y, tor.parameter)
@@ -173,6 +265,7 @@ def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None):
     import matplotlib.pyplot as plt
 
     from streetchief.plots import COLOURS, LABELS
+
     ok = runs[runs.status == "ok"].assign(_level=lambda d: _levels(d[parameter]))
     levels = sorted(ok._level.dropna().unique())
     arrs = list(dict.fromkeys(ok.arrangement))
@@ -181,12 +274,16 @@ def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None):
     for k, a in enumerate(arrs):
         data = [ok[(ok.arrangement == a) & (ok._level == lv)][outcome].dropna() for lv in levels]
         pos = np.arange(len(levels)) + (k - (len(arrs) - 1) / 2) * width
-        b = ax.boxplot(data, positions=pos, widths=width * 0.9, patch_artist=True, manage_ticks=False)
+        b = ax.boxplot(
+            data, positions=pos, widths=width * 0.9, patch_artist=True, manage_ticks=False
+        )
         for patch in b["boxes"]:
             patch.set_facecolor(COLOURS.get(a, "#999999"))
             patch.set_alpha(0.6)
         ax.plot([], [], color=COLOURS.get(a, "#999999"), lw=6, alpha=0.6, label=LABELS.get(a, a))
-    ax.set_xticks(range(len(levels)), [f"{v:g}" if isinstance(v, float) else str(v) for v in levels])
+    ax.set_xticks(
+        range(len(levels)), [f"{v:g}" if isinstance(v, float) else str(v) for v in levels]
+    )
     ax.set_xlabel(parameter)
     ax.set_ylabel(outcome)
     ax.legend(fontsize=8)
@@ -198,25 +295,38 @@ def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None):
 
 def _save(fig, path):
     import matplotlib.pyplot as plt
+
     if path is not None:
         atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
         plt.close(fig)
     return fig
 
 
-def analyze(folder: str | Path, outcome: str = "resolution_mean_h", x: str | None = None, y: str | None = None,
-            out: str | Path | None = None) -> dict:
-    """Everything `streetchief analyze` writes: tables and figures in `out` (default DIR/analysis)."""
+def analyze(
+    folder: str | Path,
+    outcome: str = "resolution_mean_h",
+    x: str | None = None,
+    y: str | None = None,
+    out: str | Path | None = None,
+) -> dict:
+    """Everything `streetchief analyze` writes: tables and figures in `out` (DIR/analysis)."""
     runs, meta = load_runs(folder)
     out = Path(out) if out is not None else Path(folder) / "analysis"
     params = parameter_columns(runs, meta)
     for name, p in (("--x", x), ("--y", y)):
         if p is not None and p not in params:
-            raise SweepError(str(folder), [f"{name} {p!r} is not a parameter of this sweep; it has: {', '.join(params)}"])
+            raise SweepError(
+                str(folder),
+                [f"{name} {p!r} is not a parameter of this sweep; it has: {', '.join(params)}"],
+            )
     adv = advantage(runs, meta, outcome)
     write_text(adv.to_csv(index=False), out / "advantage.csv")
-    report = {"advantage": adv, "figures": [], "baseline": meta["spec"]["baseline"],
-              "treatment": meta["spec"]["treatment"]}
+    report = {
+        "advantage": adv,
+        "figures": [],
+        "baseline": meta["spec"]["baseline"],
+        "treatment": meta["spec"]["treatment"],
+    }
     # by default, the two parameters that move the advantage most
     tor = tornado(adv, params)
     ranked = [p for p in tor.parameter[::-1] if pd.api.types.is_numeric_dtype(adv[p])] or params

@@ -1,4 +1,4 @@
-"""The Dask executor: a local cluster of worker processes, or an existing cluster at a scheduler's address."""
+"""The Dask executor: a local cluster of worker processes, or a running cluster."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ from streetchief.sweeps.task import run_task
 
 
 def execute_dask(todo, args, workers: int | None, scheduler: str | None):
-    """Yields ((point, replication), result) as tasks finish; args(p, r) are run_task's arguments."""
+    """Yields ((point, replication), result) as tasks finish; args(p, r) gives run_task's."""
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,
+        )
         client = Client(cluster)
     else:
         try:
@@ -23,7 +28,9 @@ def execute_dask(todo, args, workers: int | None, scheduler: str | None):
         except OSError as e:
             raise SweepError(scheduler, [f"cannot reach the Dask scheduler ({e})"]) from None
     try:
-        futures = {client.submit(run_task, *args(p, r), pure=False, retries=2): (p, r) for p, r in todo}
+        futures = {
+            client.submit(run_task, *args(p, r), pure=False, retries=2): (p, r) for p, r in todo
+        }
         resubmitted: dict = {}
         done = as_completed(futures)
         for f in done:
@@ -31,15 +38,22 @@ def execute_dask(todo, args, workers: int | None, scheduler: str | None):
             try:
                 result = f.result()
             except Exception as e:
-                # run_task records its own errors, so this is the cluster: a result lost with its worker, or
-                # workers that kept dying (KilledWorker). Submit again, then record it (retried next start).
+                # run_task records its own errors, so this is the cluster: a
+                # result lost with its worker, or
+                # workers that kept dying (KilledWorker). Submit again, then
+                # record it (retried next start).
                 resubmitted[key] = resubmitted.get(key, 0) + 1
                 if resubmitted[key] <= 3:
                     again = client.submit(run_task, *args(*key), pure=False, retries=2)
                     futures[again] = key
                     done.add(again)
                     continue
-                result = {"rows": None, "error": f"{type(e).__name__}: {e}", "seconds": 0.0, "issues": None}
+                result = {
+                    "rows": None,
+                    "error": f"{type(e).__name__}: {e}",
+                    "seconds": 0.0,
+                    "issues": None,
+                }
             yield key, result
     finally:
         client.close()

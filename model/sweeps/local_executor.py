@@ -14,13 +14,13 @@ MAX_POOL_RESTARTS = 10  # new workers after one dies, this many times per start
 
 
 def execute_local(todo, args, workers: int | None, source: str):
-    """Yields ((point, replication), result) as tasks finish; args(p, r) are run_task's arguments."""
+    """Yields ((point, replication), result) as tasks finish; args(p, r) gives run_task's."""
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for p, r in todo:
             yield (p, r), run_task(*args(p, r))
         return
-    ctx = multiprocessing.get_context("spawn")      # no inherited threads or locks
+    ctx = multiprocessing.get_context("spawn")  # no inherited threads or locks
     remaining, restarts = dict.fromkeys(todo), 0
     while remaining:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
@@ -31,11 +31,17 @@ def execute_local(todo, args, workers: int | None, source: str):
                     del remaining[futures[f]]
                     yield futures[f], result
             except BrokenProcessPool:
-                # a worker died (killed, out of memory): start new workers for the tasks not yet done
+                # a worker died (killed, out of memory): start new workers for the
+                # tasks not yet done
                 restarts += 1
                 if restarts > MAX_POOL_RESTARTS:
-                    raise SweepError(source, [f"worker processes died {restarts} times; the runs finished so far "
-                                                 "are kept: start the same sweep again to do the rest"]) from None
+                    raise SweepError(
+                        source,
+                        [
+                            f"worker processes died {restarts} times; the runs finished so far are "
+                            "kept: start the same sweep again to do the rest"
+                        ],
+                    ) from None
             except BaseException:
                 for f in futures:
                     f.cancel()

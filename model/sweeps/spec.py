@@ -23,13 +23,18 @@ DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 
 class Parameter(BaseModel):
     """Values to try: a list (`values`), or a range (`low`, `high`) with a distribution."""
+
     model_config = ConfigDict(extra="forbid")
     values: list[Any] | None = Field(None, description="the values to try (any design)")
     low: float | None = Field(None, allow_inf_nan=False, description="lower end of a range")
     high: float | None = Field(None, allow_inf_nan=False, description="upper end of a range")
-    distribution: Literal["uniform", "loguniform"] = Field("uniform", description="how a range is sampled")
+    distribution: Literal["uniform", "loguniform"] = Field(
+        "uniform", description="how a range is sampled"
+    )
     integer: bool = Field(False, description="round to whole numbers (crews, clerks)")
-    levels: int = Field(3, ge=2, le=1000, description="grid only: evenly spaced values across a range")
+    levels: int = Field(
+        3, ge=2, le=1000, description="grid only: evenly spaced values across a range"
+    )
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -67,46 +72,82 @@ class Parameter(BaseModel):
         return sorted({int(round(x)) for x in xs}) if self.integer else [float(x) for x in xs]
 
     def extremes(self) -> list:
-        return [self.values[0], self.values[-1]] if self.values is not None else [self.at(0.0), self.at(0.999999)]
+        return (
+            [self.values[0], self.values[-1]]
+            if self.values is not None
+            else [self.at(0.0), self.at(0.999999)]
+        )
 
 
 class SweepSpec(BaseModel):
+    """A sweep spec as written: the base scenario, the parameters to vary, the design, the runs."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
-                      description="short name (letters, digits, _ . -), used in results and the default folder")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="short name (letters, digits, _ . -), used in results and the default folder",
+    )
     description: str = ""
-    scenario: str = Field(description="base scenario: a shipped name or a YAML path (relative to the spec)")
-    days: float | None = Field(None, gt=0, le=100_000, description="simulated days per run (default: the scenario's)")
+    scenario: str = Field(
+        description="base scenario: a shipped name or a YAML path (relative to the spec)"
+    )
+    days: float | None = Field(
+        None, gt=0, le=100_000, description="simulated days per run (default: the scenario's)"
+    )
     seed: int = Field(1, ge=0, description="replication r of every point uses seed + r")
     replications: int = Field(3, ge=1, le=10_000, description="paired replications per point")
     arrangements: list[str] = Field(["street_chief", "multi_layer"], min_length=1)
-    baseline: str | None = Field(None, description="the arrangement compared against (default multi_layer when run)")
-    treatment: str | None = Field(None, description="the arrangement whose advantage is measured (default street_chief)")
+    baseline: str | None = Field(
+        None, description="the arrangement compared against (default multi_layer when run)"
+    )
+    treatment: str | None = Field(
+        None, description="the arrangement whose advantage is measured (default street_chief)"
+    )
     design: Literal["grid", "latin_hypercube", "sobol", "morris"] = "latin_hypercube"
-    samples: int = Field(16, ge=1, le=1_000_000,
-                         description="latin_hypercube: points; sobol: base sample N (N·(D+2) points); "
-                                     "morris: trajectories (r·(D+1) points)")
+    samples: int = Field(
+        16,
+        ge=1,
+        le=1_000_000,
+        description="latin_hypercube: points; sobol: base sample N (N·(D+2) points); morris: "
+        "trajectories (r·(D+1) points)",
+    )
     morris_levels: int = Field(4, ge=2, le=20, description="morris: grid levels per parameter")
-    uncertainties: dict[str, Parameter] = Field({}, description="what the city cannot choose, by dotted path")
+    uncertainties: dict[str, Parameter] = Field(
+        {}, description="what the city cannot choose, by dotted path"
+    )
     levers: dict[str, Parameter] = Field({}, description="what the city can choose, by dotted path")
     outcomes: list[str] | None = Field(None, description="outcomes to keep (default: all)")
-    save_issues: bool = Field(False, description="also write per-issue records, partitioned by point and replication")
+    save_issues: bool = Field(
+        False, description="also write per-issue records, partitioned by point and replication"
+    )
 
     @model_validator(mode="after")
     def _some_parameter(self):
-        if self.baseline is None and "multi_layer" in self.arrangements and len(self.arrangements) > 1:
+        if (
+            self.baseline is None
+            and "multi_layer" in self.arrangements
+            and len(self.arrangements) > 1
+        ):
             self.baseline = "multi_layer"
-        if self.treatment is None and "street_chief" in self.arrangements and len(self.arrangements) > 1:
+        if (
+            self.treatment is None
+            and "street_chief" in self.arrangements
+            and len(self.arrangements) > 1
+        ):
             self.treatment = "street_chief"
         both = set(self.uncertainties) & set(self.levers)
         if both:
-            raise ValueError(f"{', '.join(sorted(both))}: both an uncertainty and a lever; choose one")
+            raise ValueError(
+                f"{', '.join(sorted(both))}: both an uncertainty and a lever; choose one"
+            )
         if not self.uncertainties and not self.levers:
             raise ValueError("give at least one of uncertainties: or levers:")
         if self.design in ("sobol", "morris") and len(self.parameters) < 2:
             raise ValueError(f"{self.design} needs at least two parameters")
         if self.design == "sobol" and self.samples & (self.samples - 1):
-            raise ValueError(f"samples: sobol needs a power of 2 (e.g. 64, 128), got {self.samples}")
+            raise ValueError(
+                f"samples: sobol needs a power of 2 (e.g. 64, 128), got {self.samples}"
+            )
         return self
 
     @property
@@ -117,12 +158,13 @@ class SweepSpec(BaseModel):
 @dataclass
 class Sweep:
     """A checked spec with its design: `points` has one row per point, one column per parameter."""
+
     spec: SweepSpec
     source: str
-    base: dict                      # the base scenario as read (a plain dict, sent to workers)
+    base: dict  # the base scenario as read (a plain dict, sent to workers)
     points: pd.DataFrame
-    unit: np.ndarray                # each point's quantiles in [0, 1)^D (what SALib analyses)
-    digest: str                     # identifies the spec and the base scenario's content
+    unit: np.ndarray  # each point's quantiles in [0, 1)^D (what SALib analyses)
+    digest: str  # identifies the spec and the base scenario's content
 
     @property
     def tasks(self) -> list[tuple[int, int]]:
@@ -145,7 +187,9 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
     else:
         path = Path(spec)
         source, here = str(path), path.parent
-        raw = read_yaml_mapping(path, SweepError, "keys (name, scenario, design, uncertainties, ...)")
+        raw = read_yaml_mapping(
+            path, SweepError, "keys (name, scenario, design, uncertainties, ...)"
+        )
     try:
         s = SweepSpec.model_validate(raw)
     except ValidationError as e:
@@ -157,7 +201,7 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
             if not base_path.is_absolute() and (here / base_path).exists():
                 base_path = here / base_path
             base_file = resolve_path(base_path if base_path.exists() else s.scenario)
-            scenario = load_scenario(base_file)             # its own clear errors, if broken
+            scenario = load_scenario(base_file)  # its own clear errors, if broken
             base = yaml.safe_load(base_file.read_text(encoding="utf-8"))
         else:
             scenario = load_scenario(base)
@@ -166,10 +210,14 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
     problems = []
     for name in s.arrangements + [a for a in (s.baseline, s.treatment) if a]:
         if name not in scenario.arrangement_names:
-            problems.append(f"arrangements: {name!r} is not in {s.scenario}'s arrangements "
-                            f"({', '.join(scenario.arrangement_names)})")
+            problems.append(
+                f"arrangements: {name!r} is not in {s.scenario}'s arrangements "
+                f"({', '.join(scenario.arrangement_names)})"
+            )
     if any(a is not None and a not in s.arrangements for a in (s.baseline, s.treatment)):
-        problems.append(f"baseline and treatment must be among arrangements ({', '.join(s.arrangements)})")
+        problems.append(
+            f"baseline and treatment must be among arrangements ({', '.join(s.arrangements)})"
+        )
     for o in s.outcomes or []:
         if o not in OUTCOMES:
             problems.append(f"outcomes: unknown {o!r}; known: {', '.join(OUTCOMES)}")
@@ -184,13 +232,16 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
     if problems:
         raise SweepError(source, list(dict.fromkeys(problems)))
     points, unit = design_points(s)
-    digest = hashlib.sha256(json.dumps({"spec": s.model_dump(mode="json"), "base": base}, sort_keys=True,
-                                       default=str).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        json.dumps(
+            {"spec": s.model_dump(mode="json"), "base": base}, sort_keys=True, default=str
+        ).encode()
+    ).hexdigest()[:16]
     return Sweep(s, source, base, points, unit, digest)
 
 
 def unit_problem(names: list[str]) -> dict:
-    """SALib's problem over the parameters' quantiles: each in [0, 1], mapped to values by `Parameter.at`."""
+    """SALib's problem over the parameters' quantiles, each in [0, 1] (`Parameter.at` maps them)."""
     return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
 
 
@@ -201,21 +252,27 @@ def design_points(s: SweepSpec) -> tuple[pd.DataFrame, np.ndarray]:
     d = len(names)
     if s.design == "grid":
         import itertools
+
         grids = [p.grid() for p in params.values()]
         rows = list(itertools.product(*grids))
-        unit = np.array([[(g.index(v) + 0.5) / len(g) for g, v in zip(grids, row)] for row in rows])
+        unit = np.array(
+            [[(g.index(v) + 0.5) / len(g) for g, v in zip(grids, row, strict=True)] for row in rows]
+        )
         return pd.DataFrame(rows, columns=names), unit
     if s.design == "latin_hypercube":
         from scipy.stats import qmc
+
         unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(s.seed)).random(s.samples)
     elif s.design == "sobol":
         from SALib.sample import sobol
-        unit = sobol.sample(unit_problem(names), s.samples,
-                            calc_second_order=False, seed=s.seed)
+
+        unit = sobol.sample(unit_problem(names), s.samples, calc_second_order=False, seed=s.seed)
     else:
         from SALib.sample import morris
-        unit = morris.sample(unit_problem(names), s.samples,
-                             num_levels=s.morris_levels, seed=s.seed)
+
+        unit = morris.sample(
+            unit_problem(names), s.samples, num_levels=s.morris_levels, seed=s.seed
+        )
     unit = np.clip(unit, 0.0, 1.0 - 1e-12)
-    rows = [[p.at(u) for p, u in zip(params.values(), row)] for row in unit]
+    rows = [[p.at(u) for p, u in zip(params.values(), row, strict=True)] for row in unit]
     return pd.DataFrame(rows, columns=names), unit

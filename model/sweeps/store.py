@@ -1,4 +1,4 @@
-"""A sweep's result store: one Parquet part per task in DIR/runs/, gathered into DIR/runs.parquet; a lock."""
+"""A sweep's results: a Parquet part per task in DIR/runs/, gathered in DIR/runs.parquet; a lock."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def succeeded(part: Path) -> bool:
     """A part whose task ran without error (unreadable or failed parts are run again)."""
     try:
         return bool(pq.read_table(part, columns=["status"]).column("status").to_pylist()[0] == "ok")
-    except Exception:      # unreadable (cannot happen with atomic writes, but then: run it again)
+    except Exception:  # unreadable (cannot happen with atomic writes, but then: run it again)
         return False
 
 
@@ -30,12 +30,16 @@ def gather(out: Path, arrangements: list[str]) -> pd.DataFrame:
     """Every part in DIR/runs/ as one table, in order of point, replication and arrangement."""
     parts = sorted((out / "runs").glob("p*-r*.parquet"))
     if not parts:
-        return pd.DataFrame(columns=["run_id", "point_id", "replication", "seed", "arrangement", "status"])
+        return pd.DataFrame(
+            columns=["run_id", "point_id", "replication", "seed", "arrangement", "status"]
+        )
     tables = [pq.read_table(p) for p in parts]
     df = pa.concat_tables(tables, promote_options="permissive").to_pandas()
     order = {a: k for k, a in enumerate(arrangements)}
-    df = df.sort_values(["point_id", "replication", "arrangement"], key=lambda c: c.map(order) if c.name ==
-                        "arrangement" else c).reset_index(drop=True)
+    df = df.sort_values(
+        ["point_id", "replication", "arrangement"],
+        key=lambda c: c.map(order) if c.name == "arrangement" else c,
+    ).reset_index(drop=True)
     return df
 
 
@@ -53,8 +57,13 @@ class Lock:
             self.f.seek(0)
             holder = self.f.read().strip() or "another process"
             self.f.close()
-            raise SweepError(str(self.path.parent), [f"another sweep is writing here ({holder}); wait for it to "
-                                                     "finish, or choose another --out"]) from None
+            raise SweepError(
+                str(self.path.parent),
+                [
+                    f"another sweep is writing here ({holder}); wait for it to finish, or choose "
+                    "another --out"
+                ],
+            ) from None
         self.f.seek(0)
         self.f.truncate()
         self.f.write(f"pid {os.getpid()} on {socket.gethostname()}")
