@@ -4,11 +4,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results/demo
 
-.PHONY: demo test bench workshop venv clean help
+.PHONY: demo test quick lint bench workshop venv clean help
 PORT   ?= 8866
 help:
 	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
-	@echo "make test   create .venv if missing, run the test suite"
+	@echo "make test   create .venv if missing, run ruff and the whole test suite (what CI runs)"
+	@echo "make quick  ruff, then the quick loop: the tests not marked slow (about 45 s)"
+	@echo "make lint   ruff: lint and format check"
 	@echo "make bench  run the benchmarks in benchmarks/ (about half an hour; not part of make test), write results/benchmarks/latest.json"
 	@echo "make workshop  serve the trainer notebook as a web app on http://127.0.0.1:$(PORT)/ (Voila; Ctrl-C stops it)"
 	@echo "make clean  remove .venv and results/demo"
@@ -25,8 +27,15 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/streetchief compare jingxing_2019 --replications 10 --out $(OUT)
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
 	$(PY) -m pytest -q
+
+quick: lint
+	$(PY) -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'

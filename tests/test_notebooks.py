@@ -15,6 +15,7 @@ from streetchief.widgets import CASES, Planner, Workshop  # noqa: E402
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path, monkeypatch):
     monkeypatch.setenv("STREETCHIEF_NOTEBOOK_SMALL", "1")

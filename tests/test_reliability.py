@@ -97,6 +97,7 @@ def undisturbed(tmp_path_factory):
     return _table(out)
 
 
+@pytest.mark.slow
 def test_sweep_killed_raising_and_restarted_ends_exactly_like_an_undisturbed_one(
     undisturbed, tmp_path
 ):
@@ -128,6 +129,7 @@ def test_sweep_killed_raising_and_restarted_ends_exactly_like_an_undisturbed_one
     assert r.returncode == 0 and "done by an earlier start" in r.stdout
 
 
+@pytest.mark.slow
 def test_a_dask_worker_lost_mid_sweep_changes_nothing(undisturbed, tmp_path):
     from distributed import Client, LocalCluster
 
@@ -151,6 +153,7 @@ def test_a_dask_worker_lost_mid_sweep_changes_nothing(undisturbed, tmp_path):
     assert res.failed == 0
 
 
+@pytest.mark.slow
 def test_two_sweeps_into_one_folder_at_once_the_second_refuses(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump({**SPEC, "days": 200, "replications": 10}), encoding="utf-8")
@@ -191,6 +194,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_write_leaves_the_previous_complete_file(tmp_path):
     target = tmp_path / "result.parquet"
     for attempt in range(5):

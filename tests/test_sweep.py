@@ -73,6 +73,7 @@ def test_grid_sweep_has_a_row_per_run_with_parameters_and_outcomes(grid_runs):
     assert {"spec", "version", "git_commit", "host", "started", "finished"} <= set(meta)
 
 
+@pytest.mark.slow
 def test_local_processes_and_a_dask_cluster_give_identical_tables(grid_runs, tmp_path):
     local2 = sweep(GRID, tmp_path / "local2", workers=2, progress=False)
     _same(local2.runs, grid_runs.runs)

@@ -37,6 +37,7 @@ def _other_addresses() -> set[str]:
     return {a for a in out if not a.startswith("127.")}
 
 
+@pytest.mark.slow
 def test_workshop_app_plays_and_steps_in_a_browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

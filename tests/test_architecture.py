@@ -1,0 +1,142 @@
+"""The codebase's shape: data flows one way, each module says what it is for, one class per domain
+name, a light import, and a plug-in contract whose every documented name exists."""
+
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import streetchief
+
+PACKAGE = Path(streetchief.__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for f in sorted(PACKAGE.rglob("*.py")):
+        parts = list(f.relative_to(PACKAGE).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(["streetchief", *parts])] = f
+    return out
+
+
+def _imports(name: str, path: Path, modules: dict) -> set[str]:
+    """The package's modules that `name` imports anywhere in its code (type checking aside)."""
+    found = set()
+
+    class Visitor(ast.NodeVisitor):
+        def visit_If(self, node):
+            if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                self.generic_visit(node)
+
+        def visit_Import(self, node):
+            found.update(a.name for a in node.names if a.name in modules)
+
+        def visit_ImportFrom(self, node):
+            if node.module in modules:
+                for a in node.names:
+                    sub = f"{node.module}.{a.name}"
+                    found.add(sub if sub in modules else node.module)
+
+    Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found - {name}
+
+
+def test_the_import_graph_has_no_circle():
+    modules = _modules()
+    graph = {n: _imports(n, p, modules) for n, p in modules.items()}
+    state, stack, circles = {}, [], []
+
+    def visit(n):
+        state[n] = "open"
+        stack.append(n)
+        for m in sorted(graph[n]):
+            if state.get(m) == "open":
+                circles.append(stack[stack.index(m) :] + [m])
+            elif m not in state:
+                visit(m)
+        stack.pop()
+        state[n] = "done"
+
+    for n in sorted(graph):
+        if n not in state:
+            visit(n)
+    assert not circles, "\n".join(" → ".join(c) for c in circles)
+    assert graph["streetchief"] == set()  # the package's own __init__ imports nothing at once
+
+
+def test_every_module_says_what_it_is_for_in_its_first_line():
+    for name, path in _modules().items():
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        assert doc and len(doc.split("\n")[0]) > 20, f"{name}: no docstring saying what it is for"
+
+
+def test_one_class_per_domain_name():
+    seen: dict[str, str] = {}
+    clashes = []
+    for name, path in _modules().items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                if node.name in seen:
+                    clashes.append(f"{node.name}: {seen[node.name]} and {name}")
+                seen[node.name] = name
+    assert not clashes
+
+
+def test_pyproject_installs_every_package_folder():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    config = pyproject["tool"]["setuptools"]
+    listed = set(config["packages"])
+    folders = {n for n, p in _modules().items() if p.name == "__init__.py"}
+    folders.add("streetchief.scenarios")
+    assert listed == folders
+    assert config["package-dir"] == {"streetchief": "model", "streetchief.scenarios": "scenarios"}
+
+
+def test_import_and_help_load_nothing_heavy(tmp_path):
+    """`streetchief --version` and `--help` stay fast because they import no numerical library."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from streetchief.cli import _parser\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        _parser().parse_args(['--help'])\n    except SystemExit:\n        pass\n"
+        "heavy = {'numpy', 'pandas', 'pyarrow', 'mesa', 'matplotlib', 'scipy', 'pydantic'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_streetchief_imports_next_to_a_users_own_model_py(tmp_path):
+    (tmp_path / "model.py").write_text("WHO = 'the user'\n", encoding="utf-8")
+    code = "import model, streetchief as s; print(model.WHO, s.load_scenario('textbook_mmc').name)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout.strip() == "the user textbook_mmc", out.stderr
+
+
+def test_every_name_the_plug_in_contract_documents_exists(jingxing):
+    from streetchief.arrangements import base
+    from streetchief.district import DistrictModel
+    from streetchief.problems import Problems
+
+    contract = base.__doc__.split("What an arrangement may use")[1]
+    m = DistrictModel(jingxing, "street_chief", Problems.generate(jingxing, days=1))
+    on_model = set(re.findall(r"model\.(\w+)", contract)) - {"issues"}
+    on_issues = set(re.findall(r"(?:model\.issues|\s)\.(\w+)[\[(]", contract))
+    assert {"at", "after", "acknowledge", "fix", "close", "rng", "departments"} <= on_model
+    assert {"zone", "hop", "bounce", "coordinate", "column"} <= on_issues
+    missing = [f"model.{n}" for n in on_model if not hasattr(m, n)]
+    missing += [f"model.issues.{n}" for n in on_issues if not hasattr(m.issues, n)]
+    assert not missing
+
+
+def test_every_parameter_is_described():
+    from streetchief.scenario import parameter_reference
+
+    rows = parameter_reference()
+    assert len(rows) > 80
+    assert [path for path, _, _, text in rows if not text.strip()] == []
