@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import scaling  # noqa: E402
+import startup  # noqa: E402
 import sweep_overhead  # noqa: E402
 import tandem  # noqa: E402
 
@@ -42,6 +43,9 @@ def main():
     tandem.report(rows)
     print("\n== time and memory (benchmarks/scaling.py)", flush=True)
     scale = scaling.run(quick=args.quick)
+    print("\n== start-up (benchmarks/startup.py)", flush=True)
+    start = startup.run()
+    startup.report(start)
     print("\n== sweeps (benchmarks/sweep_overhead.py)", flush=True)
     sys.argv = [sys.argv[0], "--out", str(args.out.parent / "sweep.json")]
     sweep_overhead.main()
@@ -73,6 +77,7 @@ def main():
         "theory_time_in_system_h": tandem.theory(),
         **scale,
         "sweep": sweep["results"],
+        "startup_seconds": start,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
