@@ -1,5 +1,4 @@
-"""The actors of the seed story, as Mesa agents: merchants, street chiefs, liaison officers,
-departments.
+"""The seed story's actors as Mesa agents: merchants, street chiefs, liaison officers, departments.
 
 Issues are data that flow between them (`issues.py`); the inspection group and patrols are
 components an arrangement switches on (`components/`).
@@ -78,6 +77,7 @@ class Department(mesa.Agent):
         )
         self.travel = travel
         self.sanctioned_until = -math.inf
+        self.sanction_factor = 1.0
         self.sanction_level = 0  # consecutive inspections with overdue issues
         self.sanctions_by_kind = dict.fromkeys(SANCTIONS, 0)
         self.praises = 0
@@ -87,9 +87,17 @@ class Department(mesa.Agent):
     def sanctions(self) -> int:
         return sum(self.sanctions_by_kind.values())
 
-    def responsiveness(self, sanction_factor: float) -> float:
-        """Multiplier on claim delays: below 1 while sanctioned."""
-        return sanction_factor if self.model.now < self.sanctioned_until else 1.0
+    def responsiveness(self) -> float:
+        """Multiplier on its delays to take issues on: below 1 while sanctioned."""
+        return self.sanction_factor if self.model.now < self.sanctioned_until else 1.0
+
+    def sanction(self, until: float, factor: float) -> None:
+        """Sanctioned until `until` (each sanction in a row more severe); meanwhile `factor` times
+        as slow to take issues on."""
+        self.sanctions_by_kind[SANCTIONS[min(self.sanction_level, len(SANCTIONS) - 1)]] += 1
+        self.sanction_level += 1
+        self.sanctioned_until = max(self.sanctioned_until, until)
+        self.sanction_factor = factor
 
     def fix(self, i: int, work: float, urgent: bool, then: Callable) -> None:
         """Send a crew to issue i (`work` hours on site after travel); then(i) when it is fixed.

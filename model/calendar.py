@@ -90,9 +90,23 @@ class WorkCalendar:
             done = self._cum[k + 1] + work
         j = bisect_right(self._cum, done) - 1
         if j > 0 and self._cum[j] == done:
-            return self._ends[
-                j - 1
-            ]  # finish at the close of the previous interval, not the next opening
+            # finish at the close of the previous interval, not at the next opening
+            return self._ends[j - 1]
         if j >= len(self._starts):
             return math.inf
         return self._starts[j] + (done - self._cum[j])
+
+    def open_hours(self, a: float, b: float) -> float:
+        """Open hours between times a and b (what a worker on this calendar is on duty)."""
+        if b <= a:
+            return 0.0
+        if self.always:
+            return b - a
+        return self._worked_by(b) - self._worked_by(a)
+
+    def _worked_by(self, t: float) -> float:
+        """Open hours from the start of the run to t."""
+        k = bisect_right(self._starts, t) - 1
+        if k < 0:
+            return 0.0
+        return self._cum[k] + min(t, self._ends[k]) - self._starts[k]

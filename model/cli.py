@@ -105,15 +105,35 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser(
         "compare",
-        help="paired replications with 95%% confidence intervals, a table and a figure",
-        description="Replication r draws its issues with seed + r, and every arrangement faces "
-        "exactly those issues. Prints per-arrangement means and the paired difference "
-        "(street_chief − multi_layer) with a 95% confidence interval; writes OUT/comparison.csv, "
-        "OUT/replications.csv and OUT/comparison.png.",
+        help="every arrangement on the same problems: paired differences from a baseline, costs, "
+        "who is served worst",
+        description="Replication r draws its problems with seed + r, and every arrangement faces "
+        "exactly those problems. Prints a headline in words (the treatment against the baseline), "
+        "each arrangement's means, each arrangement's paired difference from the baseline with a "
+        "95%% confidence interval, the officials' hours by role with the problem-hours saved per "
+        "extra official hour, and who is served worst (zone, category, time of week). Writes "
+        "OUT/comparison.csv (means), differences.csv, replications.csv, ledger.csv, "
+        "cost_effectiveness.csv, equity.csv, compare.json, comparison.png and equity.png.",
     )
     common(c, "results/compare")
     c.add_argument(
         "--replications", type=_positive_int, default=5, help="paired replications (default 5)"
+    )
+    c.add_argument(
+        "--arrangements",
+        metavar="A,B,...",
+        help="the arrangements to compare (default: all of the scenario's)",
+    )
+    c.add_argument(
+        "--baseline",
+        default="strongest",
+        help="the arrangement the others are compared with; 'strongest' (default): the one, other "
+        "than the treatment, with the shortest mean resolution",
+    )
+    c.add_argument(
+        "--treatment",
+        default="street_chief",
+        help="the arrangement the headline is about (default street_chief)",
     )
     log_options(c)
 
@@ -420,11 +440,7 @@ def _analyze(args) -> int:
         f"{adv.difference.mean():.3g}, from {adv.difference.min():.3g} to "
         f"{adv.difference.max():.3g}"
     )
-    same = adv[~adv.significant]
-    print(
-        f"points where the difference is not significant (95% CI includes 0): {len(same)} of "
-        f"{len(adv)}"
-    )
+    print("\n".join(r["words"]))
     if "indices" in r:
         print(r["indices"].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     else:
@@ -581,61 +597,43 @@ def _run(args, scenario, log=None) -> int:
 
 
 def _compare(args, scenario, log=None) -> int:
-    from streetchief.experiment import compare
-    from streetchief.files import write_json, write_text
-    from streetchief.plots import comparison_figure
+    from streetchief.experiment import STRONGEST, compare
+    from streetchief.report import comparison_text, write_comparison
 
-    for needed in ("street_chief", "multi_layer"):
-        if needed not in scenario.arrangement_names:
-            print(
-                f"error: scenario {args.scenario}: compare needs arrangements.{needed}",
-                file=sys.stderr,
-            )
-            return 2
+    known = scenario.arrangement_names
+    names = known if not args.arrangements else [a.strip() for a in args.arrangements.split(",")]
+    wanted = [*names, args.treatment] + ([] if args.baseline == STRONGEST else [args.baseline])
+    unknown = [a for a in wanted if a not in known]
+    if unknown or len(set(names)) < 2:
+        why = f"{', '.join(unknown)} not among" if unknown else "give at least two of"
+        print(
+            f"error: compare: {why} the scenario's arrangements ({', '.join(known)}); --baseline "
+            "may also be 'strongest'",
+            file=sys.stderr,
+        )
+        return 2
     bar = _bar(args.quiet, args.replications, "runs", "replications")
     try:
-        cmp = compare(scenario, args.replications, args.seed, args.days, progress=bar, log=log)
+        cmp = compare(
+            scenario,
+            args.replications,
+            args.seed,
+            args.days,
+            baseline=args.baseline,
+            treatment=args.treatment,
+            progress=bar,
+            log=log,
+            arrangements=names,
+        )
     finally:
         bar.close()
     if log is not None:
         _report_window(args, cmp.first)
-    table = format_table(cmp)
-    print(table)
-    write_text(cmp.paired.to_csv(index=False), args.out / "comparison.csv")
-    write_text(cmp.per_run.to_csv(index=False), args.out / "replications.csv")
-    write_json(
-        cmp.record(scenario, args.seed, args.replications, args.days, log),
-        args.out / "compare.json",
-    )
-    comparison_figure(cmp.first, args.out / "comparison.png")
-    print(
-        f"\nwrote {args.out / 'comparison.csv'}, {args.out / 'replications.csv'}, "
-        f"{args.out / 'comparison.png'}, {args.out / 'compare.json'}"
-    )
+    print(comparison_text(cmp))
+    record = cmp.record(scenario, args.seed, args.replications, args.days, log)
+    paths = write_comparison(cmp, args.out, record)
+    print(f"\nwrote {', '.join(p.name for p in paths)} in {args.out}")
     return 0
-
-
-def format_table(cmp) -> str:
-    b, t = cmp.baseline, cmp.treatment
-    rec = "recorded" in cmp.paired
-    lines = [
-        f"{'outcome':24s} "
-        + (f"{'recorded':>10s} " if rec else "")
-        + f"{t:>14s} {b:>14s} {'difference':>12s}  95% CI ({cmp.per_run.replication.nunique()} "
-        "paired runs)"
-    ]
-
-    def num(x):
-        return "—" if x != x else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
-
-    for _, row in cmp.paired.iterrows():
-        ci = "—" if row.ci_low != row.ci_low else f"[{num(row.ci_low)}, {num(row.ci_high)}]"
-        lines.append(
-            f"{row.outcome:24s} "
-            + (f"{num(row.recorded):>10s} " if rec else "")
-            + f"{num(row[t]):>14s} {num(row[b]):>14s} {num(row.difference):>12s}  {ci}"
-        )
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ class DistrictModel(EventModel):
             self.issues = IssueBook(
                 len(problems),
                 {
+                    "arisen_at": problems.time.tolist(),
                     "zone": problems.zone.tolist(),
                     "category": problems.category.tolist(),
                     "work": problems.work.tolist(),
@@ -72,6 +73,7 @@ class DistrictModel(EventModel):
         self.self_fixed = 0
         self.problems_arisen = 0
         self.backlog_samples: list[tuple[float, int]] = []
+        self.on_report: list[Callable[[int], None]] = []  # components that watch each new issue
 
         self.arrangement = ARRANGEMENTS[arrangement](self, scenario.arrangement_params(arrangement))
         self.components = build_components(self, self.arrangement)
@@ -127,6 +129,8 @@ class DistrictModel(EventModel):
         issues.deadline_at[i] = now + self.category_list[k].deadline_hours
         issues.department[i] = self.category_department[k]
         issues.open.add(i)
+        for watch in self.on_report:
+            watch(i)
         self.arrangement.receive(i)
 
     def acknowledge(self, i: int, at: float | None = None) -> None:
@@ -248,7 +252,7 @@ class DistrictModel(EventModel):
         s = issues.take_slot()
         issues.zone[s], issues.category[s] = c.zone[k], c.category[k]
         issues.work[s], issues.unclear[s] = c.work[k], c.unclear[k]
-        issues.number[s] = c.first + k
+        issues.number[s], issues.arisen_at[s] = c.first + k, c.time[k]
         merchant_u, report_u, self_fix_u = c.merchant_u[k], c.report_u[k], c.self_fix_u[k]
         self.problems_arisen += 1
         k += 1
@@ -277,6 +281,33 @@ class DistrictModel(EventModel):
     def chief_hours(self) -> float:
         """Hours the street chiefs spent on this duty: on-site coordination and patrols."""
         return sum(c.hours for c in self.chiefs.values())
+
+    def engagement(self) -> float:
+        """The campaign's engagement now: 1, unless the engagement component replaces this."""
+        return 1.0
+
+    def ledger(self) -> dict:
+        """Every official's hours over the run, by role (`arrangements.base.Role`); crews apart."""
+        from streetchief.arrangements.base import Role
+
+        roles = dict(self.arrangement.ledger())
+        if self.chief_hours:
+            roles["chiefs"] = Role(busy_hours=self.chief_hours)
+        patrols = self.components.get("patrol")
+        if patrols is not None and patrols.discovered_by != CHIEF:
+            busy = sum(o.hours for o in patrols.patrollers)
+            roles["patrol_officers"] = Role(busy_hours=busy, on_duty_hours=patrols.on_duty_hours())
+        a = self.arrangement
+        if a.acceptances and a.acceptance_work:
+            roles["department_acceptance"] = Role(busy_hours=a.acceptances * a.acceptance_work)
+        return roles
+
+    def crew_hours(self) -> float:
+        """Hours crews worked on site (travel included): about the same under every arrangement."""
+        return sum(
+            d.crews.busy_hours + (d.on_call.busy_hours if d.on_call else 0.0)
+            for d in self.departments
+        )
 
 
 def run_arrangement(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from streetchief import __version__
 from streetchief.district import DistrictModel
+from streetchief.equity import served
 from streetchief.errors import IssueLogError
 from streetchief.issue_log import recorded_table
 from streetchief.outcomes import OUTCOMES, outcomes_of
@@ -222,13 +224,49 @@ def run_streamed(
 
 @dataclass
 class Comparison:
-    """Paired replications of two arrangements: every run's outcomes and the paired differences."""
+    """Paired replications of several arrangements on the same problems: every run's outcomes, each
+    arrangement's means, every arrangement's paired difference from the baseline with its interval,
+    the cost-effectiveness against the baseline, and who is served worst."""
 
     per_run: pd.DataFrame  # one row per replication × arrangement
-    paired: pd.DataFrame  # per outcome: means and the paired difference with its 95% CI
+    means: pd.DataFrame  # per outcome (rows), each arrangement's mean over replications (columns)
+    paired: pd.DataFrame  # per arrangement and outcome: difference from the baseline, 95% CI
+    equity: pd.DataFrame  # per arrangement, dimension and group: resolution and on-time share
+    ledger: pd.DataFrame  # per arrangement and role: officials' hours, mean over replications
     first: RunResult  # the first replication, for figures
     baseline: str
     treatment: str
+    arrangements: list[str] = field(default_factory=list)
+    baseline_rule: str = ""  # how the baseline was chosen
+
+    def cost_effectiveness(self) -> pd.DataFrame:
+        """Per arrangement against the baseline: problem-hours saved (problems in the street, from
+        arising to resolution or the end), extra officials' hours, and problem-hours saved per extra
+        official hour (paired by replication, then averaged)."""
+        rows = []
+        pr = self.per_run.set_index(["arrangement", "replication"])
+        for a in self.arrangements:
+            if a == self.baseline:
+                continue
+            saved = (
+                pr.loc[self.baseline].open_problem_hours - pr.loc[a].open_problem_hours
+            ).astype(float)
+            extra = (pr.loc[a].official_hours - pr.loc[self.baseline].official_hours).astype(float)
+            s, lo, hi, n = paired_interval(saved)
+            e = float(extra.mean())
+            rows.append(
+                {
+                    "arrangement": a,
+                    "baseline": self.baseline,
+                    "problem_hours_saved": s,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "extra_official_hours": e,
+                    "saved_per_extra_official_hour": s / e if e > 0 else np.nan,
+                    "verdict": _verdict(s, lo, hi, e),
+                }
+            )
+        return pd.DataFrame(rows)
 
     def record(
         self, scenario: Scenario, seed: int | None, replications: int, days: float | None, log=None
@@ -240,12 +278,36 @@ class Comparison:
             "seed": scenario.run.seed if seed is None else seed,
             "replications": replications,
             "days": days,
+            "arrangements": self.arrangements,
             "baseline": self.baseline,
+            "baseline_rule": self.baseline_rule,
             "treatment": self.treatment,
             **({"replay": log.provenance()} if log is not None else {}),
             **reproduction_record(scenario_parameters(scenario)),
             "per_run": self.per_run.to_dict(orient="records"),
+            "cost_effectiveness": self.cost_effectiveness().to_dict(orient="records"),
         }
+
+
+def _verdict(saved: float, low: float, high: float, extra: float) -> str:
+    if not low == low:  # one replication: no interval
+        return "more replications needed for an interval"
+    if low > 0:
+        return (
+            "saves problem-hours at no extra official time"
+            if extra <= 0
+            else "saves problem-hours, costs more officials' time"
+        )
+    if high < 0:
+        return "loses problem-hours" + (
+            " and costs more" if extra > 0 else ", costs less officials' time"
+        )
+    return "no significant difference in problem-hours" + (
+        ", costs more" if extra > 0 else ", costs less"
+    )
+
+
+STRONGEST = "strongest"
 
 
 def compare(
@@ -253,24 +315,29 @@ def compare(
     replications: int = 5,
     seed: int | None = None,
     days: float | None = None,
-    baseline: str = "multi_layer",
+    baseline: str = STRONGEST,
     treatment: str = "street_chief",
     progress=None,
     log=None,
+    arrangements: list[str] | None = None,
 ) -> Comparison:
-    """Paired replications: replication r uses seed + r for the problems of both arrangements. With
-    an issue `log`, every replication replays its issues (the seed varies only what the log does not
-    say), and a log with observed responses adds the recorded history as a third column."""
+    """Paired replications of `arrangements` (default: all the scenario's): replication r uses seed
+    + r for the problems of all of them. Each is compared with the `baseline`: an arrangement's
+    name, or "strongest", the arrangement other than the treatment with the shortest mean
+    resolution. With an issue `log`, every replication replays its issues (the seed varies only what
+    the log does not say); a log with observed responses adds the recorded history beside them."""
     seed = scenario.run.seed if seed is None else seed
-    rows, first = [], None
+    names = list(arrangements or scenario.arrangement_names)
+    for name in [treatment] + ([] if baseline == STRONGEST else [baseline]):
+        if name not in names:
+            names.append(name)
+    rows, equity, ledger, first = [], [], [], None
     recorded = None
     for r in range(replications):
         if log is None:
-            res = run_scenario(scenario, [treatment, baseline], seed + r, days)
+            res = run_scenario(scenario, names, seed + r, days)
         else:
-            res = replay(
-                scenario, log, [treatment, baseline], seed + r, days, recorded=recorded is None
-            )
+            res = replay(scenario, log, names, seed + r, days, recorded=recorded is None)
             recorded = recorded or res.summaries.get("recorded") or {}
         first = first or res
         summaries = dict(res.summaries)
@@ -278,31 +345,82 @@ def compare(
             summaries["recorded"] = recorded
         for name, s in summaries.items():
             rows.append({"replication": r, "seed": seed + r, "arrangement": name, **outcomes_of(s)})
+            for role, hours in (s.get("official_hours") or {}).items():
+                ledger.append({"arrangement": name, "role": role, "hours": hours, "replication": r})
+        sc = res.scenario
+        for name, table in res.tables.items():
+            if name != "recorded" or r == 0:
+                e = served(table, sc.run.start, set(sc.holidays))
+                equity.append(e.assign(arrangement=name, replication=r))
         if progress is not None:
             progress(r + 1, replications)
     per_run = pd.DataFrame(rows)
+    rule = f"named: {baseline}"
+    if baseline == STRONGEST:
+        others = [n for n in names if n != treatment] or names
+        means = (
+            per_run[per_run.arrangement.isin(others)]
+            .groupby("arrangement")
+            .resolution_mean_h.mean()
+        )
+        baseline = str(means.idxmin())
+        rule = (
+            "strongest: the shortest mean resolution among the arrangements other than " + treatment
+        )
+    eq = pd.concat(equity, ignore_index=True)
+    eq = (
+        eq.groupby(["arrangement", "dimension", "group"], sort=False)[
+            ["issues", "resolution_mean_h", "resolution_median_h", "on_time_share"]
+        ]
+        .mean()
+        .reset_index()
+    )
+    shown = names + (["recorded"] if recorded else [])
+    lg = pd.DataFrame(ledger, columns=["arrangement", "role", "hours", "replication"])
+    lg = lg.groupby(["arrangement", "role"], sort=False).hours.sum().div(replications).reset_index()
     return Comparison(
-        per_run, paired_differences(per_run, baseline, treatment), first, baseline, treatment
+        per_run=per_run,
+        means=means_table(per_run, shown),
+        paired=paired_differences(per_run, baseline, names),
+        equity=eq,
+        ledger=lg,
+        first=first,
+        baseline=baseline,
+        treatment=treatment,
+        arrangements=names,
+        baseline_rule=rule,
     )
 
 
-def paired_differences(per_run: pd.DataFrame, baseline: str, treatment: str) -> pd.DataFrame:
-    """treatment − baseline per outcome, paired by replication, with a t-based 95% interval."""
+def means_table(per_run: pd.DataFrame, arrangements: list[str]) -> pd.DataFrame:
+    """Each outcome's mean over replications, one column per arrangement."""
+    m = per_run[list(OUTCOMES)].astype(float).groupby(per_run.arrangement).mean()
+    return m.T.reindex(columns=arrangements).rename_axis("outcome").reset_index()
+
+
+def paired_differences(
+    per_run: pd.DataFrame, baseline: str, arrangements: list[str]
+) -> pd.DataFrame:
+    """Each arrangement − the baseline per outcome, paired by replication, with a t-based 95% CI."""
     out = []
     b = per_run[per_run.arrangement == baseline].set_index("replication")
-    t = per_run[per_run.arrangement == treatment].set_index("replication")
-    for k in OUTCOMES:
-        mean, low, high, n = paired_interval((t[k] - b[k]).astype(float))
-        row = {
-            "outcome": k,
-            baseline: b[k].astype(float).mean(),
-            treatment: t[k].astype(float).mean(),
-            "difference": mean,
-            "ci_low": low,
-            "ci_high": high,
-            "replications": n,
-        }
-        if "recorded" in set(per_run.arrangement):
-            row["recorded"] = per_run.loc[per_run.arrangement == "recorded", k].astype(float).mean()
-        out.append(row)
+    for a in arrangements:
+        if a == baseline:
+            continue
+        t = per_run[per_run.arrangement == a].set_index("replication")
+        for k in OUTCOMES:
+            mean, low, high, n = paired_interval((t[k] - b[k]).astype(float))
+            out.append(
+                {
+                    "arrangement": a,
+                    "outcome": k,
+                    "baseline": baseline,
+                    "arrangement_mean": t[k].astype(float).mean(),
+                    "baseline_mean": b[k].astype(float).mean(),
+                    "difference": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "replications": n,
+                }
+            )
     return pd.DataFrame(out)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import math
 
-# who discovered an issue (the `discovered_by` column)
-MERCHANT, CHIEF = "merchant", "chief"
+# who discovered an issue (the `discovered_by` column): a merchant along the zone, a street chief,
+# or a
+# patrol officer or grid supervisor on patrol
+MERCHANT, CHIEF, PATROL = "merchant", "chief", "patrol"
+DISCOVERERS = (MERCHANT, CHIEF, PATROL)
 
 NAN = math.nan
 
@@ -25,6 +28,7 @@ class IssueBook:
 
     What the problem brings (read only for arrangements):
         zone[i], category[i]      indices into the scenario's zones and categories
+        arisen_at[i]              hours since the start when the problem arose (before any report)
         work[i]                   crew hours on site
         unclear[i]                responsibility unclear (category share or zone boundary)
     The record (written by the model's lifecycle steps, read by anyone):
@@ -32,7 +36,7 @@ class IssueBook:
         deadline_at[i]
                                   hours since the start; NaN until it happens
         department[i]             index of the responsible department
-        reporter[i], discovered_by[i]   who reported it, and whether a merchant or a chief found it
+        reporter[i], discovered_by[i]   who reported it; a merchant, a chief or a patrol found it
         hops[i], bounces[i], coordinated[i]   recorded by the arrangement through the methods below
     `column(default)` gives an arrangement a list of its own per-issue state.
     """
@@ -60,11 +64,13 @@ class IssueBook:
             problem_columns is None
         ):  # slots are reused: the problem's own columns are written per issue
             self.zone, self.category = self.column(0, reset=False), self.column(0, reset=False)
+            self.arisen_at = self.column(NAN, reset=False)
             self.work, self.unclear = self.column(0.0, reset=False), self.column(False, reset=False)
             self.number = self.column(-1, reset=False)  # the problem's number in the run
             self._free = list(range(capacity - 1, -1, -1))
         else:  # slot = problem number: the problems' own lists
             self.zone, self.category = problem_columns["zone"], problem_columns["category"]
+            self.arisen_at = problem_columns["arisen_at"]
             self.work, self.unclear = problem_columns["work"], problem_columns["unclear"]
             self.number = None
             self._free = None

@@ -10,12 +10,21 @@ import numpy as np
 from streetchief.files import atomic_write
 from streetchief.records import backlog_curve
 
-COLOURS = {"street_chief": "#d62728", "multi_layer": "#1f77b4", "recorded": "#555555"}
+# colour-blind-safe (Okabe-Ito); labels in ASCII, since CJK fonts are often missing
+COLOURS = {
+    "street_chief": "#D55E00",
+    "hotline": "#0072B2",
+    "grid": "#009E73",
+    "multi_layer": "#CC79A7",
+    "recorded": "#555555",
+}
 LABELS = {
     "street_chief": "street chief",
+    "hotline": "12345 hotline",
+    "grid": "grid management",
     "multi_layer": "multi-layer routing",
     "recorded": "recorded history",
-}  # ASCII: CJK fonts are often missing
+}
 
 
 def _resolution_and_backlog(ax1, ax2, result, fontsize=9) -> None:
@@ -117,6 +126,41 @@ def dashboard_figure(result, path=None, categories: int = 10):
         "days)"
     )
     fig.tight_layout()
+    if path is not None:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+        plt.close(fig)
+    return fig
+
+
+def equity_figure(equity, arrangements: list[str], path=None, top: int = 12):
+    """Who is served worst: mean hours from report to resolution per time of week, per zone and per
+    category (the `top` slowest groups under any arrangement), one bar per arrangement."""
+    from streetchief.equity import TIMES_OF_WEEK
+
+    panels = [("time_of_week", "time of week"), ("zone", "zone"), ("category", "category")]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 6.5), gridspec_kw={"width_ratios": [1, 1.4, 1.4]})
+    for ax, (dim, title) in zip(axes, panels, strict=True):
+        d = equity[equity.dimension == dim]
+        wide = d.pivot_table(index="group", columns="arrangement", values="resolution_mean_h")
+        wide = wide.reindex(columns=[a for a in arrangements if a in wide.columns])
+        if dim == "time_of_week":
+            wide = wide.reindex([t for t in TIMES_OF_WEEK if t in wide.index])
+        else:
+            wide = wide.loc[wide.max(axis=1).sort_values(ascending=False).index[:top]]
+        y = np.arange(len(wide))
+        h = 0.8 / max(1, len(wide.columns))
+        for k, a in enumerate(wide.columns):
+            ax.barh(y + k * h, wide[a].to_numpy(), h, color=COLOURS.get(a), label=LABELS.get(a, a))
+        ax.set_yticks(y + h * (len(wide.columns) - 1) / 2, wide.index, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("mean hours from report to resolution")
+        shown = "" if dim == "time_of_week" else f" (the {len(wide)} slowest)"
+        ax.set_title(f"By {title}{shown}")
+        ax.grid(alpha=0.3, axis="x")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    fig.suptitle("Who is served worst: the same problems under each arrangement")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     if path is not None:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
         plt.close(fig)

@@ -153,7 +153,7 @@ def _verify_compare(folder: Path, sample: int, seed: int) -> Verification:
     if record.get("replay"):
         path, mapping, skip = _log_of(record, folder)
         log = read_log(path, scenario, mapping, skip)
-    names = [record["treatment"], record["baseline"]]
+    names = record.get("arrangements") or [record["treatment"], record["baseline"]]
     for r in chosen:
         s = record["seed"] + r
         res = (

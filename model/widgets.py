@@ -28,6 +28,27 @@ def _raw(scenario) -> dict:
     return yaml.safe_load(resolve_path(scenario).read_text(encoding="utf-8"))
 
 
+def ledger_table(summaries: dict) -> str:
+    """Per arrangement: median resolution, problems resolved within 24 h of arising, and the
+    officials' hours by role (the ledger), as an HTML table."""
+    head = (
+        "<tr><th></th><th>median resolution</th><th>problems resolved in 24 h</th>"
+        "<th>officials' hours</th><th>by role</th></tr>"
+    )
+    rows = []
+    for k, s in summaries.items():
+        med = s["resolution_hours"]["median"]
+        within = (s.get("problems") or {}).get("resolved_within_24h_share")
+        roles = ", ".join(f"{r} {h:,.0f}" for r, h in (s.get("official_hours") or {}).items())
+        rows.append(
+            f"<tr><td><b>{LABELS.get(k, k)}</b></td>"
+            f"<td align='right'>{'—' if med is None else f'{med:.1f} h'}</td>"
+            f"<td align='right'>{'—' if within is None else f'{within:.0%}'}</td>"
+            f"<td align='right'>{s.get('official_hours_total') or 0:,.0f}</td><td>{roles}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
 def _hhmm(hours: float) -> str:
     h = int(round(hours * 60))
     return f"{h // 60:02d}:{h % 60:02d}"
@@ -221,11 +242,7 @@ class Planner:
         if self.figure is not None:
             plt.close(self.figure)
         self.figure = dashboard_figure(self.result)
-        s = {k: v["resolution_hours"]["median"] for k, v in self.result.summaries.items()}
-        self.message.value = "Median resolution: " + ", ".join(
-            f"{LABELS.get(k, k)} {v:.1f} h" if v is not None else f"{LABELS.get(k, k)} —"
-            for k, v in s.items()
-        )
+        self.message.value = ledger_table(self.result.summaries)
         if self.display_figure:
             from IPython.display import display
 

@@ -59,8 +59,10 @@ notebook(
         'spec = yaml.safe_load(Path("../scenarios/sweep_demo.yaml").read_text(encoding="utf-8"))\n'
         'spec["scenario"] = "jingxing_2019"\n'
         "if SMALL:\n    spec.update(days=20, samples=6, replications=2)\nspec",
-        "md:Run it (a progress bar shows the time left). Started again with the same folder, it skips what is done.",
-        'from streetchief import sweep\n\nresult = sweep(spec, out="../results/notebook_sweep", scheduler=SCHEDULER,\n'
+        "md:Run it (a progress bar shows the time left). Its folder is named after the spec and the scenario it "
+        "reads: run again unchanged, it skips what is done; changed, it starts a new folder.",
+        'from streetchief import load_sweep, sweep\n\nsw = load_sweep(spec)\n'
+        'result = sweep(sw, out=f"../results/notebook_sweep/{sw.digest}", scheduler=SCHEDULER,\n'
         "               workers=1 if SMALL else None)\nprint(result.summary_line())\nresult.runs.head()",
         "md:## The street-chief advantage per point\n\nPaired difference (street chief − multi-layer) in mean "
         "resolution hours, with its 95% confidence interval.",
@@ -78,7 +80,8 @@ notebook(
         "`design: sobol`): which parameters move the advantage most, with 95% confidence intervals.",
         'from streetchief.sweeps.analysis import indices, indices_figure\n\nmorris = {**spec, "name": "notebook_morris", '
         '"design": "morris", "samples": 3 if SMALL else 8,\n          "replications": 1}\n'
-        'm = sweep(morris, out="../results/notebook_morris", scheduler=SCHEDULER, workers=1 if SMALL else None)\n'
+        'sm = load_sweep(morris)\n'
+        'm = sweep(sm, out=f"../results/notebook_morris/{sm.digest}", scheduler=SCHEDULER, workers=1 if SMALL else None)\n'
         'ind = indices(*load_runs(m.out), outcome="resolution_mean_h")\nindices_figure(ind, "resolution_mean_h")\n'
         "ind.round(2)",
     ],

@@ -100,12 +100,11 @@ def test_pyproject_installs_every_package_folder():
 def test_import_and_help_load_nothing_heavy(tmp_path):
     """`streetchief --version` and `--help` stay fast because they import no numerical library."""
     code = (
-        "import sys, contextlib, io\n"
-        "from streetchief.cli import _parser\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    try:\n        _parser().parse_args(['--help'])\n    except SystemExit:\n        pass\n"
-        "heavy = {'numpy', 'pandas', 'pyarrow', 'mesa', 'matplotlib', 'scipy', 'pydantic'}\n"
-        "print(sorted(heavy & set(sys.modules)))\n"
+        "import sys, contextlib, io\nfrom streetchief.cli import _parser\nwith "
+        "contextlib.redirect_stdout(io.StringIO()):\n    try:\n        "
+        "_parser().parse_args(['--help'])\n    except SystemExit:\n        pass\nheavy = {'numpy', "
+        "'pandas', 'pyarrow', 'mesa', 'matplotlib', 'scipy', 'pydantic'}\nprint(sorted(heavy & "
+        "set(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

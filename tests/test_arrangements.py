@@ -1,32 +1,35 @@
-"""A third arrangement is one file: here, a 12345-style hotline written in the test itself, using
-only the documented plug-in contract (streetchief/arrangements/base.py)."""
+"""An arrangement of one's own is one file: here, a one-stop window (一站式受理) written in the
+test itself, using only the documented plug-in contract (streetchief/arrangements/base.py)."""
 
 import numpy as np
 from pydantic import Field
 
 from streetchief import load_scenario, run_scenario
-from streetchief.arrangements import Arrangement, ArrangementParams, register
+from streetchief.arrangements import ARRANGEMENTS, Arrangement, ArrangementParams, register
+from streetchief.components import InspectionSpec
 from streetchief.distributions import Duration, sampler
 
 
-class HotlineParams(ArrangementParams):
-    answer: Duration = Field(description="hours until an operator answers")
-    dispatch: Duration = Field(description="hours from the call to a work order at the department")
+class OneStopParams(ArrangementParams):
+    answer: Duration = Field(description="hours until the window answers")
+    dispatch: Duration = Field(
+        description="hours from the answer to a work order at the department"
+    )
+    inspection: InspectionSpec = Field(InspectionSpec(enabled=False), description="inspections")
 
 
 @register
-class Hotline(Arrangement):
-    """Operators answer around the clock and send a work order straight to the department."""
+class OneStopWindow(Arrangement):
+    """A one-stop window answers and sends a work order straight to the department."""
 
-    name = "hotline"
-    Params = HotlineParams
+    name = "one_stop"
+    Params = OneStopParams
+    components = frozenset({"inspection"})
 
     def __init__(self, model, params):
         super().__init__(model, params)
-        self.answer, self.order = (
-            sampler(params.answer, model.rng),
-            sampler(params.dispatch, model.rng),
-        )
+        self.answer = sampler(params.answer, model.rng)
+        self.order = sampler(params.dispatch, model.rng)
 
     def receive(self, i):
         m = self.model
@@ -43,22 +46,36 @@ class Hotline(Arrangement):
         self.model.close(i)
 
 
-def test_a_third_arrangement_runs_beside_the_others():
+def test_an_arrangement_of_ones_own_runs_beside_the_shipped_ones():
     s = load_scenario(
         "jingxing_2019",
         **{
-            "arrangements.hotline": {
+            "arrangements.one_stop": {
                 "answer": {"dist": "fixed", "value": 0.06},
                 "dispatch": {"dist": "exponential", "mean": 0.5},
+                "inspection": {"enabled": True, "interval_days": 3},
             }
         },
     )
     res = run_scenario(s, days=30)
-    assert set(res.tables) == {"street_chief", "multi_layer", "hotline"}
-    t = res.tables["hotline"]
+    assert set(res.tables) == {"street_chief", "hotline", "grid", "multi_layer", "one_stop"}
+    t = res.tables["one_stop"]
     ack = t["acknowledged_at"].to_numpy() - t["reported_at"].to_numpy()
     assert np.allclose(ack, 0.06)
-    assert (
-        res.summaries["hotline"]["issues_resolved"]
-        > 0.9 * res.summaries["hotline"]["issues_reported"]
-    )
+    s1 = res.summaries["one_stop"]
+    assert s1["issues_resolved"] > 0.9 * s1["issues_reported"]
+    assert s1["praises"] > 0  # the inspection component it declared ran
+
+
+def test_a_component_without_its_settings_is_refused():
+    import pytest
+
+    class Bare(OneStopWindow):
+        """Declares patrols without a `patrol` field."""
+
+        name = "bare"
+        components = frozenset({"patrol"})
+
+    with pytest.raises(TypeError, match="needs a field `patrol: PatrolSpec`"):
+        register(Bare)
+    assert "bare" not in ARRANGEMENTS

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from streetchief.cli import main
 
@@ -44,36 +45,63 @@ def test_help_explains_every_command():
         assert word in out
 
 
-def test_compare_writes_table_csv_and_figure(tmp_path, capsys):
-    assert (
-        main(
-            [
-                "compare",
-                "jingxing_2019",
-                "--replications",
-                "3",
-                "--days",
-                "30",
-                "--out",
-                str(tmp_path),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+def test_compare_writes_tables_figures_and_a_headline_that_agrees_with_them(tmp_path, capsys):
+    args = [
+        "compare",
+        "jingxing_2019",
+        "--replications",
+        "3",
+        "--days",
+        "30",
+        "--out",
+        str(tmp_path),
+    ]
+    assert main([*args, "--quiet"]) == 0
     printed = capsys.readouterr().out
-    assert "street_chief" in printed and "95% CI" in printed
-    table = pd.read_csv(tmp_path / "comparison.csv")
-    assert {"outcome", "street_chief", "multi_layer", "difference", "ci_low", "ci_high"} <= set(
-        table.columns
-    )
-    row = table.set_index("outcome").loc["resolution_mean_h"]
+    means = pd.read_csv(tmp_path / "comparison.csv").set_index("outcome")
+    assert list(means.columns) == ["street_chief", "hotline", "grid", "multi_layer"]
+    diff = pd.read_csv(tmp_path / "differences.csv")
+    baseline = diff.baseline.iloc[0]
+    # the strongest baseline: the shortest mean resolution other than the treatment's
+    others = means.loc["resolution_mean_h"].drop("street_chief")
+    assert baseline == others.idxmin()
+    assert set(diff.arrangement) == set(means.columns) - {baseline}
+    row = diff.set_index(["arrangement", "outcome"]).loc[("street_chief", "resolution_mean_h")]
     assert row.ci_low <= row.difference <= row.ci_high
-    assert row.difference < 0  # street chiefs resolve faster in the seed's district
+    assert row.difference == pytest.approx(
+        means.loc["resolution_mean_h", "street_chief"] - means.loc["resolution_mean_h", baseline]
+    )
+    # the headline says it in words, with the same numbers
+    import re
+
+    speed = next(line for line in printed.splitlines() if line.startswith("- speed:"))
+    word = "faster" if row.difference < 0 else "slower"
+    said, lo, hi = map(
+        float,
+        re.search(
+            rf"issue ([\d.]+) h {word} on average \(95% CI ([\d.]+) "
+            r"to ([\d.]+)\)",
+            speed,
+        ).groups(),
+    )
+    assert said == pytest.approx(abs(row.difference), rel=0.01)
+    assert sorted([lo, hi]) == pytest.approx(sorted([abs(row.ci_low), abs(row.ci_high)]), rel=0.01)
     runs = pd.read_csv(tmp_path / "replications.csv")
-    assert len(runs) == 6 and runs.seed.nunique() == 3
-    png = (tmp_path / "comparison.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert len(runs) == 12 and runs.seed.nunique() == 3
+    ledger = pd.read_csv(tmp_path / "ledger.csv")
+    by = ledger.groupby("arrangement").hours.sum()
+    assert by.round(3).to_dict() == means.loc["official_hours"].round(3).to_dict()
+    assert {
+        "liaison_officers",
+        "dispatch_operators",
+        "patrol_officers",
+        "department_acceptance",
+    } <= set(ledger.role)
+    equity = pd.read_csv(tmp_path / "equity.csv")
+    assert set(equity.dimension) == {"zone", "category", "time_of_week"}
+    for name in ("comparison.png", "equity.png"):
+        png = (tmp_path / name).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
 
 
 def test_run_one_arrangement_and_validate(tmp_path, capsys):

@@ -8,6 +8,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from streetchief.plots import LABELS
+
 matplotlib.use("Agg")
 
 from streetchief.widgets import CASES, Planner, Workshop  # noqa: E402
@@ -75,7 +77,19 @@ def test_a_bad_value_is_refused_with_a_message_and_nothing_runs(planner):
         and "departments.sanitation.crews: must be ≥ 1" in planner.message.value
     )
     planner.crews["sanitation"].value = 5
-    assert planner.runs == runs + 1 and "Median resolution" in planner.message.value
+    assert planner.runs == runs + 1 and "median resolution" in planner.message.value
+
+
+def test_the_planner_shows_each_arrangements_ledger_as_the_summaries_say(planner):
+    import re
+
+    html = planner.message.value
+    for name, s in planner.result.summaries.items():
+        label = LABELS.get(name, name)
+        row = re.search(f"<b>{re.escape(label)}</b>(.*?)</tr>", html).group(1)
+        assert f"{s['official_hours_total']:,.0f}" in row
+        assert all(role in row for role in s["official_hours"])
+        assert f"{s['resolution_hours']['median']:.1f} h" in row
 
 
 def test_save_writes_a_valid_scenario_and_refuses_a_bad_name(planner, tmp_path):

@@ -71,7 +71,7 @@ def test_replay_pushes_identical_issues_through_every_arrangement(jingxing):
         k: t.to_pandas().sort_values("issue_id").reset_index(drop=True)
         for k, t in res.tables.items()
     }
-    assert set(tables) == {"recorded", "street_chief", "multi_layer"}
+    assert set(tables) == {"recorded", *jingxing.arrangement_names}
     ref = tables["recorded"]
     assert len(ref) == len(log) == 169
     for name, t in tables.items():
@@ -95,6 +95,8 @@ def test_seed_week_replay_shows_the_night_cases(jingxing):
         ack = bins.acknowledged_at - bins.reported_at
         if name == "multi_layer":
             assert ack >= 9.5 - 1e-9  # waits for the community office at 08:30
+        elif name == "grid":
+            assert ack >= 8.0 - 1e-9  # waits for the command centre at 07:00
         else:
             assert ack < 0.5  # minutes, at 23:00 (recorded: 4 min)
     recorded = res.tables["recorded"].to_pandas()
@@ -351,11 +353,8 @@ def test_compare_with_replay_shows_the_recorded_history_beside_both(tmp_path, ca
         == 0
     )
     printed = capsys.readouterr().out
-    assert "recorded" in printed.splitlines()[1]
+    header = next(line for line in printed.splitlines() if line.startswith("outcome (mean)"))
+    assert header.split()[2:] == ["street_chief", "hotline", "grid", "multi_layer", "recorded"]
     table = pd.read_csv(out / "comparison.csv").set_index("outcome")
-    assert table.loc["issues_reported", ["recorded", "street_chief", "multi_layer"]].tolist() == [
-        169,
-        169,
-        169,
-    ]
+    assert table.loc["issues_reported"].tolist() == [169] * 5
     assert (out / "comparison.png").stat().st_size > 10_000

@@ -238,8 +238,20 @@ def test_advantage_per_point_and_the_analysis_figures(grid_runs, tmp_path):
     )
     assert adv.difference[0] == pytest.approx((by_hand.street_chief - by_hand.multi_layer).mean())
     report = analyze(grid_runs.out, out=tmp_path)
-    assert {p.name for p in report["figures"]} == {"heatmap.png", "tornado.png", "boxplots.png"}
-    for name in ("advantage.csv", "heatmap.png", "tornado.png", "boxplots.png"):
+    assert {p.name for p in report["figures"]} == {
+        "region.png",
+        "heatmap.png",
+        "tornado.png",
+        "boxplots.png",
+    }
+    for name in (
+        "advantage.csv",
+        "where_it_vanishes.txt",
+        "region.png",
+        "heatmap.png",
+        "tornado.png",
+        "boxplots.png",
+    ):
         assert (tmp_path / name).stat().st_size > 0
 
 
@@ -261,7 +273,7 @@ def test_sweep_and_analyze_from_the_command_line_with_morris(tmp_path, capsys):
     assert "24 runs, 0 failed" in printed and "runs/s" in printed  # 4 trajectories × 3 points × 2
     assert main(["analyze", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
-    assert "mu_star" in printed and "not significant" in printed
+    assert "mu_star" in printed and "no significant difference at" in printed
     assert (tmp_path / "out" / "analysis" / "indices.png").exists()
     assert main(["analyze", str(tmp_path / "out"), "--outcome", "joy"]) == 2
     assert "unknown outcome 'joy'" in capsys.readouterr().err

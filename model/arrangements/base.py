@@ -44,19 +44,27 @@ What an arrangement may use (`model` is the `DistrictModel`, `i` an issue):
                 responsible department's crew; self.fixed(i) follows), model.resolve(i),
                 model.close(i) (feedback has reached the reporter)
   the issue     model.issues.zone[i], .category[i], .unclear[i], .work[i], .department[i],
-                .discovered_by[i] (MERCHANT or CHIEF), .reported_at[i], .acknowledged_at[i]
+                .discovered_by[i] (MERCHANT, CHIEF or PATROL), .reported_at[i], .acknowledged_at[i]
                 (read only)
   its records   model.issues.hop(i), .bounce(i), .coordinate(i)
   its own state model.issues.column(default): a list indexed by issue
   the district  model.spec (the scenario), model.rng (the arrangement's own random stream),
                 model.calendars, model.chiefs, model.chief_of_zone, model.liaison_of_zone,
-                model.departments (indexed like issues.department)
-  components    `components = {"patrol", "inspection"}` switches on mechanisms the model runs for it
-                (`streetchief.components`), set by the Params fields of the same names.
+                model.departments (indexed like issues.department), model.engagement() (1 unless
+                the engagement component is on)
+  departments   self.taken_on_at(i, hours, calendar): when the responsible department takes issue i
+                on, `hours` of its time on `calendar` ("own": its crews' calendar, "always", or a
+                calendar key), shortened while it is sanctioned; self.send_feedback(i)
+  components    `components = {"patrol", "inspection", "deadlines", "engagement", "feedback"}`
+                (any of
+                them) switches on mechanisms the model runs for it (`streetchief.components`), set
+                by the Params fields of the same names.
+  its costs     ledger(): the hours of the officials it employs, by role (see `Role`)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -74,8 +82,26 @@ class ArrangementParams(BaseModel):
 
     def check(self, known: dict[str, set[str]], path: str) -> list[str]:
         """Problems with references to the rest of the scenario; `known['calendars']` etc. are the
-        names each section defines, `path` is where these parameters sit (for the messages)."""
-        return []
+        names each section defines, `path` is where these parameters sit (for the messages). This
+        checks the components' settings; an override adds its own to `super().check(...)`."""
+        problems = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, BaseModel) and hasattr(value, "check"):
+                problems.extend(value.check(known, f"{path}.{name}"))
+        return problems
+
+    @staticmethod
+    def calendar_problems(known: dict, path: str, name: str, own: bool = False) -> list[str]:
+        """The problem with a reference to a calendar, if any; with `own`, also "own" (each
+        department's crews' calendar) and "always"."""
+        if name in known["calendars"] or (own and name in ("own", "always")):
+            return []
+        extra = ', or "own" (each department\'s own calendar), "always"' if own else ""
+        return [
+            f"{path}: unknown calendar {name!r}; known: "
+            f"{', '.join(sorted(known['calendars']))}{extra}"
+        ]
 
 
 def register(cls: type[Arrangement]) -> type[Arrangement]:
@@ -98,6 +124,22 @@ def register(cls: type[Arrangement]) -> type[Arrangement]:
     return cls
 
 
+@dataclass
+class Role:
+    """The hours of one kind of official over a run. A role dedicated to the arrangement (a liaison
+    officer on watch, a hotline operator, a grid supervisor on shift) costs its hours on duty; a
+    role that does this among other work (a chief, a clerk of a layer, department staff) costs the
+    hours it spends on issues."""
+
+    busy_hours: float
+    on_duty_hours: float | None = None
+
+    @property
+    def hours(self) -> float:
+        """What the role costs: its hours on duty if it is dedicated, else its hours on issues."""
+        return self.busy_hours if self.on_duty_hours is None else self.on_duty_hours
+
+
 class Arrangement:
     """Receives issues from the model and drives each one to resolution and feedback (see the
     module's documentation for all it may use)."""
@@ -105,9 +147,13 @@ class Arrangement:
     name: ClassVar[str]
     Params: ClassVar[type[ArrangementParams]] = ArrangementParams
     components: ClassVar[frozenset[str]] = frozenset()
+    # hours of department staff per work order taken on, passed on or sent back (the ledger's
+    # "department acceptance"); an arrangement may set it from its parameters
+    acceptance_work: float = 0.0
 
     def __init__(self, model: DistrictModel, params: ArrangementParams):
         self.model, self.params = model, params
+        self.acceptances = 0
 
     def receive(self, i: int) -> None:
         """Issue i has just been reported (at model.now)."""
@@ -117,7 +163,31 @@ class Arrangement:
         """The crew has fixed issue i: resolve it and send feedback."""
         raise NotImplementedError
 
-    def patrollers(self):
-        """Who patrols, when the patrol component is on: the street chiefs, unless an arrangement
-        says otherwise (each needs `zones`, `hours`, `found` and `key`)."""
-        return self.model.chiefs.values()
+    # --- what every arrangement does the same way -----------------------------------------------
+    def taken_on_at(self, i: int, hours: float, calendar: str) -> float:
+        """When the responsible department takes issue i on (signs for it, claims it, accepts it):
+        `hours` of its time on `calendar` ("own", "always" or a calendar's key) from now, shorter
+        while the department is sanctioned."""
+        m = self.model
+        dept = m.departments[m.issues.department[i]]
+        self.acceptances += 1
+        cal = self._calendar(dept, calendar)
+        return cal.advance(cal.next_open(m.now), hours * dept.responsiveness())
+
+    def _calendar(self, dept, name: str):
+        if name == "own":
+            return dept.crews.calendar
+        if name == "always":
+            return self.model.always
+        return self.model.calendars[name]
+
+    def send_feedback(self, i: int) -> None:
+        """The result goes back to the reporter (if feedback is switched on): the issue closes."""
+        feedback = self.model.components.get("feedback")
+        if feedback is not None:
+            feedback.send(i)
+
+    def ledger(self) -> dict[str, Role]:
+        """The hours of the officials this arrangement employs, by role; the model adds the chiefs,
+        the patrol officers and the departments' acceptance work."""
+        return {}

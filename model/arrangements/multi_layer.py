@@ -3,7 +3,8 @@
 Each layer is a queue of clerks with its own calendar and handling time. At each dispatch the
 issue may be misrouted and come back (a bounce). A department that is not sure the issue is its
 own passes it on (buck-passing, another bounce) until it escalates to the top layer, which assigns
-it for good. Feedback travels back down through the layers.
+it for good. Feedback travels back down through the layers. Patrols, inspections and supervised
+time limits can be switched on as for any arrangement.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from streetchief.arrangements.base import Arrangement, ArrangementParams, register
+from streetchief.arrangements.base import Arrangement, ArrangementParams, Role, register
+from streetchief.components import DeadlineSpec, InspectionSpec, PatrolSpec
 from streetchief.distributions import ZERO, Duration, sampler
 from streetchief.engine import ServicePool
 
@@ -42,23 +44,39 @@ class MultiLayerParams(ArrangementParams):
     layers: list[LayerSpec] = Field(
         min_length=1, description="the layers an issue passes, first to last"
     )
-    department_calendar: str = Field(description="when departments accept forwarded cases")
+    department_calendar: str = Field(
+        description="when departments accept forwarded cases: a calendar's key, own (their "
+        "crews'), always"
+    )
     department_accept: Duration = Field(
         description="working hours for a department to accept a case"
     )
     unclear_pass: Duration = Field(
         ZERO, description="working hours before an unsure department passes it on"
     )
-    escalate_after: int = Field(2, ge=0, description="passes between departments before escalation")
+    escalate_after: int = Field(
+        2, ge=0, le=100, description="passes between departments before escalation"
+    )
+    acceptance_work: float = Field(
+        0.1, ge=0, le=24, description="department staff hours per case taken or passed"
+    )
+    patrol: PatrolSpec = Field(
+        PatrolSpec(enabled=False, by="officers"), description="patrols, if any"
+    )
+    inspection: InspectionSpec = Field(
+        InspectionSpec(enabled=False), description="periodic inspections, if any"
+    )
+    deadlines: DeadlineSpec = Field(
+        DeadlineSpec(), description="time limits supervised issue by issue"
+    )
 
     def check(self, known, path):
-        calendars = known["calendars"]
-        named = [(f"layers.{k}.calendar", layer.calendar) for k, layer in enumerate(self.layers)]
-        return [
-            f"{path}.{where}: unknown calendar {name!r}; known: {', '.join(sorted(calendars))}"
-            for where, name in [*named, ("department_calendar", self.department_calendar)]
-            if name not in calendars
-        ]
+        problems = super().check(known, path)
+        for k, layer in enumerate(self.layers):
+            problems += self.calendar_problems(known, f"{path}.layers.{k}.calendar", layer.calendar)
+        return problems + self.calendar_problems(
+            known, f"{path}.department_calendar", self.department_calendar, own=True
+        )
 
 
 @register
@@ -70,6 +88,7 @@ class MultiLayerRouting(Arrangement):
 
     name = "multi_layer"
     Params = MultiLayerParams
+    components = frozenset({"patrol", "inspection", "deadlines"})
 
     def __init__(self, model, params: MultiLayerParams):
         super().__init__(model, params)
@@ -83,7 +102,7 @@ class MultiLayerRouting(Arrangement):
         self.feedback = [sampler(lay.feedback, rng) for lay in params.layers]
         self.misrouting = [lay.misrouting for lay in params.layers]
         self.n_layers = len(self.layers)
-        self.dept_calendar = model.calendars[params.department_calendar]
+        self.acceptance_work = params.acceptance_work
         self.accept, self.unclear_pass = (
             sampler(params.department_accept, rng),
             sampler(params.unclear_pass, rng),
@@ -124,12 +143,14 @@ class MultiLayerRouting(Arrangement):
 
     def _to_department(self, i):
         m = self.model
-        t = self.dept_calendar.advance(self.dept_calendar.next_open(m.now), self.accept())
+        calendar = self.params.department_calendar
+        t = self.taken_on_at(i, self.accept(), calendar)
         if self.unclear[i] and not self.escalated[i]:
             if self.passes[i] < self.params.escalate_after:
                 self.passes[i] += 1
                 m.issues.bounce(i)
-                m.at(self.dept_calendar.advance(t, self.unclear_pass()), self._to_department, i)
+                cal = self._calendar(m.departments[m.issues.department[i]], calendar)
+                m.at(cal.advance(t, self.unclear_pass()), self._to_department, i)
             else:  # escalate: the top layer assigns it for good
                 self.escalated[i] = True
                 m.at(t, self._escalate, i)
@@ -153,3 +174,9 @@ class MultiLayerRouting(Arrangement):
                 cal = self.layers[k].calendar
                 t = cal.advance(cal.next_open(t), d)
         m.at(t, m.close, i)
+
+    def ledger(self):
+        return {
+            f"clerks: {lay.name}": Role(busy_hours=pool.busy_hours)
+            for lay, pool in zip(self.params.layers, self.layers, strict=True)
+        }

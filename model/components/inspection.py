@@ -14,23 +14,28 @@ class InspectionSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(True, description="inspections take place")
-    interval_days: float = Field(7.0, gt=0, description="days between inspections")
+    interval_days: float = Field(7.0, gt=0, le=365, description="days between inspections")
     sanction_days: float = Field(
-        30.0, ge=0, description="how long a sanction keeps a department alert"
+        30.0, ge=0, le=3650, description="how long a sanction keeps a department alert"
     )
     sanction_factor: float = Field(
-        0.5, gt=0, le=1, description="multiplier on claim delays while sanctioned"
+        0.5,
+        gt=0,
+        le=1,
+        description="multiplier on a department's delays to take issues on while sanctioned",
     )
 
 
 class InspectionGroup(mesa.Agent):
     """督查考核组: inspects every `interval_days`. A department with overdue issues is sanctioned,
     each time more severely (notice, exposure, accountability talk: 通报, 媒体曝光, 约谈问责),
-    and responds faster while sanctioned; a department with none is praised."""
+    and responds faster while sanctioned; a department with none is praised. Each inspection also
+    renews the campaign's engagement, where that component is on."""
 
     def __init__(self, model, spec: InspectionSpec, arrangement=None):
         super().__init__(model)
         self.interval_hours, self.sanction_hours = spec.interval_days * 24, spec.sanction_days * 24
+        self.sanction_factor = spec.sanction_factor
         self.inspections = 0
         model.every(self.interval_hours, self.inspect)
 
@@ -42,10 +47,14 @@ class InspectionGroup(mesa.Agent):
         overdue = {issues.department[i] for i in issues.open if issues.deadline_at[i] < now}
         for k, dept in enumerate(model.departments):
             if k in overdue:
-                dept.sanctions_by_kind[SANCTIONS[min(dept.sanction_level, len(SANCTIONS) - 1)]] += 1
-                dept.sanction_level += 1
-                dept.sanctioned_until = now + self.sanction_hours
+                dept.sanction(now + self.sanction_hours, self.sanction_factor)
             else:
                 dept.sanction_level = 0
                 if dept.resolved:
                     dept.praises += 1
+        engagement = model.components.get("engagement")
+        if engagement is not None:
+            engagement.renew()
+
+
+__all__ = ["SANCTIONS", "InspectionGroup", "InspectionSpec"]

@@ -21,8 +21,10 @@ FIELDS: dict[str, str] = {
     "category": "category key",
     "zone": "zone key",
     "reporter": "who reported it (a merchant, a chief, or the log's reporter)",
-    "discovered_by": "merchant or chief (found on patrol)",
-    "reported_at": "hours since the start when it was reported",
+    "discovered_by": "merchant, chief or patrol (a chief, a patrol officer or grid supervisor "
+    "found it)",
+    "arisen_at": "hours since the start when the problem arose (for a log's issues: when reported)",
+    "reported_at": "… when it was reported",
     "acknowledged_at": "… when someone answered the reporter",
     "dispatched_at": "… when the responsible department took it on",
     "resolved_at": "… when the problem was fixed",
@@ -36,7 +38,7 @@ FIELDS: dict[str, str] = {
     "run's end",
 }
 COLUMNS = list(FIELDS)
-TIMES = ("reported_at", "acknowledged_at", "dispatched_at", "resolved_at", "closed_at")
+TIMES = ("arisen_at", "reported_at", "acknowledged_at", "dispatched_at", "resolved_at", "closed_at")
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,10 @@ def build_table(
     coordinated=None,
 ) -> pa.Table:
     """The records of `len(issue_id)` issues. category, zone and department are codes into `keys`;
-    hops, bounces and coordinated are None where the source cannot know them."""
+    hops, bounces and coordinated are None where the source cannot know them; without `arisen_at`
+    among the times, problems arose when they were reported."""
     n = len(issue_id)
+    times = {"arisen_at": times["reported_at"], **times}
     resolved = np.asarray(times["resolved_at"], float)
     deadline_at = np.asarray(deadline_at, float)
     columns = {

@@ -46,6 +46,7 @@ class RecordSink:
         self.buffer: list[tuple] = []
         self.writer = None
         self.totals = Totals(len(m.category_keys))
+        self.totals.end = m.end
         self.rows = 0
 
     def add(self, m, s: int) -> None:

@@ -1,8 +1,10 @@
 """Summaries of a run: what the per-issue records tell, and what only the model knows.
 
 `summarize_table` reads records alone, so a simulated run and a recorded history are summarised the
-same way; `summarize` adds the model's own counts; a streamed run gathers its `Totals` a row group
-at a time, in memory that does not grow with the number of issues.
+same way; `summarize` adds the model's own counts: the problems never reported, the outcomes from
+the problem's point of view (from when it arose, unreported time included), and the ledger of
+officials' hours. A streamed run gathers its `Totals` a row group at a time, in memory that does not
+grow with the number of issues.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from streetchief.agents import SANCTIONS
-from streetchief.issues import CHIEF
+from streetchief.issues import CHIEF, PATROL
 
 
 def _stats(x: np.ndarray) -> dict:
@@ -54,6 +56,7 @@ def summarize_table(
 
     grid = np.arange(0.0, horizon + 1e-9, sample_hours)
     _, backlog = backlog_curve(table, horizon, times=grid)
+    arisen = table["arisen_at"].to_numpy()
     return {
         "issues_reported": n,
         "issues_resolved": int((~np.isnan(res)).sum()),
@@ -69,7 +72,62 @@ def summarize_table(
         if table["coordinated"].null_count < n
         else None,
         "mean_backlog": float(backlog.mean()) if len(backlog) else 0.0,
+        "unreported_hours": _stats(rep - arisen),
+        "problem_hours": _stats(res - arisen),
+        "_problem_parts": _problem_parts(arisen, res, horizon),
         "by_category": by_cat,
+    }
+
+
+def _problem_parts(arisen: np.ndarray, resolved: np.ndarray, end: float) -> dict:
+    """What the problem-level outcomes need from reported issues' records (sums, so that a streamed
+    run can add them up a row group at a time)."""
+    waited = resolved - arisen  # NaN while unresolved
+    return {
+        "within_24h": int((waited <= 24).sum()),
+        "within_72h": int((waited <= 72).sum()),
+        "resolved": int((~np.isnan(resolved)).sum()),
+        "open_hours": float((np.where(np.isnan(resolved), end, resolved) - arisen).sum()),
+    }
+
+
+def problem_outcomes(m, parts: dict, reported: int) -> dict:
+    """Outcomes from the problem's point of view: every problem that arose, reported or not.
+    Problems merchants fixed themselves (门前三包) count as resolved at once."""
+    unreported = np.array([m.issues.arisen_at[i] for zone in m.unreported for i in zone], float)
+    n = m.problems_arisen
+    open_hours = parts["open_hours"] + float((m.end - unreported).sum())
+
+    def share(k):
+        return k / n if n else None
+
+    return {
+        "arisen": n,
+        "reported": reported,
+        "self_fixed": m.self_fixed,
+        "unreported_at_end": len(unreported),
+        "resolved_within_24h_share": share(parts["within_24h"] + m.self_fixed),
+        "resolved_within_72h_share": share(parts["within_72h"] + m.self_fixed),
+        "never_resolved_share": share(reported - parts["resolved"] + len(unreported)),
+        "open_problem_hours": open_hours,
+    }
+
+
+def ledger_summary(m) -> dict:
+    """The officials' hours by role (what each costs, `Role.hours`), their total, and the detail."""
+    roles = m.ledger()
+    return {
+        "official_hours": {k: float(r.hours) for k, r in roles.items()},
+        "official_hours_total": float(sum(r.hours for r in roles.values())),
+        "official_hours_detail": {
+            k: {
+                "busy_hours": float(r.busy_hours),
+                "on_duty_hours": None if r.on_duty_hours is None else float(r.on_duty_hours),
+                "counted": "on duty" if r.on_duty_hours is not None else "busy",
+            }
+            for k, r in roles.items()
+        },
+        "crew_hours": float(m.crew_hours()),
     }
 
 
@@ -83,10 +141,14 @@ def summarize(m, table: pa.Table | None, from_records: dict | None = None) -> di
     )
     s.setdefault("by_category", {})
     by_cat = s.pop("by_category")
+    parts = s.pop("_problem_parts")
     return {
         **s,
+        "problems": problem_outcomes(m, parts, s["issues_reported"]),
+        **ledger_summary(m),
         "chief_hours": float(m.chief_hours),
         "found_by_chiefs": int(sum(c.found for c in m.chiefs.values())),
+        "found_on_patrol": _found_on_patrol(m),
         "unreported_problems": int(sum(len(z) for z in m.unreported)),
         "self_fixed_problems": m.self_fixed,
         "problems_arisen": m.problems_arisen,
@@ -100,17 +162,29 @@ def summarize(m, table: pa.Table | None, from_records: dict | None = None) -> di
     }
 
 
+def _found_on_patrol(m) -> int:
+    patrols = m.components.get("patrol")
+    return int(sum(p.found for p in patrols.patrollers)) if patrols is not None else 0
+
+
 def summarize_recorded(table: pa.Table, scenario, horizon: float) -> dict:
     """A recorded history's summary: what the records tell; what only a model knows is None."""
     s = summarize_table(
         table, horizon, list(scenario.categories), scenario.run.backlog_sample_hours
     )
     by_cat = s.pop("by_category")
+    s.pop("_problem_parts")
     found = table["discovered_by"].to_numpy(zero_copy_only=False)
     return {
         **s,
+        "problems": None,
+        "official_hours": None,
+        "official_hours_total": None,
+        "official_hours_detail": None,
+        "crew_hours": None,
         "chief_hours": None,
         "found_by_chiefs": int((found == CHIEF).sum()),
+        "found_on_patrol": int((found == PATROL).sum()),
         "unreported_problems": None,
         "self_fixed_problems": None,
         "problems_arisen": None,
@@ -143,15 +217,17 @@ class Totals:
         self.n = self.resolved = self.on_time = self.on_time_known = self.coordinated = 0
         self.bounces = self.hops = 0
         self.by_category = np.zeros((categories, 2), np.int64)
-        self.hist = {
-            "resolution": np.zeros(len(self.EDGES) - 1, np.int64),
-            "acknowledgement": np.zeros(len(self.EDGES) - 1, np.int64),
-        }
-        self.sums = {"resolution": 0.0, "acknowledgement": 0.0}
-        self.counts = {"resolution": 0, "acknowledgement": 0}
+        names = ("resolution", "acknowledgement", "unreported", "problem")
+        self.hist = {k: np.zeros(len(self.EDGES) - 1, np.int64) for k in names}
+        self.sums = dict.fromkeys(names, 0.0)
+        self.counts = dict.fromkeys(names, 0)
+        self.parts = {"within_24h": 0, "within_72h": 0, "resolved": 0, "open_hours": 0.0}
+        self.end = None  # set by the sink: the run's end
 
     def add(self, t: pa.Table) -> None:
-        rep, res, ack = (t[c].to_numpy() for c in ("reported_at", "resolved_at", "acknowledged_at"))
+        rep, res, ack, arisen = (
+            t[c].to_numpy() for c in ("reported_at", "resolved_at", "acknowledged_at", "arisen_at")
+        )
         cats = t["category"].combine_chunks().indices.to_numpy()
         done = ~np.isnan(res)
         self.n += len(rep)
@@ -164,7 +240,15 @@ class Totals:
         self.coordinated += int(t["coordinated"].to_numpy(zero_copy_only=False).sum())
         self.bounces += int(t["bounces"].to_numpy().sum())
         self.hops += int(t["hops"].to_numpy().sum())
-        for name, d in (("resolution", res - rep), ("acknowledgement", ack - rep)):
+        for k, v in _problem_parts(arisen, res, self.end).items():
+            self.parts[k] += v
+        durations = {
+            "resolution": res - rep,
+            "acknowledgement": ack - rep,
+            "unreported": rep - arisen,
+            "problem": res - arisen,
+        }
+        for name, d in durations.items():
             d = d[~np.isnan(d)]
             self.hist[name] += np.histogram(np.clip(d, 0, self.EDGES[-1]), self.EDGES)[0]
             self.sums[name] += float(d.sum())
@@ -208,6 +292,9 @@ def summarize_streamed(m, totals: Totals) -> dict:
         "mean_backlog": float(np.mean([b for _, b in m.backlog_samples]))
         if m.backlog_samples
         else 0.0,
+        "unreported_hours": t.stats("unreported"),
+        "problem_hours": t.stats("problem"),
+        "_problem_parts": dict(t.parts),
     }
     full = summarize(m, None, base)
     full["by_category"] = {

@@ -188,23 +188,31 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
 
 
 def apply_overrides(raw: dict, overrides: dict, source: str) -> dict:
-    """A copy of `raw` with each dotted path (`departments.sanitation.crews`) set to its value."""
+    """A copy of `raw` with each dotted path (`departments.sanitation.crews`) set to its value; a
+    `*` stands for every key or item at its place (`chiefs.*.calendar`: every chief's calendar)."""
     raw = copy.deepcopy(raw)
     for dotted, value in overrides.items():
-        node = raw
         keys = dotted.split(".")
+        nodes = [raw]
         for k in keys[:-1]:
-            if isinstance(node, list) and k.isdigit() and int(k) < len(node):
-                node = node[int(k)]
-            elif isinstance(node, dict) and k in node:
-                node = node[k]
-            else:
-                raise ScenarioError(
-                    source, [f"{dotted}: no such place in the scenario (stops at {k!r})"]
-                )
+            nodes = [child for node in nodes for child in _children(node, k, dotted, source)]
         last = keys[-1]
-        if isinstance(node, list) and last.isdigit():
-            node[int(last)] = value
-        else:
-            node[last] = value
+        for node in nodes:
+            if last == "*":
+                for k in list(node) if isinstance(node, dict) else range(len(node)):
+                    node[k] = copy.deepcopy(value)
+            elif isinstance(node, list) and last.isdigit():
+                node[int(last)] = copy.deepcopy(value)
+            else:
+                node[last] = copy.deepcopy(value)
     return raw
+
+
+def _children(node, k: str, dotted: str, source: str) -> list:
+    if k == "*" and isinstance(node, dict | list) and len(node):
+        return list(node.values()) if isinstance(node, dict) else list(node)
+    if isinstance(node, list) and k.isdigit() and int(k) < len(node):
+        return [node[int(k)]]
+    if isinstance(node, dict) and k in node:
+        return [node[k]]
+    raise ScenarioError(source, [f"{dotted}: no such place in the scenario (stops at {k!r})"])

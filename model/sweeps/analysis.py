@@ -1,4 +1,5 @@
-"""What a sweep says: the street-chief advantage per point, sensitivity indices, and figures."""
+"""What a sweep says: the advantage per point, where it vanishes or reverses (in words and a
+figure), sensitivity indices, and figures."""
 
 from __future__ import annotations
 
@@ -99,6 +100,122 @@ def advantage(
             }
         )
     return pd.DataFrame(rows)
+
+
+# outcomes where more is better; for the others less is better (hours, backlog, bounces, ...)
+HIGHER_IS_BETTER = {"on_time_share", "problems_within_24h_share", "problems_within_72h_share"}
+ADVANTAGE, NO_DIFFERENCE, REVERSAL = "advantage", "no significant difference", "reversal"
+
+
+def verdicts(adv: pd.DataFrame, outcome: str) -> pd.Series:
+    """Per point: the treatment's advantage (significantly better), no significant difference, or a
+    reversal (the baseline significantly better)."""
+    sign = 1 if outcome in HIGHER_IS_BETTER else -1
+    better = adv.significant & (np.sign(adv.difference) == sign)
+    worse = adv.significant & (np.sign(adv.difference) == -sign)
+    return pd.Series(
+        np.where(better, ADVANTAGE, np.where(worse, REVERSAL, NO_DIFFERENCE)), index=adv.index
+    )
+
+
+def _association(values: pd.Series, inside: pd.Series) -> tuple[float, str]:
+    """How differently a parameter is spread where the advantage vanishes than over all points
+    (0: the same, 1: no overlap), and that difference in words."""
+    v_in, v_all = values[inside], values
+    if pd.api.types.is_numeric_dtype(values) and values.nunique() > 3:
+        from scipy import stats
+
+        ks = stats.ks_2samp(v_in.astype(float), values[~inside].astype(float)).statistic
+        m_in, m_all = float(v_in.median()), float(v_all.median())
+        way = "higher" if m_in > m_all else "lower"
+        return ks, f"is {way} there: median {m_in:.3g} against {m_all:.3g} over all points"
+    share_in = v_in.astype(str).value_counts(normalize=True)
+    share_all = v_all.astype(str).value_counts(normalize=True)
+    tv = 0.5 * share_in.sub(share_all, fill_value=0).abs().sum()
+    top = (share_in / share_all.reindex(share_in.index)).idxmax()
+    return tv, (
+        f"is {top} at {share_in[top]:.0%} of them, against {share_all[top]:.0%} of all points"
+    )
+
+
+def where_it_vanishes(
+    adv: pd.DataFrame, params: list[str], outcome: str, treatment: str, baseline: str, top: int = 3
+) -> tuple[list[str], list[str]]:
+    """(sentences, parameters): the verdicts counted in words, and the parameters that most set the
+    points where the advantage vanishes or reverses apart from the others, strongest first."""
+    v = verdicts(adv, outcome)
+    n = len(adv)
+    counts = v.value_counts()
+    better = "higher" if outcome in HIGHER_IS_BETTER else "lower"
+    lines = [
+        f"{treatment} against {baseline} in {outcome} ({better} is better), at {n} points: an "
+        f"advantage at {counts.get(ADVANTAGE, 0)}, no significant difference at "
+        f"{counts.get(NO_DIFFERENCE, 0)}, a reversal at {counts.get(REVERSAL, 0)}."
+    ]
+    inside = v != ADVANTAGE
+    if not inside.any():
+        return lines + ["The advantage holds at every point of this design."], []
+    if inside.all():
+        return lines + [
+            f"{treatment} has no significant advantage at any point of this design."
+        ], []
+    ranked = sorted(((*_association(adv[p], inside), p) for p in params), reverse=True)
+    lines.append(
+        f"Where the advantage vanishes or reverses ({int(inside.sum())} points), compared with all "
+        "points:"
+    )
+    lines += [f"- {p} {words} (difference {score:.2f})" for score, words, p in ranked[:top]]
+    return lines, [p for _, _, p in ranked]
+
+
+def region_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
+    """The design's points over two parameters, marked: the advantage holds, vanishes, reverses."""
+    import matplotlib.pyplot as plt
+
+    v = verdicts(adv, outcome)
+    styles = {
+        ADVANTAGE: ("#0072B2", "o"),
+        NO_DIFFERENCE: ("#999999", "s"),
+        REVERSAL: ("#D55E00", "^"),
+    }
+    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    rng = np.random.default_rng(0)
+
+    def coords(col):
+        if pd.api.types.is_numeric_dtype(adv[col]) and adv[col].nunique() > 3:
+            return adv[col].astype(float).to_numpy(), None
+        cats = sorted(adv[col].astype(str).unique())
+        codes = adv[col].astype(str).map({c: k for k, c in enumerate(cats)}).to_numpy(float)
+        return codes + rng.uniform(-0.2, 0.2, len(codes)), cats
+
+    xs, xcats = coords(x)
+    ys, ycats = coords(y)
+    for values, cats, scale in ((xs, xcats, ax.set_xscale), (ys, ycats, ax.set_yscale)):
+        if cats is None and values.min() > 0 and values.max() / values.min() > 20:
+            scale("log")  # a range over orders of magnitude (loguniform) reads better on a log axis
+    for verdict, (colour, marker) in styles.items():
+        m = (v == verdict).to_numpy()
+        ax.scatter(
+            xs[m],
+            ys[m],
+            c=colour,
+            marker=marker,
+            s=50,
+            label=f"{verdict} ({m.sum()})",
+            edgecolor="white",
+            linewidth=0.5,
+        )
+    if xcats:
+        ax.set_xticks(range(len(xcats)), xcats)
+    if ycats:
+        ax.set_yticks(range(len(ycats)), ycats)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend(fontsize=8, title=f"{outcome}: treatment against baseline", title_fontsize=8)
+    ax.set_title("Where the advantage holds, vanishes or reverses")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
 
 
 def indices(
@@ -320,13 +437,17 @@ def analyze(
                 [f"{name} {p!r} is not a parameter of this sweep; it has: {', '.join(params)}"],
             )
     adv = advantage(runs, meta, outcome)
+    adv["verdict"] = verdicts(adv, outcome)
     write_text(adv.to_csv(index=False), out / "advantage.csv")
-    report = {
-        "advantage": adv,
-        "figures": [],
-        "baseline": meta["spec"]["baseline"],
-        "treatment": meta["spec"]["treatment"],
-    }
+    base, treat = meta["spec"]["baseline"], meta["spec"]["treatment"]
+    words, deciding = where_it_vanishes(adv, params, outcome, treat, base)
+    report = {"advantage": adv, "figures": [], "baseline": base, "treatment": treat, "words": words}
+    write_text("\n".join(words) + "\n", out / "where_it_vanishes.txt")
+    if len(params) > 1:
+        rx = x or (deciding[0] if deciding else params[0])
+        ry = y or next(p for p in (deciding or params) + params if p != rx)
+        region_figure(adv, rx, ry, outcome, out / "region.png")
+        report["figures"].append(out / "region.png")
     # by default, the two parameters that move the advantage most
     tor = tornado(adv, params)
     ranked = [p for p in tor.parameter[::-1] if pd.api.types.is_numeric_dtype(adv[p])] or params

@@ -1,0 +1,158 @@
+"""A dispatch centre, one hop to the departments: what the 12345 hotline and grid management share.
+
+An issue reaches the centre, whose operators register it (the reporter is answered when one takes
+it up) and send a work order to the responsible department. A department that got an order not its
+own sends it back (退单), and the centre reassigns it; an order whose responsibility is unclear
+comes back until the centre designates a lead department (指定主办). The department signs for the
+order within its time on its calendar, its crew fixes the problem, and feedback closes the loop.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field
+
+from streetchief.arrangements.base import Arrangement, ArrangementParams, Role
+from streetchief.components import (
+    DeadlineSpec,
+    EngagementSpec,
+    FeedbackSpec,
+    InspectionSpec,
+    PatrolSpec,
+)
+from streetchief.distributions import ZERO, Duration, sampler
+from streetchief.engine import ServicePool
+from streetchief.issues import MERCHANT
+
+
+class CentralDispatchParams(ArrangementParams):
+    """What a dispatch centre and its departments do; the hotline and grid management fill it in."""
+
+    operators: int = Field(ge=1, le=10_000, description="operators at the dispatch centre")
+    centre_calendar: str = Field(
+        "always", description="the centre's hours: a calendar's key, or always"
+    )
+    handling: Duration = Field(
+        description="operator hours to register one issue and write its work order"
+    )
+    misrouting: float = Field(
+        0.0, ge=0, lt=1, description="chance a work order goes to the wrong department"
+    )
+    return_delay: Duration = Field(
+        ZERO,
+        description="working hours until a department sends back an order not its own (退单)",
+    )
+    escalate_after: int = Field(
+        1,
+        ge=0,
+        le=100,
+        description="returns of an order with unclear responsibility before the centre designates "
+        "a lead department",
+    )
+    sign_for: Duration = Field(
+        description="hours of the department's time to sign for a work order"
+    )
+    department_calendar: str = Field(
+        "own",
+        description="when departments sign for orders: own (their crews' calendar), always, a key",
+    )
+    acceptance_work: float = Field(
+        0.1, ge=0, le=24, description="department staff hours per order signed or returned"
+    )
+    feedback: FeedbackSpec = Field(FeedbackSpec(), description="the result back to the reporter")
+    patrol: PatrolSpec = Field(
+        PatrolSpec(enabled=False, by="officers"), description="patrols, if any"
+    )
+    inspection: InspectionSpec = Field(
+        InspectionSpec(enabled=False), description="periodic inspections, if any"
+    )
+    deadlines: DeadlineSpec = Field(
+        DeadlineSpec(), description="time limits supervised issue by issue"
+    )
+    engagement: EngagementSpec = Field(
+        EngagementSpec(), description="engagement over months, if it fades"
+    )
+
+    def check(self, known, path):
+        problems = super().check(known, path)
+        problems += self.calendar_problems(
+            known, f"{path}.department_calendar", self.department_calendar, own=True
+        )
+        if self.centre_calendar != "always":
+            problems += self.calendar_problems(
+                known, f"{path}.centre_calendar", self.centre_calendar
+            )
+        return problems
+
+
+class CentralDispatch(Arrangement):
+    """A dispatch centre sends each issue to its department in one hop (see the module's
+    documentation); `hotline.py` and `grid.py` are its two forms."""
+
+    Params = CentralDispatchParams
+    components = frozenset({"patrol", "inspection", "deadlines", "engagement", "feedback"})
+
+    def __init__(self, model, params: CentralDispatchParams):
+        super().__init__(model, params)
+        rng = model.rng
+        calendar = (
+            model.always
+            if params.centre_calendar == "always"
+            else model.calendars[params.centre_calendar]
+        )
+        self.centre = ServicePool(model, f"{self.name} centre", params.operators, calendar)
+        self.handling, self.return_delay = (
+            sampler(params.handling, rng),
+            sampler(params.return_delay, rng),
+        )
+        self.sign_for = sampler(params.sign_for, rng)
+        self.acceptance_work = params.acceptance_work
+        self.random = rng.random
+        issues = model.issues
+        self.acknowledged_at, self.unclear = issues.acknowledged_at, issues.unclear
+        self.returns = issues.column(0)  # orders sent back so far
+
+    def receive(self, i):
+        m = self.model
+        if (
+            m.issues.discovered_by[i] != MERCHANT
+        ):  # an official files what they found: known at once
+            m.acknowledge(i)
+        self._to_centre(i)
+
+    def _to_centre(self, i):
+        work = self.handling() / self.model.engagement()
+        on_start = self._registered if math.isnan(self.acknowledged_at[i]) else None
+        self.centre.request(i, work, on_start, self._order)
+
+    def _registered(self, i, start):
+        self.model.acknowledge(i, at=start)  # an operator takes the call up
+
+    def _order(self, i):
+        m, p = self.model, self.params
+        wrong = p.misrouting and self.random() < p.misrouting
+        unsure = self.unclear[i] and self.returns[i] < p.escalate_after
+        t = self.taken_on_at(i, self.sign_for(), p.department_calendar)
+        if wrong or unsure:  # the department looks at it and sends it back (退单)
+            self.returns[i] += 1
+            m.issues.bounce(i)
+            dept = m.departments[m.issues.department[i]]
+            cal = self._calendar(dept, p.department_calendar)
+            m.at(cal.advance(t, self.return_delay()), self._to_centre, i)
+            return
+        m.issues.hop(i)
+        m.at(t, self._signed, i)
+
+    def _signed(self, i):
+        self.model.dispatch(i)
+        self.model.fix(i)
+
+    def fixed(self, i):
+        self.model.resolve(i)
+        self.send_feedback(i)
+
+    def ledger(self):
+        c = self.centre
+        on_duty = self.params.operators * c.calendar.open_hours(0.0, self.model.end)
+        return {"dispatch_operators": Role(busy_hours=c.busy_hours, on_duty_hours=on_duty)}

@@ -1,0 +1,64 @@
+"""Supervised time limits (限期办结, 督办): an issue still open at its limit is escalated."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DeadlineSpec(BaseModel):
+    """Time limits watched issue by issue: one still open when its limit passes is escalated at once
+    (督办), and its department is sanctioned, as an inspection finding it overdue would."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(False, description="time limits are supervised issue by issue")
+    urgent_hours: float | None = Field(
+        None,
+        gt=0,
+        le=8760,
+        description="time limit of urgent categories (default: the category's deadline)",
+    )
+    normal_hours: float | None = Field(
+        None,
+        gt=0,
+        le=8760,
+        description="time limit of the others (default: the category's deadline)",
+    )
+    sanction_days: float = Field(
+        30.0, ge=0, le=3650, description="how long an escalation keeps a department alert"
+    )
+    sanction_factor: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="multiplier on a department's delays to take issues on while sanctioned",
+    )
+
+
+class DeadlineSupervision:
+    """Watches every reported issue's time limit; at the limit, an issue still open is escalated."""
+
+    def __init__(self, model, spec: DeadlineSpec, arrangement=None):
+        self.model, self.spec = model, spec
+        self.escalations = 0
+        model.on_report.append(self.watch)
+
+    def limit_hours(self, i: int) -> float:
+        m, s = self.model, self.spec
+        category = m.category_list[m.issues.category[i]]
+        limit = s.urgent_hours if category.urgent else s.normal_hours
+        return category.deadline_hours if limit is None else limit
+
+    def watch(self, i: int) -> None:
+        m = self.model
+        reported = m.issues.reported_at[i]
+        # the report time goes with the check: a streamed run may give the slot to another issue
+        m.at(reported + self.limit_hours(i), self._due, (i, reported))
+
+    def _due(self, job) -> None:
+        i, reported = job
+        issues = self.model.issues
+        if issues.reported_at[i] != reported or i not in issues.open:
+            return
+        self.escalations += 1
+        dept = self.model.departments[issues.department[i]]
+        dept.sanction(self.model.now + self.spec.sanction_days * 24, self.spec.sanction_factor)
