@@ -62,12 +62,15 @@ def headline(cmp) -> str:
         f"- speed: {LABELS.get(t, t)} resolve a reported issue "
         + said(res, "faster on average", "slower on average")
     )
-    lines.append(
-        "- discovery: "
-        + said(left, "fewer", "more", unit="")
-        + f" problems still unreported at the end ({num(left.arrangement_mean)} against "
-        f"{num(left.baseline_mean)})"
-    )
+    if left.arrangement_mean == left.baseline_mean == 0:
+        lines.append("- discovery: no problem left unreported under either")
+    else:
+        lines.append(
+            "- discovery: "
+            + said(left, "fewer", "more", unit="")
+            + f" problems still unreported at the end ({num(left.arrangement_mean)} against "
+            f"{num(left.baseline_mean)})"
+        )
     lines.append(
         "- in the street, from arising to resolution (unreported time included): "
         + said(prob, "fewer problem-hours", "more problem-hours", unit="")
