@@ -135,6 +135,13 @@ def _parser() -> argparse.ArgumentParser:
         default="street_chief",
         help="the arrangement the headline is about (default street_chief)",
     )
+    c.add_argument(
+        "--calibrated",
+        metavar="DIR",
+        type=Path,
+        help="a calibration folder (streetchief calibrate): each replication draws the fitted "
+        "parameters from its posterior, so the intervals include what is not known about them",
+    )
     log_options(c)
 
     h = sub.add_parser(
@@ -178,6 +185,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
     e.add_argument("--out", type=Path, required=True, help="the log to write: .csv or .parquet")
+
+    k = sub.add_parser(
+        "calibrate",
+        help="fit an arrangement's parameters to a log's recorded responses (ABC-SMC), with a "
+        "held-out check",
+        description="The arrangement replays the log's own arrivals; the parameters named in SPEC "
+        "(dotted paths with ranges, as in sweep specs) are fitted with ABC-SMC (pyabc) so that the "
+        "simulated hours to acknowledgement and to resolution per category, the share resolved and "
+        "the backlog come close to the recorded ones. Writes DIR/calibration.json (fitted values "
+        "with 90%% and 95%% intervals, the distance, evaluations, the held-out check, provenance), "
+        "posterior.csv, fitted.yaml (the scenario with the fitted values, comments kept) and "
+        "fit.png. Started again with the same command, it goes on from its last finished "
+        "generation.",
+        epilog="example:\n  streetchief calibrate jingxing_2019 --log my_log.csv --arrangement "
+        "hotline --spec calibration.yaml --holdout 0.3 --out results/calibration\n  streetchief "
+        "compare jingxing_2019 --replay my_log.csv --calibrated results/calibration",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    k.add_argument("scenario", metavar="SCENARIO", help="scenario name or YAML path")
+    k.add_argument("--log", metavar="LOG", type=Path, required=True, help="the issue log to fit to")
+    k.add_argument("--arrangement", required=True, help="the arrangement whose record the log is")
+    k.add_argument(
+        "--spec", type=Path, required=True, help="calibration spec (YAML): parameters, budget"
+    )
+    k.add_argument(
+        "--holdout",
+        type=_share,
+        help="fit on the earlier share 1 − H of the log, check on the rest",
+    )
+    k.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local: processes on this machine (default); dask: a local Dask cluster",
+    )
+    k.add_argument("--workers", type=_positive_int, help="worker processes (default: one per core)")
+    k.add_argument("--out", type=Path, default=Path("results/calibration"), help="output folder")
+    k.add_argument("--quiet", action="store_true", help="no progress bar")
+    log_options(k, replay=False)
 
     i = sub.add_parser(
         "import-log",
@@ -290,6 +336,13 @@ def _positive(text):
     return x
 
 
+def _share(text):
+    x = _positive(text)
+    if not x < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return x
+
+
 def _positive_int(text):
     try:
         x = int(text)
@@ -320,6 +373,8 @@ def main(argv=None) -> int:
             return _analyze(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "calibrate":
+            return _calibrate(args, load_scenario(args.scenario))
         if args.command in ("replay-history", "import-log"):
             return _from_log(args, load_scenario(args.scenario))
         scenario = load_scenario(args.scenario)
@@ -596,6 +651,46 @@ def _run(args, scenario, log=None) -> int:
     return 0
 
 
+def _calibrate(args, scenario) -> int:
+    from streetchief.calibration import calibrate
+
+    log = _load_log(args, args.log, scenario, args.out / "rejected_rows.csv")
+    bar = _bar(args.quiet, 1, "generations", "calibrating")
+    try:
+        r = calibrate(
+            args.scenario,
+            log,
+            args.arrangement,
+            args.spec,
+            args.out,
+            args.executor,
+            args.workers,
+            args.holdout,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    print(
+        f"{r['arrangement']} fitted to {args.log}: {r['evaluations']} evaluations, "
+        f"{r['generations']} generations, {r['search_seconds']:.0f} s; distance {r['distance']:.3g}"
+    )
+    for path, s in r["fitted"].items():
+        lo, hi = s["interval_95"]
+        print(f"  {path:50s} {s['median']:10.4g}   95% interval {lo:.4g} – {hi:.4g}")
+    for label, check in (("fitted part", r["fit"]), ("held-out part", r["held_out"])):
+        if check is None:
+            continue
+        inside = "—" if check["share_inside"] is None else f"{check['share_inside']:.0%}"
+        rec, sim = check["median_hours_recorded"], check["median_hours_simulated"]
+        print(
+            f"  {label}: median hours to resolution recorded {rec:.3g}, simulated {sim:.3g}; "
+            f"{inside} of per-category medians and 90th percentiles inside the draws' 90% "
+            f"intervals; distance {check['distance_median']:.3g}"
+        )
+    print(f"wrote calibration.json, posterior.csv, fitted.yaml and fit.png in {args.out}")
+    return 0
+
+
 def _compare(args, scenario, log=None) -> int:
     from streetchief.experiment import STRONGEST, compare
     from streetchief.report import comparison_text, write_comparison
@@ -612,6 +707,14 @@ def _compare(args, scenario, log=None) -> int:
             file=sys.stderr,
         )
         return 2
+    drawn, calibrated = None, None
+    if args.calibrated is not None:
+        from streetchief.calibration import draw_overrides
+
+        seed = scenario.run.seed if args.seed is None else args.seed
+        drawn = draw_overrides(args.calibrated, args.replications, seed)
+        calibrated = {"folder": str(args.calibrated.resolve()), "drawn": drawn}
+        print(f"each replication draws its parameters from the posterior in {args.calibrated}")
     bar = _bar(args.quiet, args.replications, "runs", "replications")
     try:
         cmp = compare(
@@ -624,13 +727,14 @@ def _compare(args, scenario, log=None) -> int:
             progress=bar,
             log=log,
             arrangements=names,
+            drawn=drawn,
         )
     finally:
         bar.close()
     if log is not None:
         _report_window(args, cmp.first)
     print(comparison_text(cmp))
-    record = cmp.record(scenario, args.seed, args.replications, args.days, log)
+    record = cmp.record(scenario, args.seed, args.replications, args.days, log, calibrated)
     paths = write_comparison(cmp, args.out, record)
     print(f"\nwrote {', '.join(p.name for p in paths)} in {args.out}")
     return 0

@@ -269,10 +269,18 @@ class Comparison:
         return pd.DataFrame(rows)
 
     def record(
-        self, scenario: Scenario, seed: int | None, replications: int, days: float | None, log=None
+        self,
+        scenario: Scenario,
+        seed: int | None,
+        replications: int,
+        days: float | None,
+        log=None,
+        calibrated: dict | None = None,
     ) -> dict:
-        """What produced this comparison, with every run's outcomes for `streetchief verify`."""
+        """What produced this comparison, with every run's outcomes for `streetchief verify`;
+        `calibrated`: the calibration folder and the parameters drawn for each replication."""
         return {
+            **({"calibrated": calibrated} if calibrated else {}),
             "kind": "compare",
             "scenario": scenario.name,
             "seed": scenario.run.seed if seed is None else seed,
@@ -320,12 +328,15 @@ def compare(
     progress=None,
     log=None,
     arrangements: list[str] | None = None,
+    drawn: list[dict] | None = None,
 ) -> Comparison:
     """Paired replications of `arrangements` (default: all the scenario's): replication r uses seed
     + r for the problems of all of them. Each is compared with the `baseline`: an arrangement's
     name, or "strongest", the arrangement other than the treatment with the shortest mean
     resolution. With an issue `log`, every replication replays its issues (the seed varies only what
-    the log does not say); a log with observed responses adds the recorded history beside them."""
+    the log does not say); a log with observed responses adds the recorded history beside them.
+    `drawn` gives each replication parameter values of its own (dotted paths: a calibration's
+    posterior draws), so that the intervals include what is not known about the parameters."""
     seed = scenario.run.seed if seed is None else seed
     names = list(arrangements or scenario.arrangement_names)
     for name in [treatment] + ([] if baseline == STRONGEST else [baseline]):
@@ -333,11 +344,13 @@ def compare(
             names.append(name)
     rows, equity, ledger, first = [], [], [], None
     recorded = None
+    plain = scenario_parameters(scenario) if drawn else None
     for r in range(replications):
+        sc = scenario if not drawn else _with(scenario, plain, drawn[r])
         if log is None:
-            res = run_scenario(scenario, names, seed + r, days)
+            res = run_scenario(sc, names, seed + r, days)
         else:
-            res = replay(scenario, log, names, seed + r, days, recorded=recorded is None)
+            res = replay(sc, log, names, seed + r, days, recorded=recorded is None)
             recorded = recorded or res.summaries.get("recorded") or {}
         first = first or res
         summaries = dict(res.summaries)
@@ -390,6 +403,12 @@ def compare(
         arrangements=names,
         baseline_rule=rule,
     )
+
+
+def _with(scenario: Scenario, plain: dict, overrides: dict) -> Scenario:
+    from streetchief.scenario import load_scenario
+
+    return load_scenario(plain, **overrides).model_copy(update={"name": scenario.name})
 
 
 def means_table(per_run: pd.DataFrame, arrangements: list[str]) -> pd.DataFrame:

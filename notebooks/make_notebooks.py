@@ -61,7 +61,7 @@ notebook(
         "if SMALL:\n    spec.update(days=20, samples=6, replications=2)\nspec",
         "md:Run it (a progress bar shows the time left). Its folder is named after the spec and the scenario it "
         "reads: run again unchanged, it skips what is done; changed, it starts a new folder.",
-        'from streetchief import load_sweep, sweep\n\nsw = load_sweep(spec)\n'
+        "from streetchief import load_sweep, sweep\n\nsw = load_sweep(spec)\n"
         'result = sweep(sw, out=f"../results/notebook_sweep/{sw.digest}", scheduler=SCHEDULER,\n'
         "               workers=1 if SMALL else None)\nprint(result.summary_line())\nresult.runs.head()",
         "md:## The street-chief advantage per point\n\nPaired difference (street chief − multi-layer) in mean "
@@ -80,7 +80,7 @@ notebook(
         "`design: sobol`): which parameters move the advantage most, with 95% confidence intervals.",
         'from streetchief.sweeps.analysis import indices, indices_figure\n\nmorris = {**spec, "name": "notebook_morris", '
         '"design": "morris", "samples": 3 if SMALL else 8,\n          "replications": 1}\n'
-        'sm = load_sweep(morris)\n'
+        "sm = load_sweep(morris)\n"
         'm = sweep(sm, out=f"../results/notebook_morris/{sm.digest}", scheduler=SCHEDULER, workers=1 if SMALL else None)\n'
         'ind = indices(*load_runs(m.out), outcome="resolution_mean_h")\nindices_figure(ind, "resolution_mean_h")\n'
         "ind.round(2)",

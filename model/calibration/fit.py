@@ -1,0 +1,388 @@
+"""Fitting an arrangement to a log's recorded responses with ABC-SMC (pyabc), resumable, with a
+held-out check.
+
+The arrangement replays the log's own arrivals; parameters drawn from the prior are kept when the
+simulated responses come close enough to the recorded ones (`statistics.distance`), and each
+generation tightens "close enough". What is left is a sample of the posterior: the parameter values
+that reproduce the record, with their uncertainty, which `compare --calibrated` carries into its
+intervals. The search's history lives in DIR/abc.db (SQLite): a search interrupted and started again
+with the same command goes on from its last finished generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from streetchief.calibration.spec import Calibration, CalibrationError
+from streetchief.calibration.statistics import distance, main_categories, statistics
+from streetchief.files import write_json, write_text
+from streetchief.scenario import load_scenario
+
+QUANTILES = {"q025": 0.025, "q05": 0.05, "median": 0.5, "q95": 0.95, "q975": 0.975}
+
+
+@dataclass
+class Posterior:
+    """Weighted samples of the fitted parameters (one column per dotted path)."""
+
+    samples: pd.DataFrame
+    weights: np.ndarray
+
+    def summary(self) -> dict:
+        """Per parameter: the weighted mean and quantiles (a 90% and a 95% interval)."""
+        out = {}
+        w = self.weights / self.weights.sum()
+        for p in self.samples.columns:
+            x = self.samples[p].to_numpy(float)
+            order = np.argsort(x)
+            cum = np.cumsum(w[order])
+            q = {
+                k: float(x[order][min(np.searchsorted(cum, v), len(x) - 1)])
+                for k, v in QUANTILES.items()
+            }
+            out[p] = {
+                "mean": float(np.sum(w * x)),
+                **q,
+                "interval_90": [q["q05"], q["q95"]],
+                "interval_95": [q["q025"], q["q975"]],
+            }
+        return out
+
+    def draw(self, rng: np.random.Generator, n: int = 1) -> list[dict]:
+        """n parameter settings drawn with the posterior's weights."""
+        k = rng.choice(len(self.weights), size=n, p=self.weights / self.weights.sum())
+        return [{p: _plain(self.samples[p].iloc[j]) for p in self.samples.columns} for j in k]
+
+    def medians(self) -> dict:
+        return {p: s["median"] for p, s in self.summary().items()}
+
+    @classmethod
+    def read(cls, folder: Path) -> Posterior:
+        df = pd.read_csv(Path(folder) / "posterior.csv")
+        return cls(df.drop(columns="weight"), df["weight"].to_numpy(float))
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+class Simulator:
+    """The arrangement replaying a log with given parameters; picklable, for worker processes."""
+
+    def __init__(
+        self,
+        base: dict,
+        log,
+        arrangement: str,
+        categories: list[str],
+        horizon: float,
+        calibration: Calibration,
+        names: dict[str, str],
+    ):
+        self.base, self.log, self.arrangement = base, log, arrangement
+        self.categories, self.horizon = categories, horizon
+        self.params, self.names, self.seed = (
+            calibration.spec.parameters,
+            names,
+            calibration.spec.seed,
+        )
+
+    def overrides(self, values: dict) -> dict:
+        """pyabc's names (p0, p1, ...) → dotted paths with their values, counts rounded."""
+        return {
+            path: self.params[path].value(float(values[key])) for key, path in self.names.items()
+        }
+
+    def run(self, overrides: dict, seed: int | None = None):
+        from streetchief.experiment import replay
+
+        scenario = load_scenario(self.base, **overrides)
+        if seed is None:  # a seed of its own for each setting, the same whatever process runs it
+            text = json.dumps(overrides, sort_keys=True) + str(self.seed)
+            seed = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+        res = replay(scenario, self.log, [self.arrangement], seed=seed, recorded=False)
+        return res.tables[self.arrangement]
+
+    def __call__(self, values: dict) -> dict:
+        table = self.run(self.overrides(values))
+        return statistics(table, self.categories, self.horizon)
+
+
+class _Generations(logging.Handler):
+    """Reports each generation pyabc starts (its log line "t: N, eps: ...") to `progress`."""
+
+    def __init__(self, progress, total: int):
+        super().__init__(logging.INFO)
+        self.progress, self.total = progress, total
+
+    def emit(self, record):
+        text = record.getMessage()
+        if self.progress is not None and text.startswith("t: "):
+            self.progress(int(text[3:].split(",")[0]), self.total)
+
+
+def _prior(calibration: Calibration):
+    import pyabc
+
+    names, rvs = {}, {}
+    for k, (path, p) in enumerate(calibration.spec.parameters.items()):
+        key = f"p{k}"
+        names[key] = path
+        if p.distribution == "loguniform":
+            rvs[key] = pyabc.RV("loguniform", p.low, p.high)
+        else:
+            rvs[key] = pyabc.RV("uniform", p.low, p.high - p.low)
+    return pyabc.Distribution(**rvs), names
+
+
+def _sampler(executor: str, workers: int | None):
+    import pyabc
+
+    if executor == "dask":
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+        return pyabc.sampler.DaskDistributedSampler(dask_client=client), (client, cluster)
+    n = workers or os.cpu_count() or 1
+    if n == 1:
+        return pyabc.sampler.SingleCoreSampler(), ()
+    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n), ()
+
+
+def search(
+    calibration: Calibration,
+    simulator: Simulator,
+    observed: dict,
+    out: Path,
+    executor: str = "local",
+    workers: int | None = None,
+    progress=None,
+) -> tuple[Posterior, dict]:
+    """ABC-SMC over the spec's parameters, resumed from DIR/abc.db when it holds this search."""
+    import pyabc
+
+    logging.getLogger("ABC").setLevel(logging.INFO)  # its generations drive the progress bar
+    logging.getLogger("ABC").propagate = False
+    for name in (
+        "ABC.History",
+        "ABC.Sampler",
+        "ABC.Population",
+        "ABC.Distance",
+        "ABC.Epsilon",
+        "ABC.Adaptation",
+        "ABC.Transition",
+        "ABC.Predictor",
+    ):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    spec = calibration.spec
+    prior, names = _prior(calibration)
+    state_path, db = out / "search.json", out / "abc.db"
+    state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
+    if state and state.get("digest") != calibration.digest:
+        raise CalibrationError(
+            str(out),
+            [
+                f"holds a different calibration ({state.get('name')!r}); choose "
+                "another --out, or delete the folder to start again"
+            ],
+        )
+    sampler, keep = _sampler(executor, workers)
+    np.random.seed(spec.seed)  # pyabc draws from numpy's global generator
+    t0 = time.perf_counter()
+    try:
+        abc = pyabc.ABCSMC(
+            simulator, prior, distance, population_size=spec.population_size, sampler=sampler
+        )
+        if state and db.exists():
+            history = abc.load(f"sqlite:///{db}", state["run_id"])
+        else:
+            db.unlink(missing_ok=True)
+            history = abc.new(f"sqlite:///{db}", observed)
+            state = {"name": spec.name, "digest": calibration.digest, "run_id": history.id}
+            write_json(state, state_path)
+        remaining = spec.generations - (history.max_t + 1)
+        if remaining > 0:
+            logger = logging.getLogger("ABC")
+            own = logger.handlers[:]  # pyabc prints every generation: ours reports it instead
+            logger.handlers = [_Generations(progress, spec.generations)]
+            try:
+                history = abc.run(max_nr_populations=remaining, minimum_epsilon=spec.min_epsilon)
+            finally:
+                logger.handlers = own
+        if progress is not None:
+            progress(spec.generations, spec.generations)
+    finally:
+        for thing in keep:
+            thing.close()
+    df, w = history.get_distribution(m=0, t=history.max_t)
+    samples = pd.DataFrame(
+        {path: df[key].map(calibration.spec.parameters[path].value) for key, path in names.items()}
+    )
+    pops = history.get_all_populations()
+    info = {
+        "evaluations": int(history.total_nr_simulations),
+        "generations": int(history.max_t + 1),
+        "epsilons": [float(e) for e in pops.epsilon.to_numpy() if math.isfinite(e)],
+        "search_seconds": time.perf_counter() - t0,
+        "executor": executor,
+        "workers": workers,
+        "method": f"ABC-SMC (pyabc {pyabc.__version__})",
+    }
+    return Posterior(samples.reset_index(drop=True), np.asarray(w, float)), info
+
+
+def observe(log, scenario, categories_n: int):
+    """(the recorded table, its categories, the window's hours) of a log's observed responses."""
+    from streetchief.experiment import recorded_history
+
+    rec = recorded_history(scenario, log)
+    table = rec.tables["recorded"]
+    return table, main_categories(table, categories_n), rec.horizon
+
+
+def predictive(
+    simulator: Simulator,
+    posterior: Posterior,
+    recorded,
+    categories: list[str],
+    draws: int,
+    seed: int,
+) -> dict:
+    """Posterior draws replayed on `simulator`'s log: per main category the recorded median and 90th
+    percentile of hours to resolution against the draws' 90% interval and the share inside; the
+    distance of each draw; the overall median hours to resolution, recorded and simulated; and the
+    draws' hours to resolution by category (for the figure)."""
+    rng = np.random.default_rng(seed)
+    observed = statistics(recorded, categories, simulator.horizon)
+    per_draw, dists, medians, hours = [], [], [], {c: [] for c in categories}
+    for k, values in enumerate(posterior.draw(rng, draws)):
+        table = simulator.run(values, seed=seed + k)
+        dists.append(distance(statistics(table, categories, simulator.horizon), observed))
+        per_draw.append(_hours_by_category(table, categories))
+        medians.append(_overall_median(table))
+        for c, h in _resolution_hours(table, categories).items():
+            hours[c].append(h)
+    rec = _hours_by_category(recorded, categories)
+    rows, inside = [], []
+    for c in categories:
+        for name in ("median", "p90"):
+            sims = np.array([d[c][name] for d in per_draw if c in d], float)
+            if c not in rec or not len(sims):
+                continue
+            lo, hi = np.percentile(sims, [5, 95])
+            ok = bool(lo <= rec[c][name] <= hi)
+            inside.append(ok)
+            rows.append(
+                {
+                    "category": c,
+                    "statistic": name,
+                    "recorded": rec[c][name],
+                    "low": float(lo),
+                    "high": float(hi),
+                    "simulated_median": float(np.median(sims)),
+                    "inside": ok,
+                }
+            )
+    sim_medians = [m for m in medians if m is not None]
+    return {
+        "distance_median": float(np.median(dists)),
+        "distances": [float(d) for d in dists],
+        "share_inside": float(np.mean(inside)) if inside else None,
+        "checks": rows,
+        "median_hours_recorded": _overall_median(recorded),
+        "median_hours_simulated": float(np.median(sim_medians)) if sim_medians else None,
+        "median_hours_simulated_interval_90": (
+            [float(x) for x in np.percentile(sim_medians, [5, 95])] if sim_medians else None
+        ),
+        "_hours": hours,
+    }
+
+
+def _resolution_hours(table, categories: list[str]) -> dict:
+    cats = table["category"].to_numpy(zero_copy_only=False).astype(str)
+    h = table["resolved_at"].to_numpy() - table["reported_at"].to_numpy()
+    return {c: h[(cats == c) & ~np.isnan(h)] for c in categories}
+
+
+def _hours_by_category(table, categories: list[str]) -> dict:
+    cats = table["category"].to_numpy(zero_copy_only=False).astype(str)
+    h = table["resolved_at"].to_numpy() - table["reported_at"].to_numpy()
+    out = {}
+    for c in categories:
+        x = h[(cats == c) & ~np.isnan(h)]
+        if len(x) >= 5:
+            out[c] = {"median": float(np.median(x)), "p90": float(np.percentile(x, 90))}
+    return out
+
+
+def _overall_median(table) -> float | None:
+    h = table["resolved_at"].to_numpy() - table["reported_at"].to_numpy()
+    h = h[~np.isnan(h)]
+    return float(np.median(h)) if len(h) else None
+
+
+def write_fitted_yaml(
+    base_text: str, posterior: Posterior, log_sha: str | None, path: Path
+) -> None:
+    """The base scenario's text with the fitted values (posterior medians) set, its comments and
+    source tags kept; each fitted value marked [log] with its interval and the log's sha256."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    doc = yaml.load(base_text)
+    summary = posterior.summary()
+    for path_, s in summary.items():
+        value = float(f"{s['median']:.4g}")
+        if posterior.samples[path_].dtype.kind in "iu":
+            value = int(round(value))
+        lo, hi = s["interval_95"]
+        note = f"[log] fitted (posterior median; 95% interval {lo:.4g}–{hi:.4g})"
+        for node, key in _places(doc, path_.split(".")):
+            node[key] = value
+            try:
+                node.yaml_add_eol_comment(note, key)
+            except (AttributeError, TypeError):
+                pass
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    header = (
+        f"# fitted by streetchief calibrate to a log with sha256 {log_sha};\n"
+        "# the fitted values are marked [log]\n"
+    )
+    write_text(header + buf.getvalue(), path)
+
+
+def _places(node, keys: list[str]):
+    """(container, key) for a dotted path in a round-trip YAML document (`*`: every key)."""
+    head, rest = keys[0], keys[1:]
+    if isinstance(node, list):
+        items = list(enumerate(node)) if head == "*" else [(int(head), node[int(head)])]
+    else:
+        items = list(node.items()) if head == "*" else [(head, node[head])]
+    for k, child in items:
+        if rest:
+            yield from _places(child, rest)
+        else:
+            yield node, k

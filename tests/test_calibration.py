@@ -1,0 +1,234 @@
+"""Calibration: known parameters come back from logs simulated with them, bad input is refused
+before anything runs, a search resumes, and a comparison draws its parameters from the posterior."""
+
+import json
+
+import numpy as np
+import pytest
+
+from streetchief import load_scenario
+from streetchief.calibration import CalibrationError, calibrate
+from streetchief.calibration.synthetic import simulated_log
+from streetchief.cli import main
+from streetchief.issue_log import read_log, write_log
+
+TRUTH = {"arrangements.hotline.sign_for.median": 4.0, "categories.*.work.median": 1.5}
+SPEC = {
+    "name": "recover",
+    "parameters": {
+        "arrangements.hotline.sign_for.median": {
+            "low": 0.25,
+            "high": 32,
+            "distribution": "loguniform",
+        },
+        "categories.*.work.median": {"low": 0.2, "high": 10, "distribution": "loguniform"},
+    },
+    "population_size": 30,
+    "generations": 4,
+    "draws": 6,
+}
+
+
+def _log(tmp_path, seed=5, days=40, **truth):
+    s = load_scenario("jingxing_2019", **{**TRUTH, **truth})
+    path = tmp_path / f"log_{seed}.csv"
+    write_log(simulated_log(s, "hotline", seed=seed, days=days), path)
+    return path, read_log(path, load_scenario("jingxing_2019"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_known_parameters_fall_inside_the_reported_intervals(tmp_path, seed):
+    _, log = _log(tmp_path, seed=seed)
+    r = calibrate(
+        "jingxing_2019", log, "hotline", {**SPEC, "seed": seed}, tmp_path / "out", workers=1
+    )
+    for path, truth in TRUTH.items():
+        lo, hi = r["fitted"][path]["interval_95"]
+        assert lo <= truth <= hi, (path, lo, hi)
+        # and the data taught something: the interval is narrower than the prior's
+        prior = SPEC["parameters"][path]
+        assert np.log(hi / lo) < 0.75 * np.log(prior["high"] / prior["low"])
+    rec, sim = r["fit"]["median_hours_recorded"], r["fit"]["median_hours_simulated"]
+    assert abs(sim - rec) <= 0.25 * rec
+
+
+def test_a_search_resumes_and_a_folder_holding_another_one_is_refused(tmp_path):
+    _, log = _log(tmp_path, days=15)
+    small = {**SPEC, "population_size": 10, "generations": 2, "draws": 3}
+    out = tmp_path / "out"
+    first = calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+    again = calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+    assert again["evaluations"] == first["evaluations"]  # nothing run twice
+    assert again["fitted"] == first["fitted"]
+    longer = calibrate(
+        "jingxing_2019", log, "hotline", {**small, "generations": 3}, tmp_path / "o2", workers=1
+    )
+    assert longer["generations"] == 3
+    other = {
+        **small,
+        "name": "other",
+        "parameters": {"arrangements.hotline.misrouting": {"low": 0, "high": 0.5}},
+    }
+    with pytest.raises(CalibrationError, match="holds a different calibration"):
+        calibrate("jingxing_2019", log, "hotline", other, out, workers=1)
+    saved = json.loads((out / "calibration.json").read_text())
+    assert saved["digest"] and saved["log"]["log_sha256"] and saved["provenance"]["streetchief"]
+    assert {"posterior.csv", "fitted.yaml", "fit.png"} <= {p.name for p in out.iterdir()}
+    fitted = load_scenario(out / "fitted.yaml")  # a valid scenario, with the posterior medians set
+    median = first["fitted"]["arrangements.hotline.sign_for.median"]["median"]
+    assert fitted.arrangement_params("hotline").sign_for.median == pytest.approx(median, rel=1e-3)
+    assert "[log] fitted" in (out / "fitted.yaml").read_text(encoding="utf-8")
+    assert "[seed]" in (out / "fitted.yaml").read_text(encoding="utf-8")  # the base's tags kept
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"parameters": {"departments.nowhere.crews": {"low": 1, "high": 3}}},
+            "departments.nowhere.crews: no such place in the scenario (stops at 'nowhere')",
+        ),
+        (
+            {
+                "parameters": {
+                    "departments.sanitation.crews": {"low": 0, "high": 3, "integer": True}
+                }
+            },
+            "departments.sanitation.crews = 0: departments.sanitation.crews: must be ≥ 1, got 0",
+        ),
+        (
+            {"parameters": {"arrangements.hotline.misrouting": {"low": 0.5, "high": 0.1}}},
+            "parameters.arrangements.hotline.misrouting: high must be > low",
+        ),
+        ({"generations": 0}, "generations: must be ≥ 1, got 0"),
+    ],
+)
+def test_a_bad_spec_is_refused_before_anything_runs(tmp_path, capsys, change, message):
+    path, _ = _log(tmp_path, days=5)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(json.dumps({**SPEC, **change}), encoding="utf-8")
+    out = tmp_path / "out"
+    args = [
+        "calibrate",
+        "jingxing_2019",
+        "--log",
+        str(path),
+        "--arrangement",
+        "hotline",
+        "--spec",
+        str(spec),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_log_with_no_response_times_and_a_holdout_too_small_are_refused(tmp_path, capsys):
+    path, _ = _log(tmp_path, days=5)
+    bare = tmp_path / "bare.csv"
+    write_log(
+        read_log(path, load_scenario("jingxing_2019")).frame.drop(
+            columns=["acknowledged_at", "resolved_at", "closed_at"]
+        ),
+        bare,
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(json.dumps(SPEC), encoding="utf-8")
+    common = ["--arrangement", "hotline", "--spec", str(spec), "--quiet"]
+    assert (
+        main(
+            [
+                "calibrate",
+                "jingxing_2019",
+                "--log",
+                str(bare),
+                *common,
+                "--out",
+                str(tmp_path / "a"),
+            ]
+        )
+        == 2
+    )
+    assert f"nothing to fit: no resolved_at in {bare}" in capsys.readouterr().err
+    tiny, _ = _log(tmp_path, seed=8, days=2)
+    assert (
+        main(
+            [
+                "calibrate",
+                "jingxing_2019",
+                "--log",
+                str(tiny),
+                *common,
+                "--holdout",
+                "0.3",
+                "--out",
+                str(tmp_path / "b"),
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "--holdout 0.3: the" in err and "resolved issues; at least 30 are needed" in err
+    assert (
+        main(
+            [
+                "calibrate",
+                "jingxing_2019",
+                "--log",
+                str(path),
+                *common[:0],
+                "--arrangement",
+                "nobody",
+                "--spec",
+                str(spec),
+                "--out",
+                str(tmp_path / "c"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
+    assert "--arrangement 'nobody': not among the scenario's" in capsys.readouterr().err
+
+
+def test_compare_draws_each_replications_parameters_from_the_posterior(tmp_path, capsys):
+    path, log = _log(tmp_path, days=15)
+    small = {**SPEC, "population_size": 10, "generations": 2, "draws": 3}
+    cal = tmp_path / "cal"
+    calibrate("jingxing_2019", log, "hotline", small, cal, workers=1)
+    out = tmp_path / "cmp"
+    assert (
+        main(
+            [
+                "compare",
+                "jingxing_2019",
+                "--replay",
+                str(path),
+                "--calibrated",
+                str(cal),
+                "--replications",
+                "4",
+                "--arrangements",
+                "street_chief,hotline",
+                "--baseline",
+                "hotline",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    record = json.loads((out / "compare.json").read_text())
+    drawn = record["calibrated"]["drawn"]
+    assert len(drawn) == 4 and len({json.dumps(d, sort_keys=True) for d in drawn}) > 1
+    posterior = __import__("pandas").read_csv(cal / "posterior.csv")
+    for d in drawn:  # every setting is one of the posterior's particles
+        assert any(np.isclose(posterior[k], v).any() for k, v in d.items())
+    printed = capsys.readouterr().out
+    assert "each replication draws its parameters from the posterior" in printed
+    assert "recorded" in printed
