@@ -488,10 +488,6 @@ def _sweep(args) -> int:
     sw = load_sweep(args.spec)
     if not args.quiet:
         print(f"note: {estimate_sweep(sw, args.workers).text()}", file=sys.stderr)
-    if args.out is not None:
-        from streetchief.folders import check_out_file
-
-        check_out_file(args.out, _inputs(args))
     result = sweep(
         sw,
         args.out,

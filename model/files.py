@@ -9,15 +9,11 @@ import os
 import tempfile
 from pathlib import Path
 
-_UMASK: list[int] = []
-
-
 def umask() -> int:
-    """The process's umask (read once: reading it means setting it)."""
-    if not _UMASK:
-        _UMASK.append(os.umask(0o022))
-        os.umask(_UMASK[0])
-    return _UMASK[0]
+    """The process's umask (reading it means setting it, and setting it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def honour_umask(path: str | Path, directory: bool = False) -> None:

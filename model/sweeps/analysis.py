@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from streetchief.errors import SweepError
-from streetchief.files import atomic_write, write_text
+from streetchief.files import atomic_write, write_csv
 from streetchief.stats import paired_interval
 from streetchief.sweeps.spec import SweepSpec, design_points, unit_problem
 
@@ -37,7 +36,32 @@ def load_runs(folder: str | Path) -> tuple[pd.DataFrame, dict]:
                 "`streetchief sweep SPEC --out DIR` first)"
             ],
         )
-    return pd.read_parquet(runs_path), json.loads(meta_path.read_text(encoding="utf-8"))
+    from streetchief.sweeps.runner import read_meta
+
+    meta = read_meta(folder)
+    try:
+        runs = pd.read_parquet(runs_path)
+    except Exception as e:  # damaged, or not Parquet
+        raise SweepError(str(runs_path), [f"cannot be read ({type(e).__name__}: {e})"]) from None
+    needed = {"point_id", "replication", "arrangement", "status"} - set(runs.columns)
+    if needed or not isinstance(meta.get("spec"), dict):
+        raise SweepError(str(folder), ["runs.parquet and sweep.json are not a sweep's results"])
+    return runs, meta
+
+
+def incomplete(runs: pd.DataFrame, meta: dict) -> str | None:
+    """A sentence saying how much of the sweep is missing or failed, or None when it is whole."""
+    total = meta.get("runs_total")
+    ok = int((runs.status == "ok").sum())
+    failed = int((runs.status == "failed").sum())
+    if not isinstance(total, int) or ok == total:
+        return None
+    missing = total - ok - failed
+    return (
+        f"the sweep is incomplete ({meta.get('status')}): {ok} of {total} runs done "
+        f"({ok / total:.0%}), {missing} not run yet, {failed} failed; the analysis covers the "
+        "points that ran: start the sweep again with the same command to finish it"
+    )
 
 
 def parameter_columns(runs: pd.DataFrame, meta: dict) -> list[str]:
@@ -320,12 +344,13 @@ def analyze(
                 [f"{name} {p!r} is not a parameter of this sweep; it has: {', '.join(params)}"],
             )
     adv = advantage(runs, meta, outcome)
-    write_text(adv.to_csv(index=False), out / "advantage.csv")
+    write_csv(adv, out / "advantage.csv")
     report = {
         "advantage": adv,
         "figures": [],
         "baseline": meta["spec"]["baseline"],
         "treatment": meta["spec"]["treatment"],
+        "incomplete": incomplete(runs, meta),
     }
     # by default, the two parameters that move the advantage most
     tor = tornado(adv, params)
@@ -337,12 +362,12 @@ def analyze(
         report["figures"].append(out / "heatmap.png")
     if meta["spec"]["design"] in ("sobol", "morris"):
         ind = indices(runs, meta, outcome)
-        write_text(ind.to_csv(index=False), out / "indices.csv")
+        write_csv(ind, out / "indices.csv")
         indices_figure(ind, outcome, out / "indices.png")
         report["indices"] = ind
         report["figures"].append(out / "indices.png")
     else:
-        write_text(tor.to_csv(index=False), out / "tornado.csv")
+        write_csv(tor, out / "tornado.csv")
         tornado_figure(tor, adv.difference.mean(), outcome, out / "tornado.png")
         report["tornado"] = tor
         report["figures"].append(out / "tornado.png")
