@@ -9,6 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
+
 def umask() -> int:
     """The process's umask (reading it means setting it, and setting it back at once)."""
     mask = os.umask(0o022)

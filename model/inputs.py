@@ -46,8 +46,9 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
 
 
 def check_shape(doc, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
-    """Raise InputTooLarge if `doc` (plain data) nests deeper than `max_depth` or holds more than
-    `max_nodes` values (shared sub-documents, from YAML aliases, counted at every use)."""
+    """Raise InputTooLarge if a value of `doc` (plain data) sits deeper than `max_depth` levels (the
+    top level is level 1) or `doc` holds more than `max_nodes` values (shared sub-documents, from
+    YAML aliases, counted at every use)."""
     stack, nodes = [(doc, 1)], 0
     while stack:
         node, depth = stack.pop()
