@@ -20,6 +20,12 @@ issue_id, reporter, discovered_by, description, acknowledged_at, resolved_at, cl
 can replace the generated issues: --replay LOG. Another system's export (NYC 311, Open311) is read
 through a mapping file: --mapping scenarios/mappings/nyc_311.yaml.
 
+A result folder (--out) is written whole: an interrupted or failed command leaves the previous one
+as it was. It records the sha256 of every file and what produced it: `verify DIR` checks each file
+and re-runs every run (exit 0: identical, 1: a difference, 2: cannot be verified). Work past the
+size guard's limits (memory, time, runs) is refused before it starts, with an estimate and a hint
+(--stream, fewer days or points); --force starts it all the same. Errors in what you give exit 2.
+
 examples:
   streetchief run jingxing_2019 --days 30 --out results/run
   streetchief compare jingxing_2019 --replications 10 --out results/compare
@@ -183,7 +189,9 @@ def _parser() -> argparse.ArgumentParser:
         "the same issues (replication r uses seed + r). Writes DIR/runs.parquet (one row per run: "
         "run_id, point_id, replication, seed, arrangement, every parameter, every outcome, status, "
         "error) and DIR/sweep.json (the spec, version, git commit, host, times, counts). Started "
-        "again with the same command, it skips the runs already written and retries failed ones.",
+        "again with the same command, it checks that every part in DIR/runs/ belongs to this "
+        "sweep (refusing one that does not, by name), skips the runs already written and retries "
+        "failed ones. SIGTERM or Ctrl-C records the state and ends the workers.",
         epilog="example:\n  streetchief sweep scenarios/sweep_demo.yaml --out results/sweep_demo\n "
         " streetchief analyze results/sweep_demo",
     )
@@ -247,6 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     vf.add_argument("dir", metavar="DIR", type=Path, help="a result folder")
     vf.add_argument(
         "--sample",
+        metavar="N",
         type=_positive_int,
         help="re-run only N replications or sweep tasks, drawn at random (and listed), to go "
         "faster; files and tables are still checked whole",

@@ -55,6 +55,9 @@ def check_out(out: Path, inputs=(), option: str = "--out") -> None:
         f = Path(f).resolve()
         if f == real or real in f.parents:
             problems.append(f"{option} {out} holds the input {f}; choose another folder")
+    here = Path.cwd().resolve()
+    if real == here or real in here.parents:
+        problems.append(f"{option} {out} is the folder you are in (or holds it); choose another")
     if out.exists() and not out.is_dir():
         problems.append(f"{option} {out} is a file, not a folder")
     elif out.is_dir():
@@ -97,7 +100,7 @@ class ResultFolder:
     exception it replaces `out` whole, otherwise it is removed and `out` stays as it was."""
 
     def __init__(self, out: str | Path, inputs=(), option: str = "--out"):
-        out = Path(out)
+        out = Path(os.path.abspath(out))
         self.out = out.resolve() if out.is_symlink() else out
         self.inputs, self.option = inputs, option
         self.created: list[Path] = []  # parent folders made here, removed again on failure

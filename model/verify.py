@@ -248,17 +248,33 @@ def _compare_tables(name: str, file: Path, again, v: Verification) -> None:
     if have.num_rows != again.num_rows:
         v.mismatches.append(f"{name}: {have.num_rows} records in the file, {again.num_rows} re-run")
         return
-    if have.equals(again):
-        return
     for col in have.schema.names:
-        a, b = have.column(col).to_pylist(), again.column(col).to_pylist()
-        for k, (x, y) in enumerate(zip(a, b, strict=True)):
-            if _same(x, y):
-                v.mismatches.append(f"{name}: row {k}, column {col}: file has {x!r}, re-run {y!r}")
-                break
-        else:
-            if have.column(col).type != again.column(col).type:
-                v.mismatches.append(f"{name}: column {col}: type differs")
+        k = _first_difference(have.column(col), again.column(col))
+        if k is not None:
+            x, y = have.column(col)[k].as_py(), again.column(col)[k].as_py()
+            v.mismatches.append(f"{name}: row {k}, column {col}: file has {x!r}, re-run {y!r}")
+        elif have.column(col).type != again.column(col).type:
+            v.mismatches.append(f"{name}: column {col}: type differs")
+
+
+def _first_difference(a, b) -> int | None:
+    """The first row where two columns differ (NaN equals NaN), or None; vectorised for numbers."""
+    import numpy as np
+    import pyarrow as pa
+
+    if a.equals(b):
+        return None
+    numeric = all(pa.types.is_floating(c.type) or pa.types.is_integer(c.type) for c in (a, b))
+    if numeric:
+        x = a.to_numpy(zero_copy_only=False).astype(float)
+        y = b.to_numpy(zero_copy_only=False).astype(float)
+        same = (x == y) | (np.isnan(x) & np.isnan(y))
+        bad = np.flatnonzero(~same)
+        return int(bad[0]) if len(bad) else None
+    for k, (x, y) in enumerate(zip(a.to_pylist(), b.to_pylist(), strict=True)):
+        if _same(x, y):
+            return k
+    return None
 
 
 def _compare_csv(name: str, file: Path, text: str, v: Verification) -> None:
