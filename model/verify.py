@@ -106,7 +106,7 @@ def verify(
     others = [
         f
         for f in file_digests(folder)
-        if f not in listed and not f.startswith(("runs/", "analysis/", "issues/point="))
+        if f not in listed and not f.startswith(("runs/", "analysis/"))
     ]
     if others and any("files" in _read_record(folder / n) for n in names):
         v.notes.append(f"not written with any record here, so not verified: {', '.join(others)}")
@@ -583,11 +583,14 @@ def _verify_sweep(folder: Path, record: dict, v: Verification, sample, rng, forc
     _guard(estimate_sweep(sw, 1, len(chosen)), force, path)
     for p, r in chosen:
         result = run_task(
-            sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, False
+            sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, s.save_issues
         )
         if result["error"]:
             v.mismatches.append(f"point {p} replication {r}: now fails: {result['error']}")
             continue
+        if s.save_issues:  # the per-issue records saved with the sweep
+            name = f"issues/point={p}/replication={r}/part-0.parquet"
+            _compare_tables(name, folder / name, result["issues"], v)
         for a in s.arrangements:
             rows = ok[(ok.point_id == p) & (ok.replication == r) & (ok.arrangement == a)]
             v.checked.append(f"point {p} replication {r} {a}")

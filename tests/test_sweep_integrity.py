@@ -138,6 +138,28 @@ def test_analyze_says_how_much_of_an_interrupted_sweep_is_missing(tmp_path, caps
     assert "the sweep is incomplete (interrupted): 4 of 12 runs done (33%), 8 not run yet" in err
 
 
+def test_analyze_says_when_a_sweep_was_killed(tmp_path, capsys):
+    spec = {**SPEC, "arrangements": ["street_chief", "multi_layer"], "scenario": "jingxing_2019"}
+    spec["levers"] = {"departments.sanitation.crews": {"values": [2, 3]}}
+
+    def stop(done_runs, total):
+        if done_runs >= 4:
+            raise KeyboardInterrupt
+
+    half = tmp_path / "s"
+    with pytest.raises(KeyboardInterrupt):
+        sweep(spec, half, workers=1, progress=stop)
+    meta = json.loads((half / "sweep.json").read_text())
+    meta["status"] = "running"  # as a SIGKILL leaves it: nothing could record the end
+    (half / "sweep.json").write_text(json.dumps(meta))
+    capsys.readouterr()
+    assert main(["analyze", str(half)]) == 0
+    assert "stopped while running: its process was killed" in capsys.readouterr().err
+    (half / "runs.parquet").unlink()
+    assert main(["analyze", str(half)]) == 2
+    assert "stopped before its first results were gathered" in capsys.readouterr().err
+
+
 # --- every value checked before anything runs --------------------------------------------------
 @pytest.mark.parametrize(
     "values, message",

@@ -251,3 +251,20 @@ def test_a_sweep_killed_before_its_first_merge_says_so(copy, capsys):
     (folder / "sweep.json").write_text("{not json")
     code, text = _verify_cli(folder, capsys)
     assert code == 2 and "sweep.json" in text and "not valid JSON" in text
+
+
+def test_per_issue_records_saved_by_a_sweep_are_verified(tmp_path):
+    spec = {**SPEC, "save_issues": True, "replications": 1}
+    spec["levers"] = {"departments.sanitation.crews": {"values": [2, 3]}}
+    sweep(spec, tmp_path / "s", workers=1, progress=False)
+    assert verify(tmp_path / "s").ok
+    _rewrite_parquet(
+        tmp_path / "s" / "issues" / "point=1" / "replication=0" / "part-0.parquet",
+        "hops",
+        0,
+        lambda h: h + 1,
+    )
+    v = verify(tmp_path / "s")
+    assert "issues/point=1/replication=0/part-0.parquet: row 0, column hops" in " ".join(
+        v.mismatches
+    )

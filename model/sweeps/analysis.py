@@ -28,6 +28,14 @@ def load_runs(folder: str | Path) -> tuple[pd.DataFrame, dict]:
     """(runs.parquet as a DataFrame, sweep.json) of a sweep's output folder."""
     folder = Path(folder)
     runs_path, meta_path = folder / "runs.parquet", folder / "sweep.json"
+    if meta_path.exists() and not runs_path.exists():
+        raise SweepError(
+            str(folder),
+            [
+                "no runs.parquet yet: the sweep stopped before its first results were gathered; "
+                "start it again with the same command to finish it (or gather what is done)"
+            ],
+        )
     if not runs_path.exists() or not meta_path.exists():
         raise SweepError(
             str(folder),
@@ -49,8 +57,13 @@ def load_runs(folder: str | Path) -> tuple[pd.DataFrame, dict]:
     return runs, meta
 
 
-def incomplete(runs: pd.DataFrame, meta: dict) -> str | None:
+def incomplete(runs: pd.DataFrame, meta: dict, folder: Path | None = None) -> str | None:
     """A sentence saying how much of the sweep is missing or failed, or None when it is whole."""
+    from streetchief.sweeps.store import writing_now
+
+    status = meta.get("status")
+    if status == "running" and folder is not None and not writing_now(Path(folder)):
+        status = "stopped while running: its process was killed"
     total = meta.get("runs_total")
     ok = int((runs.status == "ok").sum())
     failed = int((runs.status == "failed").sum())
@@ -58,7 +71,7 @@ def incomplete(runs: pd.DataFrame, meta: dict) -> str | None:
         return None
     missing = total - ok - failed
     return (
-        f"the sweep is incomplete ({meta.get('status')}): {ok} of {total} runs done "
+        f"the sweep is incomplete ({status}): {ok} of {total} runs done "
         f"({ok / total:.0%}), {missing} not run yet, {failed} failed; the analysis covers the "
         "points that ran: start the sweep again with the same command to finish it"
     )
@@ -350,7 +363,7 @@ def analyze(
         "figures": [],
         "baseline": meta["spec"]["baseline"],
         "treatment": meta["spec"]["treatment"],
-        "incomplete": incomplete(runs, meta),
+        "incomplete": incomplete(runs, meta, folder),
     }
     # by default, the two parameters that move the advantage most
     tor = tornado(adv, params)

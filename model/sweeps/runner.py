@@ -214,6 +214,9 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
         if len(runs):
             write_parquet(pa.Table.from_pandas(runs, preserve_index=False), out / "runs.parquet")
             files["runs.parquet"] = file_hash(out / "runs.parquet")
+        if s.save_issues and (out / "issues").is_dir():
+            for f in sorted((out / "issues").rglob("*.parquet")):
+                files[f.relative_to(out).as_posix()] = file_hash(f)
         meta.update(
             finished=datetime.now(UTC).isoformat(),
             runs_done=ok,
