@@ -543,13 +543,14 @@ def _verify(args) -> int:
 
 def _analyze(args) -> int:
     from streetchief.folders import ResultFolder
-    from streetchief.sweeps.analysis import analyze, load_runs
+    from streetchief.sweeps.analysis import analysis_record, analyze, load_runs
 
     _, meta = load_runs(args.dir)  # a clear error before anything is written
     out = args.out if args.out is not None else args.dir / "analysis"
     inputs = [args.dir / "runs.parquet", args.dir / "sweep.json"]
     with ResultFolder(out, inputs) as tmp:
         r = analyze(args.dir, args.outcome, args.x, args.y, tmp)
+        _record(tmp, analysis_record(args.dir, args.outcome, args.x, args.y), "analysis.json")
     if r.get("incomplete"):
         print(f"note: {r['incomplete']}", file=sys.stderr)
     adv = r["advantage"]

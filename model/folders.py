@@ -16,7 +16,8 @@ from pathlib import Path
 from streetchief.errors import OutputError
 from streetchief.files import honour_umask
 
-RECORDS = ("sweep.json", "compare.json", "summary.json")  # what a result folder says of itself
+# what a result folder says of itself
+RECORDS = ("sweep.json", "compare.json", "summary.json", "analysis.json")
 RESULT_NAMES = {
     "summary.json",
     "issues.parquet",
@@ -28,6 +29,7 @@ RESULT_NAMES = {
     "rejected_rows.csv",
     "outside_window.csv",
     # a sweep's analysis
+    "analysis.json",
     "advantage.csv",
     "indices.csv",
     "indices.png",

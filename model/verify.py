@@ -86,9 +86,18 @@ def verify(
     names = [n for n in RECORDS if (folder / n).exists()]
     if not names:
         raise VerifyError(
-            str(folder), ["no sweep.json, compare.json or summary.json here: not a result folder"]
+            str(folder),
+            [
+                "no sweep.json, compare.json, summary.json or analysis.json here: not a "
+                "result folder"
+            ],
         )
-    kinds = {"sweep.json": "sweep", "compare.json": "compare", "summary.json": "run"}
+    kinds = {
+        "sweep.json": "sweep",
+        "compare.json": "compare",
+        "summary.json": "run",
+        "analysis.json": "analysis",
+    }
     v = Verification(folder, " and ".join(kinds[n] for n in names))
     if len(names) > 1:
         v.notes.append(
@@ -97,9 +106,16 @@ def verify(
     rng = random.Random(seed) if seed is not None else random.SystemRandom()
     for name in names:
         record = _read_record(folder / name)
-        {"sweep.json": _verify_sweep, "compare.json": _verify_compare, "summary.json": _verify_run}[
-            name
-        ](folder, record, v, sample, rng, force)
+        verifier = {
+            "sweep.json": _verify_sweep,
+            "compare.json": _verify_compare,
+            "summary.json": _verify_run,
+            "analysis.json": _verify_analysis,
+        }[name]
+        verifier(folder, record, v, sample, rng, force)
+    if "sweep.json" in names and (folder / "analysis" / "analysis.json").is_file():
+        record = _read_record(folder / "analysis" / "analysis.json")
+        _verify_analysis(folder / "analysis", record, v, sample, rng, force)
     listed = set()
     for name in names:
         listed |= set(_read_record(folder / name).get("files") or {})
@@ -164,7 +180,7 @@ def _scenario(record: dict, path: Path, v: Verification):
         raise VerifyError(str(path), [f"the recorded scenario no longer loads: {e}"]) from None
 
 
-def _check_files(folder: Path, record: dict, name: str, v: Verification) -> None:
+def _check_files(folder: Path, record: dict, name: str, v: Verification, prefix="") -> None:
     """Every file the record lists is there, with the sha256 it had when it was written."""
     files = record.get("files")
     if files is None:
@@ -178,15 +194,16 @@ def _check_files(folder: Path, record: dict, name: str, v: Verification) -> None
         p = folder / rel
         if ".." in Path(rel).parts or Path(rel).is_absolute():
             raise VerifyError(str(folder / name), [f"files: {rel!r} is not inside the folder"])
+        shown = prefix + rel
         if not p.is_file():
-            v.mismatches.append(f"{rel}: recorded when written, now missing")
+            v.mismatches.append(f"{shown}: recorded when written, now missing")
         elif file_hash(p) != digest:
             v.mismatches.append(
-                f"{rel}: changed since it was written (sha256 recorded {str(digest)[:12]}…, "
+                f"{shown}: changed since it was written (sha256 recorded {str(digest)[:12]}…, "
                 f"now {file_hash(p)[:12]}…)"
             )
         else:
-            v.checked.append(f"{rel} sha256")
+            v.checked.append(f"{shown} sha256")
 
 
 def _guard(estimate, force: bool, path: Path) -> None:
@@ -651,3 +668,41 @@ def _check_design(sw, runs, v: Verification) -> None:
     if bad > 10:
         v.mismatches.append(f"runs.parquet: ... {bad - 10} more cells differ from the design")
     v.checked.append(f"runs.parquet against the design ({len(runs)} rows)")
+
+
+# --- a sweep's analysis -----------------------------------------------------------------------
+def _verify_analysis(folder: Path, record: dict, v: Verification, sample, rng, force) -> None:
+    """The analysis drawn again from its sweep's runs: every table, and the figures when the
+    matplotlib is the same."""
+    from importlib import metadata
+
+    from streetchief.sweeps.analysis import analyze
+
+    path = folder / "analysis.json"
+    _check_files(folder, record, "analysis.json", v, f"{folder.name}/")
+    sweep_dir = Path(_need(record, path, "sweep", str, "the sweep's folder"))
+    outcome = _need(record, path, "outcome", str, "an outcome's name")
+    if not (sweep_dir / "runs.parquet").is_file():
+        raise VerifyError(str(path), [f"the analysed sweep {sweep_dir} is not there any more"])
+    if file_hash(sweep_dir / "runs.parquet") != record.get("runs_sha256"):
+        v.notes.append(
+            f"{folder.name}/: drawn from an earlier runs.parquet (the sweep went on, or was "
+            "changed, since): run analyze again"
+        )
+        return
+    same_matplotlib = ((record.get("provenance") or {}).get("dependencies") or {}).get(
+        "matplotlib"
+    ) == metadata.version("matplotlib")
+    with tempfile.TemporaryDirectory() as d:
+        analyze(sweep_dir, outcome, record.get("x"), record.get("y"), Path(d))
+        for again in sorted(Path(d).iterdir()):
+            name = f"{folder.name}/{again.name}"
+            if again.suffix == ".csv":
+                _compare_csv(name, folder / again.name, again.read_text(encoding="utf-8"), v)
+            elif same_matplotlib:
+                v.checked.append(name)
+                mine = folder / again.name
+                if not mine.is_file() or mine.read_bytes() != again.read_bytes():
+                    v.mismatches.append(f"{name}: not the figure drawn again from the sweep")
+    if not same_matplotlib:
+        v.notes.append(f"{folder.name}/: figures checked by their sha256 only (another matplotlib)")

@@ -268,3 +268,15 @@ def test_per_issue_records_saved_by_a_sweep_are_verified(tmp_path):
     assert "issues/point=1/replication=0/part-0.parquet: row 0, column hops" in " ".join(
         v.mismatches
     )
+
+
+def test_a_sweeps_analysis_is_drawn_again_and_checked(copy, capsys):
+    folder = copy("sweep")
+    assert main(["analyze", str(folder)]) == 0
+    code, text = _verify_cli(folder, capsys, "--sample", "1")
+    assert code == 0 and "analysis/advantage.csv" in text, text
+    table = pd.read_csv(folder / "analysis" / "advantage.csv")
+    table.loc[2, "difference"] = 0.0
+    table.to_csv(folder / "analysis" / "advantage.csv", index=False)
+    code, text = _verify_cli(folder, capsys, "--sample", "1")
+    assert code == 1 and "analysis/advantage.csv: row 3" in text and "column difference" in text

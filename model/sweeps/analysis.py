@@ -339,6 +339,23 @@ def _save(fig, path):
     return fig
 
 
+def analysis_record(folder: str | Path, outcome: str, x: str | None, y: str | None) -> dict:
+    """What produced an analysis (analysis.json, for `streetchief verify`): the sweep folder, the
+    options and the sha256 of the runs it read."""
+    from streetchief.provenance import file_hash, provenance
+
+    folder = Path(folder).resolve()
+    return {
+        "kind": "analysis",
+        "sweep": str(folder),
+        "runs_sha256": file_hash(folder / "runs.parquet"),
+        "outcome": outcome,
+        "x": x,
+        "y": y,
+        "provenance": provenance(),
+    }
+
+
 def analyze(
     folder: str | Path,
     outcome: str = "resolution_mean_h",
