@@ -115,6 +115,23 @@ def test_bad_scenario_values_are_refused_alike_by_validate_and_run(tmp_path, cap
     assert not (tmp_path / "o").exists()
 
 
+def test_holidays_over_a_replayed_logs_window_get_our_error(tmp_path, capsys):
+    """A replay moves the run's start to the log's first day: its calendars are checked there."""
+    import datetime
+
+    def edit(r):
+        r["run"]["days"] = 3
+        r["holidays"] = [
+            str(datetime.date(2019, 10, 17) + datetime.timedelta(d)) for d in range(120)
+        ]
+
+    path = _scenario(tmp_path, edit)
+    cases = ROOT / "scenarios" / "jingxing_2019_cases.csv"
+    code, text = _cli(capsys, "run", path, "--replay", cases, "--out", tmp_path / "o", "--quiet")
+    assert code == 2 and "calendars.chief_duty: no open hour from 2019-10-21" in text, text
+    assert not (tmp_path / "o").exists()
+
+
 def test_days_on_the_command_line_get_the_scenarios_checks(tmp_path, capsys):
     path = _scenario(tmp_path, _set("run.backlog_sample_hours", 0.01))  # fine for 365 days
     assert _cli(capsys, "validate", path)[0] == 0
