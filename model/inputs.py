@@ -33,13 +33,13 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise InputTooLarge("not a regular file")
+            raise InputTooLarge("not a plain file (a device, a pipe or a folder)")
         if st.st_size > limit:
-            raise InputTooLarge(f"{st.st_size:,} bytes; at most {limit:,} are read")
+            raise InputTooLarge(f"too large: {st.st_size:,} bytes; at most {limit:,} are read")
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(limit + 1)
         if len(data) > limit:  # grew while being read
-            raise InputTooLarge(f"more than {limit:,} bytes; at most {limit:,} are read")
+            raise InputTooLarge(f"too large: more than {limit:,} bytes are read")
         return data
     finally:
         os.close(fd)

@@ -164,7 +164,7 @@ def test_duplicate_keys_are_refused_with_both_lines(tmp_path, capsys):
             + "name: *g\n",
             "more than 2,000,000 values",
         ),
-        ("# " + "x" * (17 * 2**20) + "\nname: x\n", "too large to read"),
+        ("# " + "x" * (17 * 2**20) + "\nname: x\n", "cannot read: too large: 17,8"),
     ],
 )
 def test_deep_aliased_or_huge_files_are_refused(tmp_path, capsys, text, message):

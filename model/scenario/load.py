@@ -117,9 +117,8 @@ def resolve_path(name_or_path: str | Path) -> Path:
         if q.exists():
             return q
     known = sorted(f.stem for f in shipped().glob("*.yaml"))
-    raise ScenarioError(
-        str(name_or_path), [f"no such scenario file; shipped scenarios: {', '.join(known)}"]
-    )
+    what = "not a plain file (a folder or a device)" if p.exists() else "no such scenario file"
+    raise ScenarioError(str(name_or_path), [f"{what}; shipped scenarios: {', '.join(known)}"])
 
 
 def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
@@ -154,7 +153,7 @@ def read_yaml_mapping(path: Path, error: type[InputError], holds: str) -> dict:
     except (OSError, UnicodeDecodeError) as e:
         raise error(source, [f"cannot read: {getattr(e, 'strerror', None) or e}"]) from None
     except InputTooLarge as e:
-        raise error(source, [f"too large to read: {e}"]) from None
+        raise error(source, [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
