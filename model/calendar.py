@@ -53,8 +53,17 @@ class WorkCalendar:
                 if e > 0:
                     starts.append(max(s, 0.0))
                     ends.append(e)
-        if not starts:
-            raise ValueError(f"calendar {name!r} has no open hours")
+        if not starts:  # validation catches this for run.start; a replay moves the start
+            from streetchief.errors import ScenarioError
+
+            raise ScenarioError(
+                f"the run from {start:%Y-%m-%d}",
+                [
+                    f"calendars.{name}: no open hour from {start:%Y-%m-%d} to 60 days after the "
+                    "run's end (holidays cover every open day); nothing that needs it could be "
+                    "done"
+                ],
+            )
         self.starts = np.asarray(starts)
         self.ends = np.asarray(ends)
         self.cum = np.concatenate([[0.0], np.cumsum(self.ends - self.starts)])

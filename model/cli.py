@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from streetchief import __version__
@@ -18,6 +20,12 @@ issue_id, reporter, discovered_by, description, acknowledged_at, resolved_at, cl
 can replace the generated issues: --replay LOG. Another system's export (NYC 311, Open311) is read
 through a mapping file: --mapping scenarios/mappings/nyc_311.yaml.
 
+A result folder (--out) is written whole: an interrupted or failed command leaves the previous one
+as it was. It records the sha256 of every file and what produced it: `verify DIR` checks each file
+and re-runs every run (exit 0: identical, 1: a difference, 2: cannot be verified). Work past the
+size guard's limits (memory, time, runs) is refused before it starts, with an estimate and a hint
+(--stream, fewer days or points); --force starts it all the same. Errors in what you give exit 2.
+
 examples:
   streetchief run jingxing_2019 --days 30 --out results/run
   streetchief compare jingxing_2019 --replications 10 --out results/compare
@@ -31,6 +39,10 @@ examples:
   streetchief validate my_city.yaml
 """
 
+FORCE_HELP = (
+    "start even when the estimate (problems, memory, time) passes the size guard's limits; "
+    "without it such work is refused with a hint (--stream, fewer days, fewer points)"
+)
 REPLAY_HELP = (
     "replay the issues of this log (CSV or Parquet) instead of generating them; the run starts at "
     "midnight before its first issue and lasts until midnight after its last plus 7 days, or --days"
@@ -51,9 +63,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sp, out_default):
         sp.add_argument("scenario", metavar="SCENARIO", help="scenario name or YAML path")
-        sp.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
+        sp.add_argument("--seed", type=_seed, help="random seed (default: the scenario's run.seed)")
         sp.add_argument(
-            "--days", type=_positive, help="simulated days (default: the scenario's run.days)"
+            "--days", type=_days, help="simulated days (default: the scenario's run.days)"
         )
         sp.add_argument(
             "--out",
@@ -62,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
             help=f"output folder (default: {out_default})",
         )
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
+        sp.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     def log_options(sp, replay=True):
         if replay:
@@ -117,7 +130,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     common(c, "results/compare")
     c.add_argument(
-        "--replications", type=_positive_int, default=5, help="paired replications (default 5)"
+        "--replications",
+        type=_replications,
+        default=5,
+        help="paired replications (default 5, at most 10,000)",
     )
     c.add_argument(
         "--arrangements",
@@ -162,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
         help="scenario name or YAML path (default jingxing_2019)",
     )
     h.add_argument(
-        "--days", type=_positive, help="window length in days (default: the log's days plus 7)"
+        "--days", type=_days, help="window length in days (default: the log's days plus 7)"
     )
     h.add_argument(
         "--out",
@@ -180,10 +196,9 @@ def _parser() -> argparse.ArgumentParser:
         "same problems.",
     )
     e.add_argument("scenario", metavar="SCENARIO", help="scenario name or YAML path")
-    e.add_argument(
-        "--days", type=_positive, help="days of arrivals (default: the scenario's run.days)"
-    )
-    e.add_argument("--seed", type=int, help="random seed (default: the scenario's run.seed)")
+    e.add_argument("--days", type=_days, help="days of arrivals (default: the scenario's run.days)")
+    e.add_argument("--seed", type=_seed, help="random seed (default: the scenario's run.seed)")
+    e.add_argument("--force", action="store_true", help=FORCE_HELP)
     e.add_argument("--out", type=Path, required=True, help="the log to write: .csv or .parquet")
 
     k = sub.add_parser(
@@ -240,7 +255,9 @@ def _parser() -> argparse.ArgumentParser:
         "the same issues (replication r uses seed + r). Writes DIR/runs.parquet (one row per run: "
         "run_id, point_id, replication, seed, arrangement, every parameter, every outcome, status, "
         "error) and DIR/sweep.json (the spec, version, git commit, host, times, counts). Started "
-        "again with the same command, it skips the runs already written and retries failed ones.",
+        "again with the same command, it checks that every part in DIR/runs/ belongs to this "
+        "sweep (refusing one that does not, by name), skips the runs already written and retries "
+        "failed ones. SIGTERM or Ctrl-C records the state and ends the workers.",
         epilog="example:\n  streetchief sweep scenarios/sweep_demo.yaml --out results/sweep_demo\n "
         " streetchief analyze results/sweep_demo",
     )
@@ -257,7 +274,9 @@ def _parser() -> argparse.ArgumentParser:
         help="local: processes on this machine (default); dask: a local Dask cluster, or "
         "--scheduler's",
     )
-    w.add_argument("--workers", type=_positive_int, help="worker processes (default: one per core)")
+    w.add_argument(
+        "--workers", type=_workers, help="worker processes (default: one per core, at most 1024)"
+    )
     w.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -265,6 +284,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     w.add_argument("--out", type=Path, help="output folder (default: results/sweeps/NAME)")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     a = sub.add_parser(
         "analyze",
@@ -289,15 +309,24 @@ def _parser() -> argparse.ArgumentParser:
 
     vf = sub.add_parser(
         "verify",
-        help="re-run a sample of a result folder's runs and confirm identical outcomes",
-        description="A result folder (from run, compare or sweep) records what produced it: the "
-        "scenario's content, seeds, options and versions. verify re-runs a sample of its runs from "
-        "that record and compares every outcome exactly; exit status 1 if any differs.",
+        help="check every file of a result folder and re-run its runs: identical?",
+        description="A result folder (from run, compare, replay-history or sweep) records what "
+        "produced it (the scenario's content and sha256, seeds, options, versions) and the sha256 "
+        "of every file it wrote. verify checks each file against its sha256, the scenario against "
+        "its sha256, re-runs every run (every replication, every sweep point) from the record and "
+        "compares each output exactly: the per-issue records, the summaries, the tables. Exit "
+        "status 0: identical; 1: a difference (each is named, with the file and the value); 2: "
+        "the folder cannot be verified (no record, or a damaged one).",
     )
     vf.add_argument("dir", metavar="DIR", type=Path, help="a result folder")
     vf.add_argument(
-        "--sample", type=_positive_int, default=3, help="runs (replications, sweep tasks) to re-run"
+        "--sample",
+        metavar="N",
+        type=_positive_int,
+        help="re-run only N replications or sweep tasks, drawn at random (and listed), to go "
+        "faster; files and tables are still checked whole",
     )
+    vf.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     i.add_argument(
         "export", metavar="EXPORT", type=Path, help="their file: .csv, .json or .parquet"
@@ -326,93 +355,183 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _positive(text):
+def _number(text) -> float:
     try:
         x = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return x
 
 
 def _share(text):
-    x = _positive(text)
-    if not x < 1:
+    x = _number(text)
+    if not 0 < x < 1:  # NaN fails too
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return x
 
 
-def _positive_int(text):
+def _days(text):
+    """Days, within the scenario's own limit for run.days."""
+    from streetchief.scenario.schema import MAX_DAYS
+
+    x = _number(text)
+    if not (0 < x <= MAX_DAYS):  # NaN and infinity fail too
+        raise argparse.ArgumentTypeError(f"must be > 0 and ≤ {MAX_DAYS:,}, got {text}")
+    return x
+
+
+def _whole(text, low: int, high: int) -> int:
     try:
         x = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if x < 1:
-        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {x}")
+    if not low <= x <= high:
+        raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {x}")
     return x
 
 
+def _seed(text):
+    from streetchief.scenario.schema import MAX_SEED
+
+    return _whole(text, 0, MAX_SEED)
+
+
+def _positive_int(text):
+    return _whole(text, 1, 10**9)
+
+
+def _replications(text):
+    return _whole(text, 1, 10_000)  # as a sweep spec's replications
+
+
+def _workers(text):
+    return _whole(text, 1, 1024)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (state recorded, temporary files removed)."""
+
+
+def _terminate_as_interrupt(signum, frame):
+    signal.signal(signum, signal.SIG_IGN)  # one is enough: let the clean-up finish
+    raise Terminated(signum)
+
+
 def main(argv=None) -> int:
+    """The one entry point: every command's errors end here (ours: exit 2; an interruption: 130,
+    or 143 for SIGTERM), never as a traceback."""
     args = _parser().parse_args(argv)
     from streetchief.errors import InputError
-    from streetchief.scenario import load_scenario, shipped
 
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            handlers[sig] = signal.signal(sig, _terminate_as_interrupt)
     try:
-        if args.command == "scenarios":
-            return _list_scenarios(shipped())
-        if args.command == "parameters":
-            from streetchief.scenario import parameter_reference
-
-            for path, kind, default, text in parameter_reference():
-                print(f"{path:52s} {kind:24s} {default:12s} {text}".rstrip())
-            return 0
-        if args.command == "sweep":
-            return _sweep(args)
-        if args.command == "analyze":
-            return _analyze(args)
-        if args.command == "verify":
-            return _verify(args)
-        if args.command == "calibrate":
-            return _calibrate(args, load_scenario(args.scenario))
-        if args.command in ("replay-history", "import-log"):
-            return _from_log(args, load_scenario(args.scenario))
-        scenario = load_scenario(args.scenario)
-        if args.command == "export-arrivals":
-            return _export(args, scenario)
-        if args.command == "validate":
-            print(
-                f"{args.scenario}: valid ({len(scenario.zones)} zones, {len(scenario.departments)} "
-                f"departments, {len(scenario.categories)} categories; arrangements: "
-                f"{', '.join(scenario.arrangement_names)})"
-            )
-            return 0
-        try:
-            args.out.mkdir(parents=True, exist_ok=True)  # fail before the run, not after it
-        except OSError as e:
-            print(
-                f"error: --out {args.out}: cannot create the output folder ({e.strerror})",
-                file=sys.stderr,
-            )
-            return 2
-        log = _read_replay(args, scenario)
-        if args.command == "run":
-            return _run(args, scenario, log)
-        return _compare(args, scenario, log)
+        return _command(args)
     except InputError as e:
         print(f"error: {e.what} {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
     except OSError as e:
-        print(f"error: cannot write {e.filename or args.out}: {e.strerror or e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        from streetchief.folders import staged_name
+
+        where = staged_name(e.filename) or getattr(args, "out", None) or ""
+        print(f"error: {where}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as e:
         again = (
             "; run the same command again to resume the sweep" if args.command == "sweep" else ""
         )
-        print(f"interrupted; nothing half-written was left behind{again}", file=sys.stderr)
-        return 130
+        what = "terminated" if isinstance(e, Terminated) else "interrupted"
+        print(f"{what}; nothing half-written was left behind{again}", file=sys.stderr)
+        return 143 if isinstance(e, Terminated) and e.args[0] == signal.SIGTERM else 130
+    finally:
+        for sig, h in handlers.items():
+            signal.signal(sig, h)
+
+
+def _command(args) -> int:
+    from streetchief.scenario import load_scenario, shipped
+
+    if args.command == "scenarios":
+        return _list_scenarios(shipped())
+    if args.command == "parameters":
+        from streetchief.scenario import parameter_reference
+
+        for path, kind, default, text in parameter_reference():
+            print(f"{path:52s} {kind:24s} {default:12s} {text}".rstrip())
+        return 0
+    if args.command == "sweep":
+        return _sweep(args)
+    if args.command == "analyze":
+        return _analyze(args)
+    if args.command == "verify":
+        return _verify(args)
+    scenario = load_scenario(args.scenario)
+    if args.command == "calibrate":
+        return _calibrate(args, scenario)
+    if args.command in ("replay-history", "import-log"):
+        return _from_log(args, scenario)
+    if args.command == "export-arrivals":
+        return _export(args, scenario)
+    if args.command == "validate":
+        return _validate(args, scenario)
+    if args.command == "run":
+        return _run(args, scenario)
+    return _compare(args, scenario)
+
+
+def _validate(args, scenario) -> int:
+    from streetchief.budget import SizeError, check, estimate_run
+
+    print(
+        f"{args.scenario}: valid ({len(scenario.zones)} zones, {len(scenario.departments)} "
+        f"departments, {len(scenario.categories)} categories; arrangements: "
+        f"{', '.join(scenario.arrangement_names)})"
+    )
+    estimate = estimate_run(scenario, arrangements=len(scenario.arrangement_names))
+    try:
+        check(estimate)
+    except SizeError:
+        try:
+            check(estimate_run(scenario, streamed=True))
+            how = "run it with --stream (or --force)"
+        except SizeError:
+            how = "run it with --force, or shorten it"
+        print(f"note: {estimate.text()}: past the size guard's limits; {how}", file=sys.stderr)
+    return 0
+
+
+def _inputs(args) -> list:
+    """The files a command reads, which its --out may not be or hold."""
+    from streetchief.scenario import resolve_path
+
+    files = []
+    for name in ("scenario", "replay", "mapping", "log", "export", "spec"):
+        v = getattr(args, name, None)
+        if v is None:
+            continue
+        if name == "scenario":
+            try:
+                v = resolve_path(v)
+            except Exception:  # a shipped name: it was loaded already, nothing to protect
+                continue
+        files.append(Path(v))
+    return files
+
+
+def _guard_days(scenario, args) -> None:
+    """A run's own --days obeys what the scenario's run.days must (open hours, events)."""
+    from streetchief.errors import ScenarioError
+    from streetchief.scenario.limits import run_problems
+
+    if getattr(args, "days", None) is None:
+        return
+    problems = run_problems(scenario, args.days, f" (with --days {args.days:g})")
+    if problems:
+        raise ScenarioError(str(args.scenario), problems)
 
 
 def _bar(quiet: bool, total, unit: str, desc: str):
@@ -447,10 +566,20 @@ def _list_scenarios(folder: Path) -> int:
 
 
 def _sweep(args) -> int:
-    from streetchief.sweeps import sweep
+    from streetchief.budget import estimate_sweep
+    from streetchief.sweeps import load_sweep, sweep
 
+    sw = load_sweep(args.spec)
+    if not args.quiet:
+        print(f"note: {estimate_sweep(sw, args.workers).text()}", file=sys.stderr)
     result = sweep(
-        args.spec, args.out, args.executor, args.workers, args.scheduler, progress=not args.quiet
+        sw,
+        args.out,
+        args.executor,
+        args.workers,
+        args.scheduler,
+        progress=not args.quiet,
+        force=args.force,
     )
     print(result.summary_line())
     if result.failed:
@@ -467,28 +596,38 @@ def _sweep(args) -> int:
 def _verify(args) -> int:
     from streetchief.verify import verify
 
-    v = verify(args.dir, args.sample)
+    v = verify(args.dir, args.sample, force=args.force)
     for line in v.notes:
         print(f"note: {line}", file=sys.stderr)
     if v.mismatches:
         print(
-            f"{args.dir}: {len(v.mismatches)} difference(s) in {len(v.checked)} re-run(s) of a "
-            f"{v.kind}:"
+            f"{args.dir}: {len(v.mismatches)} difference(s) found checking {v.kind} "
+            f"({len(v.checked)} check(s)):"
         )
-        for line in v.mismatches[:20]:
+        for line in v.mismatches[:40]:
             print(f"  {line}")
+        if len(v.mismatches) > 40:
+            print(f"  ... and {len(v.mismatches) - 40} more")
         return 1
     print(
-        f"{args.dir}: {len(v.checked)} re-run(s) of a {v.kind} give identical outcomes "
+        f"{args.dir}: {v.kind}: {len(v.checked)} check(s), all identical "
         f"({', '.join(v.checked[:6])}{', ...' if len(v.checked) > 6 else ''})"
     )
     return 0
 
 
 def _analyze(args) -> int:
-    from streetchief.sweeps.analysis import analyze
+    from streetchief.folders import ResultFolder
+    from streetchief.sweeps.analysis import analysis_record, analyze, load_runs
 
-    r = analyze(args.dir, args.outcome, args.x, args.y, args.out)
+    _, meta = load_runs(args.dir)  # a clear error before anything is written
+    out = args.out if args.out is not None else args.dir / "analysis"
+    inputs = [args.dir / "runs.parquet", args.dir / "sweep.json"]
+    with ResultFolder(out, inputs) as tmp:
+        r = analyze(args.dir, args.outcome, args.x, args.y, tmp)
+        _record(tmp, analysis_record(args.dir, args.outcome, args.x, args.y), "analysis.json")
+    if r.get("incomplete"):
+        print(f"note: {r['incomplete']}", file=sys.stderr)
     adv = r["advantage"]
     print(
         f"{args.outcome}: {r['treatment']} − {r['baseline']} over {len(adv)} points: mean "
@@ -500,12 +639,12 @@ def _analyze(args) -> int:
         print(r["indices"].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     else:
         print(r["tornado"].iloc[::-1].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(f"wrote {r['out'] / 'advantage.csv'} and " + ", ".join(str(p.name) for p in r["figures"]))
+    print(f"wrote {out / 'advantage.csv'} and " + ", ".join(str(p.name) for p in r["figures"]))
     return 0
 
 
-def _read_replay(args, scenario):
-    """The --replay log, checked; rejected rows written beside the results."""
+def _read_replay(args, scenario, folder: Path):
+    """The --replay log, checked; rejected rows written beside the results (in `folder`)."""
     if getattr(args, "replay", None) is None:
         if getattr(args, "mapping", None) is not None or getattr(args, "skip_invalid", False):
             print(
@@ -513,11 +652,11 @@ def _read_replay(args, scenario):
                 file=sys.stderr,
             )
         return None
-    return _load_log(args, args.replay, scenario, args.out / "rejected_rows.csv")
+    return _load_log(args, args.replay, scenario, folder / "rejected_rows.csv", args.out)
 
 
-def _load_log(args, path, scenario, rejected_path):
-    from streetchief.files import write_text
+def _load_log(args, path, scenario, rejected_path, shown_folder=None):
+    from streetchief.files import write_csv
     from streetchief.issue_log import read_log
 
     log = read_log(path, scenario, args.mapping, args.skip_invalid)
@@ -528,17 +667,17 @@ def _load_log(args, path, scenario, rejected_path):
             file=sys.stderr,
         )
     if len(log.rejected):
-        write_text(log.rejected.to_csv(index=False), rejected_path)
+        write_csv(log.rejected, rejected_path)
+        shown = rejected_path if shown_folder is None else shown_folder / rejected_path.name
         print(
-            f"note: {path}: {len(log.rejected)} invalid row(s) set aside, with reasons, in "
-            f"{rejected_path}",
+            f"note: {path}: {len(log.rejected)} invalid row(s) set aside, with reasons, in {shown}",
             file=sys.stderr,
         )
     return log
 
 
-def _report_window(args, result):
-    from streetchief.files import write_text
+def _report_window(args, result, folder: Path):
+    from streetchief.files import write_csv
     from streetchief.issue_log import replay_window_text
 
     r = result.replay
@@ -548,46 +687,61 @@ def _report_window(args, result):
         flush=True,
     )
     if r["outside_window"]:
-        path = args.out / "outside_window.csv"
-        write_text(result.outside.to_csv(index=False), path)
+        write_csv(result.outside, folder / "outside_window.csv")
         print(
             f"note: {r['outside_window']} issue(s) of the log fall outside the window (see "
-            f"--days); listed in {path}",
+            f"--days); listed in {args.out / 'outside_window.csv'}",
             file=sys.stderr,
         )
 
 
+def _record(folder: Path, record: dict, name: str) -> None:
+    """Write a result's record last, with the sha256 of every file written before it."""
+    from streetchief.files import write_json
+    from streetchief.folders import file_digests
+
+    record["files"] = file_digests(folder)
+    write_json(record, folder / name)
+
+
 def _from_log(args, scenario) -> int:
+    from streetchief.folders import ResultFolder, check_out_file
     from streetchief.issue_log import write_log
 
     if args.command == "import-log":
-        log = _load_log(
-            args, args.export, scenario, args.out.with_name(args.out.name + ".rejected.csv")
-        )
+        rejected = args.out.with_name(args.out.name + ".rejected.csv")
+        for out in (args.out, rejected):
+            check_out_file(out, _inputs(args))
+        log = _load_log(args, args.export, scenario, rejected)
         write_log(log.frame, args.out)
         print(f"wrote {len(log)} issues to {args.out}")
         return 0
     from streetchief.experiment import recorded_history
-    from streetchief.files import write_json, write_parquet
+    from streetchief.files import write_parquet
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    log = _load_log(args, args.log, scenario, args.out / "rejected_rows.csv")
-    result = recorded_history(scenario, log, args.days)
-    _report_window(args, result)
-    write_parquet(result.issues, args.out / "issues.parquet")
-    write_json(result.summary(), args.out / "summary.json")
+    with ResultFolder(args.out, _inputs(args)) as tmp:
+        log = _load_log(args, args.log, scenario, tmp / "rejected_rows.csv", args.out)
+        result = recorded_history(scenario, log, args.days)
+        _report_window(args, result, tmp)
+        write_parquet(result.issues, tmp / "issues.parquet")
+        _record(tmp, result.summary(), "summary.json")
     _print_runs(result)
     print(f"wrote {args.out / 'issues.parquet'} and {args.out / 'summary.json'}")
     return 0
 
 
 def _export(args, scenario) -> int:
+    from streetchief.budget import check, estimate_run
+    from streetchief.folders import check_out_file
     from streetchief.issue_log import arrivals_frame, write_log
     from streetchief.problems import Problems
 
     if args.out.suffix.lower() not in (".csv", ".parquet"):
         print(f"error: --out {args.out}: write a log as .csv or .parquet", file=sys.stderr)
         return 2
+    check_out_file(args.out, _inputs(args))
+    _guard_days(scenario, args)
+    check(estimate_run(scenario, args.days, arrangements=1), args.force, str(args.scenario))
     problems = Problems.generate(scenario, args.seed, args.days)
     write_log(arrivals_frame(problems, scenario), args.out)
     print(f"wrote {len(problems)} arrivals over {problems.horizon / 24:g} days to {args.out}")
@@ -604,9 +758,11 @@ def _print_runs(result):
         )
 
 
-def _run(args, scenario, log=None) -> int:
+def _run(args, scenario) -> int:
+    from streetchief.budget import check, estimate_run
     from streetchief.experiment import replay, run_scenario
-    from streetchief.files import write_json, write_parquet
+    from streetchief.files import write_parquet
+    from streetchief.folders import ResultFolder
 
     names = scenario.arrangement_names if args.arrangement == "both" else [args.arrangement]
     unknown = [n for n in names if n not in scenario.arrangement_names]
@@ -617,36 +773,45 @@ def _run(args, scenario, log=None) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.stream and log is not None:
+    if args.stream and args.replay is not None:
         print(
             "error: --stream generates its issues; it cannot replay a log (logs are read whole)",
             file=sys.stderr,
         )
         return 2
-    bar = _bar(args.quiet, 1, "simulated days", "simulating")
-    try:
+    _guard_days(scenario, args)
+    if args.replay is None:
+        check(estimate_run(scenario, args.days, len(names), args.stream), args.force, args.scenario)
+    with ResultFolder(args.out, _inputs(args)) as tmp:
+        log = _read_replay(args, scenario, tmp)
+        if log is not None:
+            check(estimate_run(scenario, args.days, len(names), problems=len(log)), args.force)
+        bar = _bar(args.quiet, 1, "simulated days", "simulating")
+        try:
 
-        def tick(hours, total):
-            bar(hours / 24, total / 24)
+            def tick(hours, total):
+                bar(hours / 24, total / 24)
 
-        if args.stream:
-            from streetchief.experiment import run_streamed
+            if args.stream:
+                from streetchief.experiment import run_streamed
 
-            result = run_streamed(scenario, args.out, names, args.seed, args.days, progress=tick)
-        elif log is None:
-            result = run_scenario(scenario, names, args.seed, args.days, progress=tick)
-        else:
-            result = replay(scenario, log, names, args.seed, args.days, progress=tick)
-    finally:
-        bar.close()
-    if log is not None:
-        _report_window(args, result)
-    records = args.out / ("issues" if args.stream else "issues.parquet")
-    if not args.stream:
-        write_parquet(result.issues, records)
-    write_json(result.summary(), args.out / "summary.json")
+                result = run_streamed(scenario, tmp, names, args.seed, args.days, progress=tick)
+                for name in names:  # where the records are, inside the result folder
+                    result.summaries[name]["records"] = f"issues/{name}.parquet"
+            elif log is None:
+                result = run_scenario(scenario, names, args.seed, args.days, progress=tick)
+            else:
+                result = replay(scenario, log, names, args.seed, args.days, progress=tick)
+        finally:
+            bar.close()
+        if log is not None:
+            _report_window(args, result, tmp)
+        if not args.stream:
+            write_parquet(result.issues, tmp / "issues.parquet")
+        _record(tmp, result.summary(), "summary.json")
     if not args.quiet:
         _print_runs(result)
+        records = args.out / ("issues" if args.stream else "issues.parquet")
         print(f"wrote {records} and {args.out / 'summary.json'}")
     return 0
 
@@ -691,9 +856,12 @@ def _calibrate(args, scenario) -> int:
     return 0
 
 
-def _compare(args, scenario, log=None) -> int:
+def _compare(args, scenario) -> int:
+    from streetchief.budget import check, estimate_compare
     from streetchief.experiment import STRONGEST, compare
-    from streetchief.report import comparison_text, write_comparison
+    from streetchief.files import write_csv
+    from streetchief.folders import ResultFolder
+    from streetchief.report import comparison_tables, comparison_text, draw_figures
 
     known = scenario.arrangement_names
     names = known if not args.arrangements else [a.strip() for a in args.arrangements.split(",")]
@@ -707,6 +875,14 @@ def _compare(args, scenario, log=None) -> int:
             file=sys.stderr,
         )
         return 2
+    _guard_days(scenario, args)
+    runs = len(set(wanted))
+    if args.replay is None:
+        check(
+            estimate_compare(scenario, args.replications, args.days, arrangements=runs),
+            args.force,
+            args.scenario,
+        )
     drawn, calibrated = None, None
     if args.calibrated is not None:
         from streetchief.calibration import draw_overrides
@@ -715,28 +891,37 @@ def _compare(args, scenario, log=None) -> int:
         drawn = draw_overrides(args.calibrated, args.replications, seed)
         calibrated = {"folder": str(args.calibrated.resolve()), "drawn": drawn}
         print(f"each replication draws its parameters from the posterior in {args.calibrated}")
-    bar = _bar(args.quiet, args.replications, "runs", "replications")
-    try:
-        cmp = compare(
-            scenario,
-            args.replications,
-            args.seed,
-            args.days,
-            baseline=args.baseline,
-            treatment=args.treatment,
-            progress=bar,
-            log=log,
-            arrangements=names,
-            drawn=drawn,
-        )
-    finally:
-        bar.close()
-    if log is not None:
-        _report_window(args, cmp.first)
-    print(comparison_text(cmp))
-    record = cmp.record(scenario, args.seed, args.replications, args.days, log, calibrated)
-    paths = write_comparison(cmp, args.out, record)
-    print(f"\nwrote {', '.join(p.name for p in paths)} in {args.out}")
+    with ResultFolder(args.out, _inputs(args)) as tmp:
+        log = _read_replay(args, scenario, tmp)
+        if log is not None:
+            estimate = estimate_compare(scenario, args.replications, args.days, len(log), runs)
+            check(estimate, args.force, str(args.replay))
+        bar = _bar(args.quiet, args.replications, "runs", "replications")
+        try:
+            cmp = compare(
+                scenario,
+                args.replications,
+                args.seed,
+                args.days,
+                baseline=args.baseline,
+                treatment=args.treatment,
+                progress=bar,
+                log=log,
+                arrangements=names,
+                drawn=drawn,
+            )
+        finally:
+            bar.close()
+        if log is not None:
+            _report_window(args, cmp.first, tmp)
+        print(comparison_text(cmp))
+        tables = comparison_tables(cmp)
+        for name, table in tables.items():
+            write_csv(table, tmp / name)
+        figures = draw_figures(cmp, tmp)
+        record = cmp.record(scenario, args.seed, args.replications, args.days, log, calibrated)
+        _record(tmp, record, "compare.json")
+    print(f"\nwrote {', '.join([*tables, *figures, 'compare.json'])} in {args.out}")
     return 0
 
 

@@ -54,6 +54,18 @@ class VerifyError(InputError):
     what = "verify"
 
 
+class OutputError(InputError):
+    """An output (`--out`) that cannot be written or may not be replaced."""
+
+    what = "output"
+
+
+class SizeError(InputError):
+    """Work too large to start without `--force`: the estimate, the limit and what to do instead."""
+
+    what = "too large:"
+
+
 def allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
     """The keys a mapping at `loc` may hold, found by walking the schema."""
     node = root

@@ -157,9 +157,18 @@ def replay(
     return result
 
 
+def _log_provenance(log) -> dict:
+    """Where a log came from, its paths absolute (so that the record reads from any folder)."""
+    prov = log.provenance()
+    for key in ("log", "mapping"):
+        if prov.get(key) and Path(prov[key]).exists():
+            prov[key] = str(Path(prov[key]).resolve())
+    return prov
+
+
 def _replay_record(log, issues: int, outside, run_sc: Scenario) -> dict:
     return {
-        **log.provenance(),
+        **_log_provenance(log),
         "issues": issues,
         "outside_window": len(outside),
         "rejected_rows": len(log.rejected),
@@ -290,7 +299,7 @@ class Comparison:
             "baseline": self.baseline,
             "baseline_rule": self.baseline_rule,
             "treatment": self.treatment,
-            **({"replay": log.provenance()} if log is not None else {}),
+            **({"replay": _log_provenance(log)} if log is not None else {}),
             **reproduction_record(scenario_parameters(scenario)),
             "per_run": self.per_run.to_dict(orient="records"),
             "cost_effectiveness": self.cost_effectiveness().to_dict(orient="records"),

@@ -1,4 +1,5 @@
-"""Writing results atomically (a file is complete or absent, never half-written), as plain JSON."""
+"""Writing results atomically (a file is complete or absent, never half-written), as plain JSON,
+with the permissions the user's umask allows, and CSV cells a spreadsheet will not run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,19 @@ import tempfile
 from pathlib import Path
 
 
+def umask() -> int:
+    """The process's umask (reading it means setting it, and setting it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def honour_umask(path: str | Path, directory: bool = False) -> None:
+    """Give a file made by mkstemp (0600) or a folder made by mkdtemp (0700) the mode an ordinary
+    open() or mkdir() would have given it."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~umask())
+
+
 def atomic_write(path: str | Path, write) -> None:
     """Call write(tmp) on a temporary name beside `path`, then rename it into place."""
     path = Path(path)
@@ -17,6 +31,7 @@ def atomic_write(path: str | Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        honour_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -47,3 +62,36 @@ def write_parquet(table, path: str | Path) -> None:
     import pyarrow.parquet as pq
 
     atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may take for a formula
+
+
+def spreadsheet_safe(frame):
+    """A copy of `frame` whose text cells (and column names) that a spreadsheet would read as a
+    formula start with an apostrophe; numbers, negative ones included, are left as they are."""
+
+    def safe(x):
+        if isinstance(x, str) and x.startswith(FORMULA_START):
+            try:
+                float(x)
+                return x
+            except ValueError:
+                return "'" + x
+        return x
+
+    out = frame.copy()
+    out.columns = [safe(c) for c in out.columns]
+    for c in out.columns:
+        if out[c].dtype == object or str(out[c].dtype) in ("string", "str"):
+            out[c] = out[c].map(safe)
+    return out
+
+
+def csv_text(frame) -> str:
+    """A result table as CSV for spreadsheets (formula-like cells escaped, see spreadsheet_safe)."""
+    return spreadsheet_safe(frame).to_csv(index=False)
+
+
+def write_csv(frame, path: str | Path) -> None:
+    write_text(csv_text(frame), path)

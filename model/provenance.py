@@ -24,6 +24,7 @@ DEPENDENCIES = (
     "dask",
     "distributed",
     "SALib",
+    "matplotlib",  # the figures: verify draws them again with the same version
 )
 
 

@@ -162,13 +162,9 @@ def comparison_text(cmp) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def write_comparison(cmp, out: Path, record: dict) -> list[Path]:
-    """The comparison's files in `out`; returns their paths."""
-    from streetchief.files import write_json, write_text
-    from streetchief.plots import comparison_figure, equity_figure
-
-    out = Path(out)
-    tables = {
+def comparison_tables(cmp) -> dict:
+    """The comparison's tables, by the file name they are written to."""
+    return {
         "comparison.csv": cmp.means,
         "differences.csv": cmp.paired,
         "replications.csv": cmp.per_run,
@@ -176,9 +172,12 @@ def write_comparison(cmp, out: Path, record: dict) -> list[Path]:
         "ledger.csv": cmp.ledger,
         "cost_effectiveness.csv": cmp.cost_effectiveness(),
     }
-    for name, table in tables.items():
-        write_text(table.to_csv(index=False), out / name)
-    write_json(record, out / "compare.json")
-    comparison_figure(cmp.first, out / "comparison.png")
-    equity_figure(cmp.equity, cmp.arrangements, out / "equity.png")
-    return [out / n for n in [*tables, "compare.json", "comparison.png", "equity.png"]]
+
+
+def draw_figures(cmp, folder: Path) -> list[str]:
+    """comparison.png (replication 0) and equity.png in `folder`; their names."""
+    from streetchief.plots import comparison_figure, equity_figure
+
+    comparison_figure(cmp.first, Path(folder) / "comparison.png")
+    equity_figure(cmp.equity, cmp.arrangements, Path(folder) / "equity.png")
+    return ["comparison.png", "equity.png"]

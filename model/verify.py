@@ -1,11 +1,24 @@
-"""`streetchief verify DIR`: run a result folder's runs again and confirm identical outcomes.
+"""`streetchief verify DIR`: check every file of a result folder and run its runs again.
 
-A folder says what produced it: `summary.json` (a run), `compare.json` (a comparison) or
-`sweep.json` (a sweep) hold the scenario's full content, the seeds, the options and the versions.
+A folder says what produced it: `summary.json` (a run or a recorded history), `compare.json` (a
+comparison) or `sweep.json` (a sweep) hold the scenario's full content and sha256, the seeds, the
+options, the versions, and the sha256 of every file written with it (`files`). verify checks, for
+each record in the folder:
+
+- every recorded file is there, unchanged (sha256); the recorded scenario matches its sha256;
+- every output is derived again: each run re-run from the record (all replications, all sweep
+  points; `sample` re-runs a random few, listed, to go faster), and its summary, per-issue
+  records, tables and figure compared exactly with the files;
+- a sweep's table against its design (every point and replication, the parameters, the seeds) and
+  against its parts, and the counts in sweep.json against the table.
+
+A record that is missing, damaged or empty is a `VerifyError` (the folder cannot be verified); any
+difference is a line in `Verification.mismatches`, naming the file and the value.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import random
@@ -13,15 +26,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streetchief.errors import ScenarioError, VerifyError
-from streetchief.files import json_safe
+from streetchief.errors import InputError, ScenarioError, VerifyError
+from streetchief.files import csv_text, json_safe
+from streetchief.folders import RECORDS, file_digests
 from streetchief.outcomes import OUTCOMES, outcomes_of
+from streetchief.provenance import content_hash, file_hash
 from streetchief.scenario import load_scenario
 
 
 @dataclass
 class Verification:
-    """What `verify` ran again, and every difference it found."""
+    """What `verify` checked, and every difference it found."""
 
     folder: Path
     kind: str
@@ -51,166 +66,679 @@ def _same(a, b, path="") -> list[str]:
             d for k, (x, y) in enumerate(zip(a, b, strict=True)) for d in _same(x, y, f"{path}{k}.")
         ]
     fa, fb = isinstance(a, float), isinstance(b, float)
-    if (fa or fb) and a is not None and b is not None:
+    if (fa or fb) and isinstance(a, (int, float)) and isinstance(b, (int, float)):
         if math.isnan(float(a)) and math.isnan(float(b)):
             return []
-    if a != b:
+    if a != b or isinstance(a, bool) != isinstance(b, bool):
         return [f"{path.rstrip('.')}: recorded {a!r}, re-run {b!r}"]
     return []
 
 
-def _log_of(record: dict, folder: Path):
-    """The replayed log, read as it was, after checking it is the same file."""
+def verify(
+    folder: str | Path, sample: int | None = None, force: bool = False, seed: int | None = None
+) -> Verification:
+    """Verify every record in `folder` (see the module's docstring). `sample`: re-run only that
+    many replications or sweep tasks, drawn at random (`seed` to repeat a draw); `force`: re-run
+    even past the size guard's limits."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise VerifyError(str(folder), ["not a folder"])
+    names = [n for n in RECORDS if (folder / n).exists()]
+    if not names:
+        raise VerifyError(
+            str(folder),
+            [
+                "no sweep.json, compare.json, summary.json or analysis.json here: not a "
+                "result folder"
+            ],
+        )
+    kinds = {
+        "sweep.json": "sweep",
+        "compare.json": "compare",
+        "summary.json": "run",
+        "analysis.json": "analysis",
+    }
+    v = Verification(folder, " and ".join(kinds[n] for n in names))
+    if len(names) > 1:
+        v.notes.append(
+            f"this folder holds {len(names)} records ({', '.join(names)}): each is verified"
+        )
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    for name in names:
+        record = _read_record(folder / name)
+        verifier = {
+            "sweep.json": _verify_sweep,
+            "compare.json": _verify_compare,
+            "summary.json": _verify_run,
+            "analysis.json": _verify_analysis,
+        }[name]
+        verifier(folder, record, v, sample, rng, force)
+    if "sweep.json" in names and (folder / "analysis" / "analysis.json").is_file():
+        record = _read_record(folder / "analysis" / "analysis.json")
+        _verify_analysis(folder / "analysis", record, v, sample, rng, force)
+    listed = set()
+    for name in names:
+        listed |= set(_read_record(folder / name).get("files") or {})
+    others = [
+        f
+        for f in file_digests(folder)
+        if f not in listed and not f.startswith(("runs/", "analysis/"))
+    ]
+    if others and any("files" in _read_record(folder / n) for n in names):
+        v.notes.append(f"not written with any record here, so not verified: {', '.join(others)}")
+    return v
+
+
+# --- reading records --------------------------------------------------------------------------
+def _read_record(path: Path) -> dict:
+    from streetchief.inputs import InputTooLarge, load_json
+
+    try:
+        doc = load_json(path)
+    except json.JSONDecodeError as e:
+        raise VerifyError(
+            str(path), [f"line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})"]
+        ) from None
+    except (OSError, InputTooLarge, UnicodeDecodeError) as e:
+        why = getattr(e, "strerror", None) or e
+        raise VerifyError(str(path), [f"cannot be read: {why}"]) from None
+    if not isinstance(doc, dict):
+        raise VerifyError(str(path), ["(top level): must be a JSON object (a result's record)"])
+    return doc
+
+
+def _need(record: dict, path: Path, key: str, kind, what: str, empty_ok: bool = False):
+    """record[key], of the expected kind (and not empty); else a VerifyError naming the field."""
+    value = record.get(key)
+    ok = isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
+    if ok and isinstance(value, (int, float)) and not isinstance(value, bool):
+        ok = math.isfinite(value) and value >= 0
+    if ok and not empty_ok and isinstance(value, (dict, list, str)) and not value:
+        raise VerifyError(str(path), [f"{key}: empty; nothing to verify"])
+    if not ok:
+        raise VerifyError(str(path), [f"{key}: must be {what}, got {value!r}"])
+    return value
+
+
+def _scenario(record: dict, path: Path, v: Verification):
+    params = _need(record, path, "scenario_parameters", dict, "the scenario's content")
+    recorded = (record.get("provenance") or {}).get("scenario_sha256") or record.get(
+        "scenario_sha256"
+    )
+    if recorded is None:
+        v.notes.append(f"{path.name}: no scenario sha256 recorded (an older version)")
+    elif content_hash(params) != recorded:
+        v.mismatches.append(
+            f"{path.name}: the recorded scenario does not match its recorded sha256 ({recorded}); "
+            "it was changed after the run"
+        )
+    else:
+        v.checked.append(f"{path.name} scenario sha256")
+    try:
+        return load_scenario(params)
+    except ScenarioError as e:
+        raise VerifyError(str(path), [f"the recorded scenario no longer loads: {e}"]) from None
+
+
+def _check_files(folder: Path, record: dict, name: str, v: Verification, prefix="") -> None:
+    """Every file the record lists is there, with the sha256 it had when it was written."""
+    files = record.get("files")
+    if files is None:
+        v.notes.append(
+            f"{name}: no file digests recorded (an older version); outputs re-derived only"
+        )
+        return
+    if not isinstance(files, dict):
+        raise VerifyError(str(folder / name), [f"files: must be a mapping, got {files!r}"])
+    for rel, digest in sorted(files.items()):
+        p = folder / rel
+        if ".." in Path(rel).parts or Path(rel).is_absolute():
+            raise VerifyError(str(folder / name), [f"files: {rel!r} is not inside the folder"])
+        shown = prefix + rel
+        if not p.is_file():
+            v.mismatches.append(f"{shown}: recorded when written, now missing")
+        elif file_hash(p) != digest:
+            v.mismatches.append(
+                f"{shown}: changed since it was written (sha256 recorded {str(digest)[:12]}…, "
+                f"now {file_hash(p)[:12]}…)"
+            )
+        else:
+            v.checked.append(f"{shown} sha256")
+
+
+def _guard(estimate, force: bool, path: Path) -> None:
+    from streetchief.budget import check
+
+    check(estimate, force, str(path))
+
+
+def _log_of(record: dict, folder: Path, path: Path):
+    """The replayed log (and mapping), read as they were, after checking they are the same files."""
     from streetchief.provenance import file_hash
 
     r = record["replay"]
-    path = Path(r["log"])
-    if not path.is_file():
-        raise VerifyError(
-            str(folder), [f"the replayed log {path} is not there any more; cannot re-run"]
-        )
-    if r.get("log_sha256") and file_hash(path) != r["log_sha256"]:
-        raise VerifyError(
-            str(folder), [f"the replayed log {path} has changed since the run (sha256 differs)"]
-        )
-    return path, r.get("mapping"), r.get("skip_invalid", False)
+    if not isinstance(r, dict) or not isinstance(r.get("log"), str):
+        raise VerifyError(str(path), ["replay: must name the replayed log"])
+    found = []
+    for key in ("log", "mapping"):
+        given = r.get(key)
+        if not given:
+            found.append(None)
+            continue
+        p = Path(given)
+        # an older record holds the path as given: relative to where the command ran
+        candidates = [p] if p.is_absolute() else [p, folder / p, folder.parent / p]
+        p = next((c for c in candidates if c.is_file()), None)
+        if p is None:
+            raise VerifyError(
+                str(path), [f"the replayed {key} {given} is not there (or not a plain file)"]
+            )
+        want = r.get(f"{key}_sha256")
+        if want and file_hash(p) != want:
+            raise VerifyError(
+                str(path), [f"the replayed {key} {p} has changed since the run (sha256 differs)"]
+            )
+        found.append(p)
+    return found[0], found[1], bool(r.get("skip_invalid", False))
 
 
-def verify(folder: str | Path, sample: int = 3, seed: int = 0) -> Verification:
-    folder = Path(folder)
-    if (folder / "sweep.json").exists():
-        return _verify_sweep(folder, sample, seed)
-    if (folder / "compare.json").exists():
-        return _verify_compare(folder, sample, seed)
-    if (folder / "summary.json").exists():
-        return _verify_run(folder)
-    raise VerifyError(
-        str(folder), ["no sweep.json, compare.json or summary.json here: not a result folder"]
-    )
+def _compare_tables(name: str, file: Path, again, v: Verification) -> None:
+    """A Parquet file of per-issue records against the records of the re-run, cell by cell."""
+    import pyarrow.parquet as pq
 
-
-def _scenario(record: dict, folder: Path):
+    if not file.is_file():
+        v.mismatches.append(f"{name}: missing")
+        return
     try:
-        return load_scenario(record["scenario_parameters"])
-    except ScenarioError as e:
-        raise VerifyError(str(folder), [f"the recorded scenario no longer loads: {e}"]) from None
-
-
-def _verify_run(folder: Path) -> Verification:
-    from streetchief.experiment import replay, run_scenario, run_streamed
-    from streetchief.issue_log import read_log
-
-    record = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    v = Verification(folder, "run")
-    scenario = _scenario(record, folder)
-    names = list(record["arrangements"])
-    if record.get("replay"):
-        path, mapping, skip = _log_of(record, folder)
-        if "recorded" in names:
-            names.remove("recorded")
-        if not names:  # a recorded history: nothing simulated, re-read it
-            from streetchief.experiment import recorded_history
-
-            res = recorded_history(
-                scenario, read_log(path, scenario, mapping, skip), record["days"]
-            )
-        else:
-            res = replay(
-                scenario,
-                read_log(path, scenario, mapping, skip),
-                names,
-                record["seed"],
-                record["days"],
-            )
-    elif record.get("streamed"):
-        with tempfile.TemporaryDirectory() as d:
-            res = run_streamed(scenario, d, names, record["seed"], record["days"])
-            for s in res.summaries.values():
-                s.pop("records", None)
-        for s in record["arrangements"].values():
-            s.pop("records", None)
-    else:
-        res = run_scenario(scenario, names, record["seed"], record["days"])
-    for name, recorded in record["arrangements"].items():
-        again = json_safe(res.summaries.get(name, {}))
-        diffs = _same(recorded, again)
-        v.checked.append(name)
-        v.mismatches.extend(f"{name}: {d}" for d in diffs)
-    return v
-
-
-def _verify_compare(folder: Path, sample: int, seed: int) -> Verification:
-    from streetchief.experiment import replay, run_scenario
-    from streetchief.issue_log import read_log
-
-    record = json.loads((folder / "compare.json").read_text(encoding="utf-8"))
-    v = Verification(folder, "compare")
-    scenario = _scenario(record, folder)
-    rows = record["per_run"]
-    reps = sorted({r["replication"] for r in rows})
-    chosen = sorted(random.Random(seed).sample(reps, min(sample, len(reps))))
-    log = None
-    if record.get("replay"):
-        path, mapping, skip = _log_of(record, folder)
-        log = read_log(path, scenario, mapping, skip)
-    names = record.get("arrangements") or [record["treatment"], record["baseline"]]
-    for r in chosen:
-        s = record["seed"] + r
-        res = (
-            run_scenario(scenario, names, s, record["days"])
-            if log is None
-            else replay(scenario, log, names, s, record["days"], recorded=False)
+        have = pq.read_table(file)
+    except Exception as e:  # damaged or not Parquet
+        v.mismatches.append(f"{name}: unreadable ({type(e).__name__})")
+        return
+    have = have.replace_schema_metadata(None)
+    again = again.replace_schema_metadata(None)
+    v.checked.append(f"{name} ({again.num_rows} records)")
+    if have.schema.names != again.schema.names:
+        v.mismatches.append(
+            f"{name}: columns {have.schema.names} in the file, {again.schema.names} re-run"
         )
-        for name in names:
-            want = next(x for x in rows if x["replication"] == r and x["arrangement"] == name)
-            got = outcomes_of(res.summaries[name])
-            diffs = _same({k: want[k] for k in OUTCOMES}, json_safe(got))
-            v.checked.append(f"replication {r} {name}")
-            v.mismatches.extend(f"replication {r} {name}: {d}" for d in diffs)
-    return v
+        return
+    if have.num_rows != again.num_rows:
+        v.mismatches.append(f"{name}: {have.num_rows} records in the file, {again.num_rows} re-run")
+        return
+    for col in have.schema.names:
+        k = _first_difference(have.column(col), again.column(col))
+        if k is not None:
+            x, y = have.column(col)[k].as_py(), again.column(col)[k].as_py()
+            v.mismatches.append(f"{name}: row {k}, column {col}: file has {x!r}, re-run {y!r}")
+        elif have.column(col).type != again.column(col).type:
+            v.mismatches.append(f"{name}: column {col}: type differs")
 
 
-def _verify_sweep(folder: Path, sample: int, seed: int) -> Verification:
+def _first_difference(a, b) -> int | None:
+    """The first row where two columns differ (NaN equals NaN), or None; vectorised for numbers."""
+    import numpy as np
+    import pyarrow as pa
+
+    if a.equals(b):
+        return None
+    numeric = all(pa.types.is_floating(c.type) or pa.types.is_integer(c.type) for c in (a, b))
+    if numeric:
+        x = a.to_numpy(zero_copy_only=False).astype(float)
+        y = b.to_numpy(zero_copy_only=False).astype(float)
+        same = (x == y) | (np.isnan(x) & np.isnan(y))
+        bad = np.flatnonzero(~same)
+        return int(bad[0]) if len(bad) else None
+    for k, (x, y) in enumerate(zip(a.to_pylist(), b.to_pylist(), strict=True)):
+        if _same(x, y):
+            return k
+    return None
+
+
+def _compare_csv(name: str, file: Path, text: str, v: Verification) -> None:
+    """A CSV output against the text derived again, naming the first cell that differs."""
     import pandas as pd
 
-    from streetchief.sweeps import load_sweep, run_task
+    if not file.is_file():
+        v.mismatches.append(f"{name}: missing")
+        return
+    have = file.read_text(encoding="utf-8")
+    v.checked.append(name)
+    if have == text:
+        return
+    try:
+        a = pd.read_csv(io.StringIO(have), dtype=str, keep_default_na=False)
+        b = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except Exception:  # not CSV any more
+        v.mismatches.append(f"{name}: not the table derived again (not readable as CSV)")
+        return
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        v.mismatches.append(
+            f"{name}: {len(a)} rows × {list(a.columns)} in the file, {len(b)} rows × "
+            f"{list(b.columns)} derived again"
+        )
+        return
+    for k in range(len(a)):
+        for c in a.columns:
+            if a.at[k, c] != b.at[k, c]:
+                label = b.iat[k, 0]
+                v.mismatches.append(
+                    f"{name}: row {k + 1} ({label}), column {c}: file has {a.at[k, c]!r}, "
+                    f"derived again {b.at[k, c]!r}"
+                )
+                return
+    v.mismatches.append(f"{name}: differs from the table derived again (formatting)")
 
-    meta = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    v = Verification(folder, "sweep")
-    if "base_scenario" not in meta:
-        raise VerifyError(
-            str(folder),
-            ["sweep.json does not hold the base scenario (written by an older version)"],
+
+# --- a run ------------------------------------------------------------------------------------
+def _verify_run(folder: Path, record: dict, v: Verification, sample, rng, force) -> None:
+    from streetchief.budget import estimate_run
+    from streetchief.experiment import recorded_history, replay, run_scenario, run_streamed
+    from streetchief.issue_log import read_log
+
+    path = folder / "summary.json"
+    _check_files(folder, record, "summary.json", v)
+    scenario = _scenario(record, path, v)
+    arrangements = _need(record, path, "arrangements", dict, "each arrangement's summary")
+    days = _need(record, path, "days", (int, float), "the days that ran (a number > 0)")
+    seed = _need(record, path, "seed", int, "the seed (a whole number ≥ 0)")
+    names = list(arrangements)
+    log = None
+    try:
+        if record.get("replay"):
+            log_path, mapping, skip = _log_of(record, folder, path)
+            log = read_log(log_path, scenario, mapping, skip)
+            simulated = [n for n in names if n != "recorded"]
+            _guard(estimate_run(scenario, days, len(simulated), problems=len(log)), force, path)
+            if not simulated:  # a recorded history: nothing simulated, read it again
+                res = recorded_history(scenario, log, days)
+            else:
+                res = replay(scenario, log, simulated, seed, days)
+        elif record.get("streamed"):
+            _guard(estimate_run(scenario, days, len(names), streamed=True), force, path)
+            with tempfile.TemporaryDirectory() as d:
+                res = run_streamed(scenario, d, names, seed, days)
+                for name in names:
+                    _compare_tables(
+                        f"issues/{name}.parquet",
+                        folder / "issues" / f"{name}.parquet",
+                        _read(Path(d) / "issues" / f"{name}.parquet"),
+                        v,
+                    )
+            for s in [*res.summaries.values(), *arrangements.values()]:
+                if isinstance(s, dict):
+                    s.pop("records", None)
+        else:
+            _guard(estimate_run(scenario, days, len(names)), force, path)
+            res = run_scenario(scenario, names, seed, days)
+    except (InputError, ValueError) as e:
+        if isinstance(e, VerifyError) or type(e).__name__ == "SizeError":
+            raise
+        v.mismatches.append(f"summary.json: the recorded run no longer runs: {e}")
+        return
+    for name, recorded in arrangements.items():
+        again = json_safe(res.summaries.get(name, {}))
+        v.checked.append(f"summary.json {name}")
+        v.mismatches.extend(f"summary.json: {name}: {d}" for d in _same(recorded, again))
+    if not record.get("streamed"):
+        _compare_tables("issues.parquet", folder / "issues.parquet", res.issues, v)
+    if log is not None:
+        _side_files(folder, log, res, v)
+
+
+def _read(path: Path):
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path)
+
+
+def _side_files(folder: Path, log, res, v: Verification) -> None:
+    """rejected_rows.csv and outside_window.csv of a replay, derived again from the log."""
+    for name, frame in (("rejected_rows.csv", log.rejected), ("outside_window.csv", res.outside)):
+        if frame is not None and len(frame):
+            _compare_csv(name, folder / name, csv_text(frame), v)
+        elif (folder / name).exists():
+            v.mismatches.append(f"{name}: present, but the log gives no such rows")
+
+
+# --- a comparison -----------------------------------------------------------------------------
+def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, force) -> None:
+    import pandas as pd
+
+    from streetchief.budget import estimate_compare
+    from streetchief.experiment import (
+        compare,
+        means_table,
+        paired_differences,
+        replay,
+        run_scenario,
+    )
+    from streetchief.issue_log import read_log
+    from streetchief.report import comparison_tables
+
+    path = folder / "compare.json"
+    _check_files(folder, record, "compare.json", v)
+    scenario = _scenario(record, path, v)
+    rows = _need(record, path, "per_run", list, "every run's outcomes")
+    seed = _need(record, path, "seed", int, "the seed (a whole number ≥ 0)")
+    baseline = _need(record, path, "baseline", str, "an arrangement's name")
+    treatment = _need(record, path, "treatment", str, "an arrangement's name")
+    names = record.get("arrangements") or [treatment, baseline]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise VerifyError(str(path), ["arrangements: must be a list of the arrangements' names"])
+    drawn = (record.get("calibrated") or {}).get("drawn")
+    days = record.get("days")
+    if days is not None:
+        days = _need(record, path, "days", (int, float), "the days that ran (a number > 0)")
+    if not all(isinstance(r, dict) and isinstance(r.get("replication"), int) for r in rows):
+        raise VerifyError(str(path), ["per_run: every row needs its replication (a whole number)"])
+    per_run = pd.DataFrame(rows)
+    reps = sorted(set(per_run.replication))
+    n = record.get("replications")
+    if n != len(reps) or reps != list(range(len(reps))):
+        v.mismatches.append(
+            f"compare.json: replications {n!r}, but per_run holds replications {reps[:10]}"
         )
-    sw = load_sweep(meta["spec"], base=meta["base_scenario"])
-    if sw.digest != meta["digest"]:
+    if drawn is not None and (not isinstance(drawn, list) or len(drawn) != len(reps)):
         raise VerifyError(
-            str(folder), ["the recorded spec does not give the recorded design (digest differs)"]
+            str(path), ["calibrated.drawn: must hold one parameter setting per replication"]
         )
-    runs = pd.read_parquet(folder / "runs.parquet")
-    ok = runs[runs.status == "ok"]
-    tasks = sorted({(int(p), int(r)) for p, r in zip(ok.point_id, ok.replication, strict=True)})
-    if not tasks:
-        raise VerifyError(str(folder), ["no successful runs to verify"])
-    chosen = sorted(random.Random(seed).sample(tasks, min(sample, len(tasks))))
+    chosen = reps if sample is None or sample >= len(reps) else sorted(rng.sample(reps, sample))
+    if len(chosen) < len(reps):
+        v.notes.append(
+            f"compare: re-ran {len(chosen)} of {len(reps)} replications, drawn at random: "
+            f"{', '.join(map(str, chosen))}; the equity, ledger and cost tables and the figures "
+            "were checked by their sha256 only"
+        )
+    log = None
+    if record.get("replay"):
+        log_path, mapping, skip = _log_of(record, folder, path)
+        log = read_log(log_path, scenario, mapping, skip)
+    problems = len(log) if log is not None else None
+    _guard(estimate_compare(scenario, len(chosen), days, problems, len(names)), force, path)
+
+    def check_row(r, name, got, s):
+        want = [x for x in rows if x["replication"] == r and x.get("arrangement") == name]
+        v.checked.append(f"replication {r} {name}")
+        if len(want) != 1:
+            v.mismatches.append(f"compare.json: replication {r} {name}: {len(want)} rows")
+            return
+        diffs = _same({k: want[0].get(k) for k in OUTCOMES}, got)
+        v.mismatches.extend(f"compare.json: replication {r} {name}: {d}" for d in diffs)
+        if want[0].get("seed") != s:
+            v.mismatches.append(
+                f"compare.json: replication {r} {name}: seed {want[0].get('seed')!r}, "
+                f"but replication {r} runs with {s}"
+            )
+
+    if len(chosen) == len(reps):  # everything again: every table and figure derived anew
+        try:
+            cmp = compare(
+                scenario,
+                len(reps),
+                seed,
+                days,
+                baseline=baseline,
+                treatment=treatment,
+                log=log,
+                arrangements=names,
+                drawn=drawn,
+            )
+        except (ScenarioError, ValueError, KeyError) as e:
+            v.mismatches.append(f"the recorded comparison no longer runs: {e}")
+            return
+        for row in json_safe(cmp.per_run.to_dict(orient="records")):
+            check_row(
+                row["replication"], row["arrangement"], {k: row[k] for k in OUTCOMES}, row["seed"]
+            )
+        for name, table in comparison_tables(cmp).items():
+            _compare_csv(name, folder / name, csv_text(table), v)
+        _compare_figure(folder, record, cmp.first, v)
+        return
+    from streetchief.experiment import _with, scenario_parameters
+
+    plain = scenario_parameters(scenario) if drawn else None
+    for r in chosen:
+        s = seed + r
+        sc = scenario if not drawn else _with(scenario, plain, drawn[r])
+        try:
+            res = (
+                run_scenario(sc, names, s, days)
+                if log is None
+                else replay(sc, log, names, s, days, recorded=(r == 0))
+            )
+        except (ScenarioError, ValueError, KeyError) as e:
+            v.mismatches.append(f"replication {r}: the recorded run no longer runs: {e}")
+            continue
+        for name, summary in res.summaries.items():
+            check_row(r, name, json_safe(outcomes_of(summary)), s)
+    # the tables that follow from the recorded outcomes alone
+    shown = list(dict.fromkeys(per_run.arrangement))
+    _compare_csv("replications.csv", folder / "replications.csv", csv_text(per_run), v)
+    _compare_csv(
+        "comparison.csv", folder / "comparison.csv", csv_text(means_table(per_run, shown)), v
+    )
+    differences = paired_differences(per_run, baseline, names)
+    _compare_csv("differences.csv", folder / "differences.csv", csv_text(differences), v)
+
+
+def _compare_figure(folder: Path, record: dict, first, v: Verification) -> None:
+    """comparison.png drawn again from replication 0 (byte for byte, with the same matplotlib)."""
+    from importlib import metadata
+
+    from streetchief.plots import comparison_figure
+
+    png = folder / "comparison.png"
+    drawn_with = ((record.get("provenance") or {}).get("dependencies") or {}).get("matplotlib")
+    if drawn_with != metadata.version("matplotlib"):
+        v.notes.append(
+            f"comparison.png: drawn with matplotlib {drawn_with}, not drawn again (checked by its "
+            "sha256 only)"
+        )
+        return
+    with tempfile.TemporaryDirectory() as d:
+        comparison_figure(first, Path(d) / "again.png")
+        again = (Path(d) / "again.png").read_bytes()
+    v.checked.append("comparison.png")
+    if not png.is_file() or png.read_bytes() != again:
+        v.mismatches.append("comparison.png: not the figure drawn again from replication 0")
+
+
+# --- a sweep ----------------------------------------------------------------------------------
+def _verify_sweep(folder: Path, record: dict, v: Verification, sample, rng, force) -> None:
+    import pandas as pd
+
+    from streetchief.budget import estimate_sweep
+    from streetchief.sweeps import load_sweep, run_task
+    from streetchief.sweeps.runner import _task_table
+    from streetchief.sweeps.store import gather, read_parts
+
+    path = folder / "sweep.json"
+    _check_files(folder, record, "sweep.json", v)
+    spec = _need(record, path, "spec", dict, "the sweep's spec")
+    base = _need(record, path, "base_scenario", dict, "the base scenario's content")
+    digest = _need(record, path, "digest", str, "the sweep's digest")
+    if content_hash(base) != record.get("scenario_sha256"):
+        v.mismatches.append(
+            "sweep.json: the recorded base scenario does not match its recorded sha256"
+        )
+    try:
+        sw = load_sweep(spec, base=base)
+    except InputError as e:
+        raise VerifyError(str(path), [f"the recorded spec no longer loads: {e}"]) from None
+    if sw.digest != digest:
+        raise VerifyError(
+            str(path), ["the recorded spec does not give the recorded design (digest differs)"]
+        )
     s = sw.spec
     outcomes = s.outcomes or list(OUTCOMES)
+    status = record.get("status")
+    if not (folder / "runs.parquet").is_file():
+        raise VerifyError(
+            str(folder),
+            [
+                f"no runs.parquet: the sweep ({status}) stopped before its first results were "
+                "gathered; start it again with the same command, then verify"
+            ],
+        )
+    try:
+        runs = pd.read_parquet(folder / "runs.parquet")
+    except Exception as e:  # damaged, not Parquet
+        v.mismatches.append(f"runs.parquet: unreadable ({type(e).__name__})")
+        return
+    # the parts, each checked as a resumed sweep checks it, gathered again
+    parts, problems = read_parts(folder, sw, lambda p, r: _task_table(sw, p, r, None, outcomes))
+    v.mismatches.extend(problems)
+    gathered = gather(parts, s.arrangements)
+    if not problems:
+        v.checked.append(f"runs/ ({len(parts)} parts)")
+        if not _frames_equal(gathered, runs):
+            v.mismatches.append("runs.parquet: not the parts in runs/ gathered")
+    # the table against the design
+    expected = {(p, r) for p, r in sw.tasks}
+    keys = list(zip(runs.get("point_id", []), runs.get("replication", []), strict=False))
+    if "run_id" in runs and not runs.run_id.is_unique:
+        dup = sorted(set(runs.run_id[runs.run_id.duplicated()]))
+        v.mismatches.append(f"runs.parquet: run ids given twice: {', '.join(map(str, dup[:5]))}")
+    present = {(int(p), int(r)) for p, r in keys}
+    foreign = sorted(present - expected)
+    if foreign:
+        v.mismatches.append(f"runs.parquet: runs not in the design: {foreign[:5]}")
+    missing = sorted(expected - present)
+    total, ok_n = len(runs), int((runs.get("status") == "ok").sum()) if len(runs) else 0
+    failed_n = int((runs.get("status") == "failed").sum()) if len(runs) else 0
+    for key, have in (("runs_done", ok_n), ("runs_failed", failed_n)):
+        if record.get(key) != have:
+            v.mismatches.append(f"sweep.json: {key} {record.get(key)!r}, runs.parquet has {have}")
+    if missing:
+        shown = ", ".join(f"point {p} replication {r}" for p, r in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        if status == "complete":
+            v.mismatches.append(f"runs.parquet: missing from a complete sweep: {shown}{more}")
+        else:
+            v.notes.append(
+                f"the sweep is {status}: {len(missing)} of {len(expected)} tasks not run yet "
+                f"({shown}{more})"
+            )
+    _check_design(sw, runs, v)
+    # the outcomes, run again
+    ok = runs[runs.get("status") == "ok"] if total else runs
+    tasks = sorted({(int(p), int(r)) for p, r in zip(ok.point_id, ok.replication, strict=True)})
+    tasks = [t for t in tasks if t in expected]
+    if not tasks:
+        raise VerifyError(str(folder), ["no successful runs to verify"])
+    chosen = tasks if sample is None or sample >= len(tasks) else sorted(rng.sample(tasks, sample))
+    if len(chosen) < len(tasks):
+        v.notes.append(
+            f"sweep: re-ran {len(chosen)} of {len(tasks)} tasks, drawn at random: "
+            + ", ".join(f"point {p} replication {r}" for p, r in chosen[:20])
+            + (" ..." if len(chosen) > 20 else "")
+        )
+    _guard(estimate_sweep(sw, 1, len(chosen)), force, path)
     for p, r in chosen:
         result = run_task(
-            sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, False
+            sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, s.save_issues
         )
         if result["error"]:
             v.mismatches.append(f"point {p} replication {r}: now fails: {result['error']}")
             continue
+        if s.save_issues:  # the per-issue records saved with the sweep
+            name = f"issues/point={p}/replication={r}/part-0.parquet"
+            _compare_tables(name, folder / name, result["issues"], v)
         for a in s.arrangements:
-            row = ok[(ok.point_id == p) & (ok.replication == r) & (ok.arrangement == a)].iloc[0]
-            want = {k: (None if pd.isna(row[k]) else float(row[k])) for k in outcomes}
+            rows = ok[(ok.point_id == p) & (ok.replication == r) & (ok.arrangement == a)]
+            v.checked.append(f"point {p} replication {r} {a}")
+            if len(rows) != 1:
+                v.mismatches.append(f"point {p} replication {r} {a}: {len(rows)} rows")
+                continue
+            row = rows.iloc[0]
+            want = {k: (None if pd.isna(row.get(k)) else float(row.get(k))) for k in outcomes}
             got = {
                 k: (None if result["rows"][a][k] is None else float(result["rows"][a][k]))
                 for k in outcomes
             }
-            v.checked.append(f"point {p} replication {r} {a}")
             v.mismatches.extend(
-                f"point {p} replication {r} {a}: {d}" for d in _same(want, json_safe(got))
+                f"runs.parquet: point {p} replication {r} {a}: {d}"
+                for d in _same(want, json_safe(got))
             )
-    return v
+
+
+def _frames_equal(a, b) -> bool:
+    import pandas as pd
+
+    try:
+        pd.testing.assert_frame_equal(
+            a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False
+        )
+        return True
+    except (AssertionError, ValueError, TypeError):
+        return False
+
+
+def _check_design(sw, runs, v: Verification) -> None:
+    """Each row's identity (run id, seed) and parameters are the design's for its point."""
+    s = sw.spec
+    params = list(sw.points.columns)
+    absent = [c for c in ["run_id", "point_id", "replication", "seed", *params] if c not in runs]
+    if absent:
+        v.mismatches.append(f"runs.parquet: columns missing: {', '.join(absent)}")
+        return
+    bad = 0
+    for rowd in runs.to_dict("records"):
+        p, r, a = int(rowd["point_id"]), int(rowd["replication"]), rowd.get("arrangement")
+        if not (0 <= p < len(sw.points)):
+            continue
+        want = {
+            "run_id": f"p{p:05d}-r{r:04d}-{a}",
+            "seed": s.seed + r,
+            **sw.overrides(p),
+        }
+        for col, value in want.items():
+            got = rowd.get(col)
+            if _same(value, got.item() if hasattr(got, "item") else got):
+                bad += 1
+                if bad <= 10:
+                    v.mismatches.append(
+                        f"runs.parquet: point {p} replication {r} {a}: {col} is {got!r}, the "
+                        f"design gives {value!r}"
+                    )
+    if bad > 10:
+        v.mismatches.append(f"runs.parquet: ... {bad - 10} more cells differ from the design")
+    v.checked.append(f"runs.parquet against the design ({len(runs)} rows)")
+
+
+# --- a sweep's analysis -----------------------------------------------------------------------
+def _verify_analysis(folder: Path, record: dict, v: Verification, sample, rng, force) -> None:
+    """The analysis drawn again from its sweep's runs: every table, and the figures when the
+    matplotlib is the same."""
+    from importlib import metadata
+
+    from streetchief.sweeps.analysis import analyze
+
+    path = folder / "analysis.json"
+    _check_files(folder, record, "analysis.json", v, f"{folder.name}/")
+    sweep_dir = Path(_need(record, path, "sweep", str, "the sweep's folder"))
+    outcome = _need(record, path, "outcome", str, "an outcome's name")
+    if not (sweep_dir / "runs.parquet").is_file():
+        raise VerifyError(str(path), [f"the analysed sweep {sweep_dir} is not there any more"])
+    if file_hash(sweep_dir / "runs.parquet") != record.get("runs_sha256"):
+        v.notes.append(
+            f"{folder.name}/: drawn from an earlier runs.parquet (the sweep went on, or was "
+            "changed, since): run analyze again"
+        )
+        return
+    same_matplotlib = ((record.get("provenance") or {}).get("dependencies") or {}).get(
+        "matplotlib"
+    ) == metadata.version("matplotlib")
+    with tempfile.TemporaryDirectory() as d:
+        analyze(sweep_dir, outcome, record.get("x"), record.get("y"), Path(d))
+        for again in sorted(Path(d).iterdir()):
+            name = f"{folder.name}/{again.name}"
+            if again.suffix == ".csv":
+                _compare_csv(name, folder / again.name, again.read_text(encoding="utf-8"), v)
+            elif same_matplotlib:
+                v.checked.append(name)
+                mine = folder / again.name
+                if not mine.is_file() or mine.read_bytes() != again.read_bytes():
+                    v.mismatches.append(f"{name}: not the figure drawn again from the sweep")
+    if not same_matplotlib:
+        v.notes.append(f"{folder.name}/: figures checked by their sha256 only (another matplotlib)")

@@ -123,12 +123,12 @@ def test_cli_rejects_bad_numbers(capsys):
     with pytest.raises(SystemExit) as e:
         main(["compare", "jingxing_2019", "--replications", "0"])
     assert e.value.code == 2
-    assert "--replications: must be ≥ 1" in capsys.readouterr().err
+    assert "--replications: must be from 1 to 10,000, got 0" in capsys.readouterr().err
 
 
 def test_unwritable_output_folder_fails_before_running(tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     assert main(["run", "jingxing_2019", "--days", "1", "--out", str(blocker), "--quiet"]) == 2
-    assert "cannot create the output folder" in capsys.readouterr().err
+    assert f"--out {blocker} is a file, not a folder" in capsys.readouterr().err
     assert blocker.read_text() == "not a folder"

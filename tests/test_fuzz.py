@@ -243,6 +243,134 @@ def test_mutated_issue_logs_read_or_say_what_is_wrong(tmp_path, jingxing, data, 
         _record("issue log", e)
 
 
+# --- clock times, deep nesting, mixed sweep values --------------------------------------------
+JINGXING = yaml.safe_load((ROOT / "scenarios" / "jingxing_2019.yaml").read_text(encoding="utf-8"))
+plausible_clock = st.builds(
+    "{:02d}:{:02d}".format, st.integers(0, 24), st.sampled_from([0, 15, 30, 59, 60])
+)
+clock = st.one_of(
+    plausible_clock,
+    plausible_clock,
+    plausible_clock,
+    st.builds("{:02d}:{:02d}".format, st.integers(0, 99), st.integers(0, 99)),
+    st.sampled_from(["24:00", "00:00", "7:30", "24:01", "-1:00", "12:60", "１２:００", "12:5"]),
+    st.text(max_size=6),
+)
+
+
+def _clock_ok(text: str) -> bool:
+    """The rule, stated apart from the code: HH:MM (or H:MM), 00:00 to 24:00, ASCII digits."""
+    m = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", text.strip())
+    return bool(m) and (int(m[1]), int(m[2])) <= (24, 0) and int(m[2]) < 60
+
+
+@FUZZ
+@given(a=clock, b=clock, c=clock, d=clock)
+def test_clock_times_are_checked_like_the_rule_says(a, b, c, d):
+    raw = copy.deepcopy(JINGXING)
+    raw["calendars"]["office"]["weekly"]["mon"] = [f"{a}-{b}"]
+    raw["arrangements"]["street_chief"]["night"] = f"{c}-{d}"
+    try:
+        load_scenario(raw)
+        valid = True
+        _record("clock times", None)
+    except ScenarioError as e:
+        valid = False
+        _record("clock times", e)
+    pattern = r"[0-9]{2}:[0-9]{2}"  # the night's own pattern: two digits each
+    office = _clock_ok(a) and _clock_ok(b) and _hours(a) < _hours(b)
+    night = all(re.fullmatch(pattern, x) and _clock_ok(x) for x in (c, d)) and _hours(c) != _hours(
+        d
+    )
+    assert valid == (office and night), (a, b, c, d)
+
+
+def _hours(text: str) -> float:
+    h, m = text.strip().split(":")
+    return int(h) + int(m) / 60
+
+
+@st.composite
+def deeply_nested(draw):
+    depth = draw(st.one_of(st.integers(1, 80), st.integers(80, 1500)))
+    kind = draw(st.sampled_from(["flow_list", "flow_map", "block"]))
+    if kind == "flow_list":
+        value = "[" * depth + "1" + "]" * depth
+    elif kind == "flow_map":
+        value = "{a: " * depth + "1" + "}" * depth
+    else:
+        value = (
+            "\n"
+            + "".join("  " * (k + 1) + "a:\n" for k in range(min(depth, 400)))
+            + "  " * (min(depth, 400) + 1)
+            + "b: 1"
+        )
+    where = draw(st.sampled_from(["description", "holidays", "extra"]))
+    # how deep its innermost value sits, the file's top level being level 1
+    levels = depth + 2 if kind != "block" else min(depth, 400) + 3
+    return f"{where}: {value}\n", levels
+
+
+@settings(FUZZ, max_examples=40)
+@given(case=deeply_nested())
+def test_deeply_nested_files_are_refused_with_our_error(tmp_path, case):
+    """Never a RecursionError: past 64 levels our error says so; below, the usual checks."""
+    piece, levels = case
+    text = SCENARIO_TEXT.replace("description:", "old_description:", 1) + piece
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({**SPEC, "description": "x"}).replace("description: x\n", piece))
+    for name, load, error in (
+        ("scenario", load_scenario, ScenarioError),
+        ("spec", load_sweep, SweepError),
+    ):
+        with pytest.raises(error) as e:  # a nested description, holiday or key is never valid
+            load(path if name == "scenario" else spec)
+        _record(f"nesting (bytes, {name})", e.value)
+        assert ("nested deeper than 64" in str(e.value)) == (levels > 64), (levels, str(e.value))
+
+
+sweep_value = st.one_of(
+    st.integers(-3, 6),
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["2", "three", "=1+1", ""]),
+    st.dictionaries(st.sampled_from(["dist", "mean"]), st.integers(0, 3), max_size=2),
+    st.lists(st.integers(0, 3), max_size=2),
+)
+
+
+@FUZZ
+@given(
+    crews=st.lists(sweep_value, min_size=1, max_size=5),
+    rates=st.lists(sweep_value, min_size=1, max_size=4),
+)
+def test_mixed_sweep_values_are_refused_before_running_or_merge(crews, rates):
+    """A spec that loads gives parts that gather into one table; otherwise our error."""
+    import pyarrow as pa
+
+    from streetchief.sweeps.runner import _task_table
+
+    spec = {
+        **SPEC,
+        "levers": {"departments.d.crews": {"values": crews}},
+        "uncertainties": {"categories.k.rate_per_day": {"values": rates}},
+    }
+    try:
+        sw = load_sweep(spec)
+    except SweepError as e:
+        _record("sweep values", e)
+        return
+    _record("sweep values", sw)
+    result = {"rows": None, "error": "not run", "seconds": 0.0}
+    parts = [_task_table(sw, p, r, result, ["resolution_mean_h"]) for p, r in sw.tasks]
+    merged = pa.concat_tables([t.replace_schema_metadata(None) for t in parts])
+    assert merged.num_rows == len(sw.tasks) * len(sw.spec.arrangements)
+    assert len({t.schema.remove_metadata() for t in parts}) == 1
+
+
 def test_report_fuzzing_counts():
     """Runs last in this file: how many cases, how many distinct messages."""
     if not TALLY:

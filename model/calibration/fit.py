@@ -348,10 +348,10 @@ def write_fitted_yaml(
 
     from ruamel.yaml import YAML
 
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    doc = yaml.load(base_text)
+    round_trip = YAML()  # ruamel's round-trip loader: plain data and comments, no Python objects
+    round_trip.preserve_quotes = True
+    round_trip.width = 4096
+    doc = round_trip.load(base_text)
     summary = posterior.summary()
     for path_, s in summary.items():
         value = float(f"{s['median']:.4g}")
@@ -366,7 +366,7 @@ def write_fitted_yaml(
             except (AttributeError, TypeError):
                 pass
     buf = io.StringIO()
-    yaml.dump(doc, buf)
+    round_trip.dump(doc, buf)
     header = (
         f"# fitted by streetchief calibrate to a log with sha256 {log_sha};\n"
         "# the fitted values are marked [log]\n"

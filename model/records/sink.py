@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from streetchief.files import honour_umask
 from streetchief.records.schema import COLUMNS, TIMES, build_table, record_keys
 from streetchief.records.summary import Totals
 
@@ -92,6 +93,7 @@ class RecordSink:
             pq.write_table(pa.table({k: [] for k in COLUMNS}), self.tmp)
         else:
             self.writer.close()
+        honour_umask(self.tmp)
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:

@@ -15,6 +15,8 @@ from pydantic import ValidationError
 
 from streetchief.arrangements import ARRANGEMENTS
 from streetchief.errors import InputError, ScenarioError, describe_error
+from streetchief.inputs import InputTooLarge, check_shape
+from streetchief.scenario.limits import run_problems
 from streetchief.scenario.schema import Scenario
 
 
@@ -107,22 +109,26 @@ def _reference_problems(raw: dict) -> list[str]:
 def resolve_path(name_or_path: str | Path) -> Path:
     """A scenario name (`jingxing_2019`) or a path to a YAML file."""
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
+    # a folder that happens to bear a scenario's name (`--out jingxing_2019`) is not a scenario
+    if p.suffix in (".yaml", ".yml") or p.is_file():
         return p
     for base in (Path.cwd() / "scenarios", shipped()):
         q = base / f"{p.name}.yaml"
         if q.exists():
             return q
     known = sorted(f.stem for f in shipped().glob("*.yaml"))
-    raise ScenarioError(
-        str(name_or_path), [f"no such scenario file; shipped scenarios: {', '.join(known)}"]
-    )
+    what = "not a plain file (a folder or a device)" if p.exists() else "no such scenario file"
+    raise ScenarioError(str(name_or_path), [f"{what}; shipped scenarios: {', '.join(known)}"])
 
 
 def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
     """Load and validate a scenario; `overrides` are dotted paths, e.g. `{'run.days': 30}`."""
     if isinstance(name_or_path, dict):
         source, raw = "<dict>", name_or_path
+        try:
+            check_shape(raw)
+        except InputTooLarge as e:
+            raise ScenarioError(source, [f"too large: {e}"]) from None
     else:
         path = resolve_path(name_or_path)
         source = str(path)
@@ -137,11 +143,16 @@ def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
 
 
 def read_yaml_mapping(path: Path, error: type[InputError], holds: str) -> dict:
-    """A YAML file that must hold a mapping, read safely; problems raise `error` with the line."""
+    """A YAML file that must hold a mapping, read safely and within bounds (size, nesting, aliases,
+    no key given twice); problems raise `error` with the line."""
+    from streetchief.inputs import MAX_YAML_BYTES, load_yaml, read_bytes
+
     source = str(path)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = load_yaml(read_bytes(path, MAX_YAML_BYTES).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as e:
+        raise error(source, [f"cannot read: {getattr(e, 'strerror', None) or e}"]) from None
+    except InputTooLarge as e:
         raise error(source, [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -184,6 +195,9 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
     if problems:
         raise ScenarioError(source, problems)
     scenario._arrangement_params = params
+    problems = run_problems(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
     return scenario
 
 

@@ -15,7 +15,30 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from streetchief.distributions import ZERO, Duration
 
-_HOURS = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)-([01]?\d|2[0-4]):([0-5]\d)$")
+_CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+MAX_DAYS = 100_000  # the longest run, in the scenario and on the command line alike
+MAX_SEED = 2**62  # seeds and seed + replication stay within a Parquet int64
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # a run's start: its calendar must fit Python's dates
+
+
+def clock_time(text: str) -> float:
+    """'HH:MM' (00:00 to 24:00) as hours after midnight; ValueError saying what is allowed."""
+    m = _CLOCK.match(text.strip()) if isinstance(text, str) else None
+    if not m or (int(m[1]) == 24 and int(m[2]) != 0):
+        raise ValueError(f"{text!r} is not a clock time from 00:00 to 24:00 (HH:MM)")
+    return int(m[1]) + int(m[2]) / 60
+
+
+def clock_span(text: str, wraps: bool = False) -> tuple[float, float]:
+    """'HH:MM-HH:MM' as (from, to) hours; it may run past midnight ('22:00-07:00') if `wraps`,
+    else it must end after it starts. ValueError saying what is wrong."""
+    parts = text.split("-") if isinstance(text, str) else []
+    if len(parts) != 2:
+        raise ValueError(f"{text!r} is not a span like '08:30-12:00'")
+    a, b = clock_time(parts[0]), clock_time(parts[1])
+    if a == b or (not wraps and b < a):
+        raise ValueError(f"{text!r} ends before it starts" if b < a else f"{text!r} is empty")
+    return a, b
 
 
 class _Strict(BaseModel):
@@ -39,12 +62,10 @@ class CalendarSpec(_Strict):
     def _hours(cls, v):
         for day, spans in v.items():
             for span in spans:
-                m = _HOURS.match(span)
-                if not m:
-                    raise ValueError(f"{day}: {span!r} is not a span like '08:30-12:00'")
-                a, b = int(m[1]) + int(m[2]) / 60, int(m[3]) + int(m[4]) / 60
-                if b <= a:
-                    raise ValueError(f"{day}: {span!r} ends before it starts")
+                try:
+                    clock_span(span)
+                except ValueError as e:
+                    raise ValueError(f"{day}: {e}") from None
         return v
 
     @model_validator(mode="after")
@@ -253,16 +274,23 @@ class RunSpec(_Strict):
     """When the run starts, how long it lasts, its seed and time zone."""
 
     start: datetime = Field(description="calendar date and time of hour 0")
-    days: float = Field(gt=0, le=100_000, allow_inf_nan=False, description="simulated days")
-    seed: int = Field(0, ge=0, description="default random seed")
+    days: float = Field(gt=0, le=MAX_DAYS, allow_inf_nan=False, description="simulated days")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="default random seed")
     backlog_sample_hours: float = Field(
-        24.0, gt=0, description="hours between samples of the open-issue count"
+        24.0, gt=0, allow_inf_nan=False, description="hours between samples of the open-issue count"
     )
     timezone: str = Field(
         "UTC",
         description="IANA time zone of the district; times with an offset in issue logs are "
         "converted to it",
     )
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v):
+        if not FIRST_YEAR <= v.year <= LAST_YEAR:
+            raise ValueError(f"the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+        return v
 
     @field_validator("timezone")
     @classmethod

@@ -3,14 +3,13 @@ figure), sensitivity indices, and figures."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from streetchief.errors import SweepError
-from streetchief.files import atomic_write, write_text
+from streetchief.files import atomic_write, write_csv, write_text
 from streetchief.stats import paired_interval
 from streetchief.sweeps.spec import SweepSpec, design_points, unit_problem
 
@@ -30,6 +29,14 @@ def load_runs(folder: str | Path) -> tuple[pd.DataFrame, dict]:
     """(runs.parquet as a DataFrame, sweep.json) of a sweep's output folder."""
     folder = Path(folder)
     runs_path, meta_path = folder / "runs.parquet", folder / "sweep.json"
+    if meta_path.exists() and not runs_path.exists():
+        raise SweepError(
+            str(folder),
+            [
+                "no runs.parquet yet: the sweep stopped before its first results were gathered; "
+                "start it again with the same command to finish it (or gather what is done)"
+            ],
+        )
     if not runs_path.exists() or not meta_path.exists():
         raise SweepError(
             str(folder),
@@ -38,7 +45,37 @@ def load_runs(folder: str | Path) -> tuple[pd.DataFrame, dict]:
                 "`streetchief sweep SPEC --out DIR` first)"
             ],
         )
-    return pd.read_parquet(runs_path), json.loads(meta_path.read_text(encoding="utf-8"))
+    from streetchief.sweeps.runner import read_meta
+
+    meta = read_meta(folder)
+    try:
+        runs = pd.read_parquet(runs_path)
+    except Exception as e:  # damaged, or not Parquet
+        raise SweepError(str(runs_path), [f"cannot be read ({type(e).__name__}: {e})"]) from None
+    needed = {"point_id", "replication", "arrangement", "status"} - set(runs.columns)
+    if needed or not isinstance(meta.get("spec"), dict):
+        raise SweepError(str(folder), ["runs.parquet and sweep.json are not a sweep's results"])
+    return runs, meta
+
+
+def incomplete(runs: pd.DataFrame, meta: dict, folder: Path | None = None) -> str | None:
+    """A sentence saying how much of the sweep is missing or failed, or None when it is whole."""
+    from streetchief.sweeps.store import writing_now
+
+    status = meta.get("status")
+    if status == "running" and folder is not None and not writing_now(Path(folder)):
+        status = "stopped while running: its process was killed"
+    total = meta.get("runs_total")
+    ok = int((runs.status == "ok").sum())
+    failed = int((runs.status == "failed").sum())
+    if not isinstance(total, int) or ok == total:
+        return None
+    missing = total - ok - failed
+    return (
+        f"the sweep is incomplete ({status}): {ok} of {total} runs done "
+        f"({ok / total:.0%}), {missing} not run yet, {failed} failed; the analysis covers the "
+        "points that ran: start the sweep again with the same command to finish it"
+    )
 
 
 def parameter_columns(runs: pd.DataFrame, meta: dict) -> list[str]:
@@ -419,6 +456,23 @@ def _save(fig, path):
     return fig
 
 
+def analysis_record(folder: str | Path, outcome: str, x: str | None, y: str | None) -> dict:
+    """What produced an analysis (analysis.json, for `streetchief verify`): the sweep folder, the
+    options and the sha256 of the runs it read."""
+    from streetchief.provenance import file_hash, provenance
+
+    folder = Path(folder).resolve()
+    return {
+        "kind": "analysis",
+        "sweep": str(folder),
+        "runs_sha256": file_hash(folder / "runs.parquet"),
+        "outcome": outcome,
+        "x": x,
+        "y": y,
+        "provenance": provenance(),
+    }
+
+
 def analyze(
     folder: str | Path,
     outcome: str = "resolution_mean_h",
@@ -438,10 +492,17 @@ def analyze(
             )
     adv = advantage(runs, meta, outcome)
     adv["verdict"] = verdicts(adv, outcome)
-    write_text(adv.to_csv(index=False), out / "advantage.csv")
+    write_csv(adv, out / "advantage.csv")
     base, treat = meta["spec"]["baseline"], meta["spec"]["treatment"]
     words, deciding = where_it_vanishes(adv, params, outcome, treat, base)
-    report = {"advantage": adv, "figures": [], "baseline": base, "treatment": treat, "words": words}
+    report = {
+        "advantage": adv,
+        "figures": [],
+        "baseline": base,
+        "treatment": treat,
+        "words": words,
+        "incomplete": incomplete(runs, meta, folder),
+    }
     write_text("\n".join(words) + "\n", out / "where_it_vanishes.txt")
     if len(params) > 1:
         rx = x or (deciding[0] if deciding else params[0])
@@ -458,12 +519,12 @@ def analyze(
         report["figures"].append(out / "heatmap.png")
     if meta["spec"]["design"] in ("sobol", "morris"):
         ind = indices(runs, meta, outcome)
-        write_text(ind.to_csv(index=False), out / "indices.csv")
+        write_csv(ind, out / "indices.csv")
         indices_figure(ind, outcome, out / "indices.png")
         report["indices"] = ind
         report["figures"].append(out / "indices.png")
     else:
-        write_text(tor.to_csv(index=False), out / "tornado.csv")
+        write_csv(tor, out / "tornado.csv")
         tornado_figure(tor, adv.difference.mean(), outcome, out / "tornado.png")
         report["tornado"] = tor
         report["figures"].append(out / "tornado.png")

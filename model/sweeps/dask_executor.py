@@ -1,4 +1,10 @@
-"""The Dask executor: a local cluster of worker processes, or a running cluster."""
+"""The Dask executor: a local cluster of worker processes, or a running cluster.
+
+The local cluster is for this sweep alone: it listens on 127.0.0.1 only, its connections use TLS
+with a throwaway certificate held by this process (so another user of a shared host cannot submit
+code to it), and it serves no HTTP routes (no dashboard, no /info, no /proxy). Its workers exit
+when this process does. A cluster given by address (`--scheduler`) is secured by whoever runs it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,12 @@ import os
 from streetchief.errors import SweepError
 from streetchief.sweeps.task import run_task
 
+LOCAL_ONLY = {  # no HTTP routes on the scheduler, the nannies or the workers
+    "distributed.scheduler.http.routes": [],
+    "distributed.worker.http.routes": [],
+    "distributed.nanny.http.routes": [],
+}
+
 
 def execute_dask(todo, args, workers: int | None, scheduler: str | None):
     """Yields ((point, replication), result) as tasks finish; args(p, r) gives run_task's."""
@@ -14,14 +26,22 @@ def execute_dask(todo, args, workers: int | None, scheduler: str | None):
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=40,
-        )
-        client = Client(cluster)
+        import dask
+        from distributed.security import Security
+
+        security = Security.temporary()
+        with dask.config.set(LOCAL_ONLY):
+            cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                protocol="tls://",
+                security=security,
+                dashboard_address=None,
+                silence_logs=40,
+            )
+            client = Client(cluster, security=security)
     else:
         try:
             client = Client(scheduler, timeout=20)

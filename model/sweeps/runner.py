@@ -7,7 +7,7 @@ ran.
 
 from __future__ import annotations
 
-import json
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,14 +17,15 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from streetchief.budget import check, estimate_sweep
 from streetchief.errors import SweepError
 from streetchief.files import write_json, write_parquet
 from streetchief.outcomes import OUTCOMES
 from streetchief.progress import progress_bar
-from streetchief.provenance import content_hash, provenance
+from streetchief.provenance import content_hash, file_hash, provenance
 from streetchief.sweeps.local_executor import execute_local
 from streetchief.sweeps.spec import Sweep, load_sweep
-from streetchief.sweeps.store import Lock, gather, part_name, succeeded
+from streetchief.sweeps.store import Lock, gather, part_name, read_parts, sealed, succeeded
 
 
 @dataclass
@@ -55,12 +56,14 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | Any = True,
+    force: bool = False,
 ) -> SweepResult:
     """Run a sweep (resuming any earlier start in `out`) and return its runs table.
 
     executor: "local" (processes on this machine; `workers=1` runs in this process) or "dask" (a
     local Dask cluster of `workers`, or the existing cluster at `scheduler`, e.g. tcp://host:8786).
-    progress: True for a progress bar, False for none, or a callable(done, total)."""
+    progress: True for a progress bar, False for none, or a callable(done, total).
+    force: start even when the estimate passes the size guard's limits (`streetchief.budget`)."""
     sw = spec if isinstance(spec, Sweep) else load_sweep(spec)
     s = sw.spec
     out = Path(out) if out is not None else Path("results") / "sweeps" / s.name
@@ -68,23 +71,75 @@ def sweep(
         raise SweepError(sw.source, [f"executor must be local or dask, got {executor!r}"])
     if scheduler is not None:
         executor = "dask"
+    fresh = _check_folder(out)
+    if fresh:  # before anything is written: a refused sweep leaves no folder behind
+        check(estimate_sweep(sw, workers), force, sw.source)
+    created = [p for p in [out, *out.parents] if not p.exists()]
     try:
         (out / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise SweepError(str(out), [f"cannot create the output folder ({e.strerror})"]) from None
-    with Lock(out):
-        return _sweep(sw, out, executor, workers, scheduler, progress)
+    try:
+        with Lock(out):
+            return _sweep(sw, out, executor, workers, scheduler, progress, force)
+    except SweepError:
+        if fresh:  # refused before any run: take back the folders made for it
+            for p in [out / "runs", out / ".lock", *created]:
+                try:
+                    p.unlink() if p.name == ".lock" else p.rmdir()
+                except OSError:
+                    pass
+        raise
 
 
-def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress) -> SweepResult:
+def _check_folder(out: Path) -> bool:
+    """True for a new (or empty) folder; a folder with anything in it but no sweep.json is refused:
+    nothing says which sweep its parts belong to."""
+    if out.exists() and not out.is_dir():
+        raise SweepError(str(out), ["is a file, not a folder; choose another --out"])
+    names = set(os.listdir(out)) if out.is_dir() else set()
+    if names - {".lock", "runs"} - {"sweep.json"} and "sweep.json" not in names:
+        raise SweepError(
+            str(out),
+            [
+                "holds files but no sweep.json, so nothing says what they are; choose a new or "
+                "empty --out"
+            ],
+        )
+    if "sweep.json" not in names:
+        parts = os.listdir(out / "runs") if (out / "runs").is_dir() else []
+        if parts:
+            raise SweepError(
+                str(out),
+                [
+                    f"runs/ holds {len(parts)} file(s) but there is no sweep.json, so nothing says "
+                    "which sweep they belong to; choose a new --out, or remove runs/"
+                ],
+            )
+        return True
+    return False
+
+
+def read_meta(out: Path) -> dict:
+    """sweep.json, read within bounds; a damaged one is refused (never taken for a new sweep)."""
+    from streetchief.inputs import load_json
+
+    path = out / "sweep.json"
+    try:
+        meta = load_json(path)
+    except (OSError, ValueError) as e:  # InputTooLarge, UnicodeDecodeError, JSONDecodeError
+        raise SweepError(str(path), [f"cannot be read as a sweep's record: {e}"]) from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("digest"), str):
+        raise SweepError(str(path), ["is not a sweep's record (no digest)"])
+    return meta
+
+
+def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, force) -> SweepResult:
     s = sw.spec
     meta_path = out / "sweep.json"
     if meta_path.exists():
-        try:
-            old = json.loads(meta_path.read_text(encoding="utf-8"))
-        except ValueError:
-            old = {}
-        if old.get("digest") not in (None, sw.digest):
+        old = read_meta(out)
+        if old["digest"] != sw.digest:
             raise SweepError(
                 str(out),
                 [
@@ -93,15 +148,25 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress) ->
                 ],
             )
     outcomes = s.outcomes or list(OUTCOMES)
-    done = {p.name for p in (out / "runs").glob("p*-r*.parquet") if succeeded(p)}
-    todo = [(p, r) for p, r in sw.tasks if part_name(p, r) not in done]
+    parts, problems = read_parts(out, sw, lambda p, r: _task_table(sw, p, r, None, outcomes))
+    if problems:
+        raise SweepError(
+            str(out),
+            [
+                *problems,
+                "these do not belong to this sweep: move them away (or delete the folder to start "
+                "again), then run the same command",
+            ],
+        )
+    todo = [(p, r) for p, r in sw.tasks if (p, r) not in parts or not succeeded(parts[(p, r)])]
+    check(estimate_sweep(sw, workers, len(todo)), force, sw.source)
     started = datetime.now(UTC)
     prov = provenance()
     meta = {
         "name": s.name,
         "digest": sw.digest,
         "spec": s.model_dump(mode="json"),
-        "spec_source": sw.source,
+        "spec_source": str(Path(sw.source).resolve()) if sw.source != "<dict>" else sw.source,
         "base_scenario": sw.base,
         "scenario_sha256": content_hash(sw.base),
         "version": prov["streetchief"],
@@ -128,7 +193,9 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress) ->
     executed = 0
     try:
         for (p, r), result in _execute(sw, todo, outcomes, executor, workers, scheduler):
-            write_parquet(_task_table(sw, p, r, result, outcomes), out / "runs" / part_name(p, r))
+            table = _task_table(sw, p, r, result, outcomes)
+            write_parquet(table, out / "runs" / part_name(p, r))
+            parts[(p, r)] = table
             if s.save_issues and result.get("issues") is not None:
                 write_parquet(
                     result["issues"],
@@ -138,24 +205,38 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress) ->
             bar((len(sw.tasks) - len(todo) + executed) * per_task, len(sw.tasks) * per_task)
     finally:
         bar.close()
-        runs = gather(out, sw.spec.arrangements)
+        runs = gather(parts, sw.spec.arrangements)
         wall = time.perf_counter() - t0
+        ok = int((runs.status == "ok").sum()) if len(runs) else 0
         failed = int((runs.status == "failed").sum()) if len(runs) else 0
-        complete = len(runs) == len(sw.tasks) * len(s.arrangements)
+        complete = ok == len(sw.tasks) * len(s.arrangements)
+        files = {}
         if len(runs):
             write_parquet(pa.Table.from_pandas(runs, preserve_index=False), out / "runs.parquet")
+            files["runs.parquet"] = file_hash(out / "runs.parquet")
+        if s.save_issues and (out / "issues").is_dir():
+            for f in sorted((out / "issues").rglob("*.parquet")):
+                files[f.relative_to(out).as_posix()] = file_hash(f)
         meta.update(
             finished=datetime.now(UTC).isoformat(),
-            runs_done=int((runs.status == "ok").sum()) if len(runs) else 0,
+            runs_done=ok,
             runs_failed=failed,
+            runs_missing=len(sw.tasks) * len(s.arrangements) - ok - failed,
             wall_seconds=wall,
-            status="complete" if complete else "interrupted",
+            status="complete"
+            if complete
+            else "interrupted"
+            if ok + failed < meta["runs_total"]
+            else "failed runs",
+            files=files,
         )
         write_json(meta, meta_path)
     return SweepResult(out, runs, executed, failed, wall, sw)
 
 
-def _task_table(sw: Sweep, point: int, rep: int, result: dict, outcomes: list[str]) -> pa.Table:
+def _task_table(sw: Sweep, point: int, rep: int, result: dict | None, outcomes: list[str]):
+    """A task's part: one row per arrangement, sealed with its record (`store.sealed`); with no
+    `result`, the part as expected before running (every outcome null), to check parts against."""
     s = sw.spec
     params = sw.overrides(point)
     rows = []
@@ -168,17 +249,27 @@ def _task_table(sw: Sweep, point: int, rep: int, result: dict, outcomes: list[st
             "arrangement": a,
             **params,
         }
-        values = (result["rows"] or {}).get(a, {})
+        values = ((result or {}).get("rows") or {}).get(a, {})
         row.update({k: (None if values.get(k) is None else float(values[k])) for k in outcomes})
-        row["status"] = "ok" if result["error"] is None else "failed"
-        row["error"] = result["error"]
-        row["seconds"] = float(result["seconds"])
+        row["status"] = "ok" if result is not None and result["error"] is None else "failed"
+        row["error"] = None if result is None else result["error"]
+        row["seconds"] = 0.0 if result is None else float(result["seconds"])
         rows.append(row)
     df = pd.DataFrame(rows)
+    for k, dtype in sw.points.dtypes.items():  # every part's parameter columns alike
+        df[k] = df[k].astype(dtype)
     for k in outcomes:
         df[k] = df[k].astype(float)
     df["error"] = df["error"].astype(object)
-    return pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+    table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+    table = table.cast(_schema(sw, table.schema))
+    return sealed(table, sw.digest, point, rep)
+
+
+def _schema(sw: Sweep, schema: pa.Schema) -> pa.Schema:
+    """Fixed types where pandas would guess from the values (an all-null error column)."""
+    fixed = {"error": pa.string(), "status": pa.string(), "run_id": pa.string()}
+    return pa.schema([pa.field(f.name, fixed.get(f.name, f.type)) for f in schema])
 
 
 def _execute(sw: Sweep, todo, outcomes, executor, workers, scheduler):

@@ -11,12 +11,16 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from streetchief.errors import ScenarioError, SweepError, describe_error
 from streetchief.outcomes import OUTCOMES
 from streetchief.scenario import load_scenario, read_yaml_mapping, resolve_path
+from streetchief.scenario.limits import run_problems
+from streetchief.scenario.schema import MAX_DAYS, MAX_SEED
+
+MAX_POINTS = 1_000_000  # a design's points: past this the table of points alone is too large
+MAX_TASKS = 10_000_000  # points × replications
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 
@@ -43,6 +47,7 @@ class Parameter(BaseModel):
                 raise ValueError("give either values or low/high, not both")
             if not self.values:
                 raise ValueError("values: give at least one")
+            _one_kind_of_values(self.values)
         elif self.low is None or self.high is None:
             raise ValueError("give values: [...] or both low and high")
         elif not self.high > self.low:
@@ -71,12 +76,58 @@ class Parameter(BaseModel):
             xs = self.low + qs * (self.high - self.low)
         return sorted({int(round(x)) for x in xs}) if self.integer else [float(x) for x in xs]
 
+    def grid_size(self) -> int:
+        """Values on a grid, counted without building them (a range's whole numbers may merge)."""
+        if self.values is not None:
+            return len(self.values)
+        if self.integer:
+            return min(self.levels, int(abs(self.high - self.low)) + 1)
+        return self.levels
+
+    def checked_values(self) -> list:
+        """What is checked against the scenario before anything runs: every distinct value of a
+        list, the two ends of a range (every value between them is valid when both are)."""
+        if self.values is not None:
+            return list({json.dumps(v, sort_keys=True): v for v in self.values}.values())
+        return self.extremes()
+
     def extremes(self) -> list:
         return (
             [self.values[0], self.values[-1]]
             if self.values is not None
             else [self.at(0.0), self.at(0.999999)]
         )
+
+
+def _kind(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, (int, float)):
+        return "number"
+    return "text" if isinstance(v, str) else "other"
+
+
+def _one_kind_of_values(values: list) -> None:
+    """Values of one kind, so that every run's row has the same columns (numbers may mix whole and
+    decimal: they become decimal)."""
+    kinds = {}
+    for v in values:
+        kinds.setdefault(_kind(v), v)
+    if "other" in kinds:
+        raise ValueError(
+            f"values: {kinds['other']!r} is not a number, a text or true/false; to vary a "
+            "duration or a list, sweep one of its numbers (e.g. categories.noise.work.mean)"
+        )
+    kinds.pop(None, None)
+    if len(kinds) > 1:
+        shown = ", ".join(f"{k} ({v!r})" for k, v in kinds.items())
+        raise ValueError(f"values: mixes {shown}; give values of one kind")
+    if "number" in kinds and any(
+        isinstance(v, float) and not math.isfinite(v) for v in values if v is not None
+    ):
+        raise ValueError("values: every number must be finite")
 
 
 class SweepSpec(BaseModel):
@@ -92,9 +143,11 @@ class SweepSpec(BaseModel):
         description="base scenario: a shipped name or a YAML path (relative to the spec)"
     )
     days: float | None = Field(
-        None, gt=0, le=100_000, description="simulated days per run (default: the scenario's)"
+        None, gt=0, le=MAX_DAYS, description="simulated days per run (default: the scenario's)"
     )
-    seed: int = Field(1, ge=0, description="replication r of every point uses seed + r")
+    seed: int = Field(
+        1, ge=0, le=MAX_SEED, description="replication r of every point uses seed + r"
+    )
     replications: int = Field(3, ge=1, le=10_000, description="paired replications per point")
     arrangements: list[str] = Field(["street_chief", "multi_layer"], min_length=1)
     baseline: str | None = Field(
@@ -165,6 +218,7 @@ class Sweep:
     points: pd.DataFrame
     unit: np.ndarray  # each point's quantiles in [0, 1)^D (what SALib analyses)
     digest: str  # identifies the spec and the base scenario's content
+    problems: float = 0.0  # expected problems per run at the largest checked value (size guard)
 
     @property
     def tasks(self) -> list[tuple[int, int]]:
@@ -202,7 +256,7 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
                 base_path = here / base_path
             base_file = resolve_path(base_path if base_path.exists() else s.scenario)
             scenario = load_scenario(base_file)  # its own clear errors, if broken
-            base = yaml.safe_load(base_file.read_text(encoding="utf-8"))
+            base = read_yaml_mapping(base_file, ScenarioError, "sections (name, run, zones, ...)")
         else:
             scenario = load_scenario(base)
     except ScenarioError as e:
@@ -221,14 +275,35 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
     for o in s.outcomes or []:
         if o not in OUTCOMES:
             problems.append(f"outcomes: unknown {o!r}; known: {', '.join(OUTCOMES)}")
+    from streetchief.budget import expected_problems
+
+    days_note = f" (the sweep's days: {s.days:g})" if s.days is not None else ""
+    base_problems = expected_problems(scenario, s.days)
+    scale = 1.0  # how much the parameters can raise the problems per run, each at its worst
     for kind, params in (("uncertainties", s.uncertainties), ("levers", s.levers)):
         for path, p in params.items():
-            for value in p.extremes():
+            worst = 1.0
+            for value in p.checked_values():
                 try:
-                    load_scenario(base, **{path: value})
+                    sc = load_scenario(base, **{path: value})
+                    lines = run_problems(sc, s.days, days_note) if s.days is not None else []
                 except ScenarioError as e:
-                    problems.extend(f"{kind}.{path} = {value!r}: {line}" for line in e.problems)
+                    lines = e.problems
+                if lines:
+                    problems.extend(f"{kind}.{path} = {value!r}: {line}" for line in lines)
                     break
+                worst = max(worst, expected_problems(sc, s.days) / max(base_problems, 1e-9))
+            scale *= worst
+    n_points = design_size(s)
+    if n_points > MAX_POINTS:
+        problems.append(
+            f"design: {n_points:,} points; at most {MAX_POINTS:,} (fewer values, levels or samples)"
+        )
+    elif n_points * s.replications > MAX_TASKS:
+        problems.append(
+            f"replications: {n_points:,} points × {s.replications} replications; at most "
+            f"{MAX_TASKS:,} tasks"
+        )
     if problems:
         raise SweepError(source, list(dict.fromkeys(problems)))
     points, unit = design_points(s)
@@ -237,7 +312,19 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
             {"spec": s.model_dump(mode="json"), "base": base}, sort_keys=True, default=str
         ).encode()
     ).hexdigest()[:16]
-    return Sweep(s, source, base, points, unit, digest)
+    return Sweep(s, source, base, points, unit, digest, base_problems * scale)
+
+
+def design_size(s: SweepSpec) -> int:
+    """Points the design will have, counted before it is built."""
+    d = len(s.parameters)
+    if s.design == "grid":
+        return math.prod(p.grid_size() for p in s.parameters.values())
+    if s.design == "sobol":
+        return s.samples * (d + 2)
+    if s.design == "morris":
+        return s.samples * (d + 1)
+    return s.samples
 
 
 def unit_problem(names: list[str]) -> dict:
