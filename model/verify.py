@@ -60,20 +60,24 @@ def _same(a, b, path="") -> list[str]:
 
 
 def _log_of(record: dict, folder: Path):
-    """The replayed log, read as it was, after checking it is the same file."""
+    """The replayed log (a file, or the pages of one export), read as it was, after checking it is
+    the same: (the path or paths, the mapping, skip_invalid, the time zone)."""
     from streetchief.provenance import file_hash
 
     r = record["replay"]
-    path = Path(r["log"])
-    if not path.is_file():
-        raise VerifyError(
-            str(folder), [f"the replayed log {path} is not there any more; cannot re-run"]
-        )
-    if r.get("log_sha256") and file_hash(path) != r["log_sha256"]:
-        raise VerifyError(
-            str(folder), [f"the replayed log {path} has changed since the run (sha256 differs)"]
-        )
-    return path, r.get("mapping"), r.get("skip_invalid", False)
+    pages = r.get("log_files") or {r["log"]: r.get("log_sha256")}
+    for name, digest in pages.items():
+        path = Path(name)
+        if not path.is_file():
+            raise VerifyError(
+                str(folder), [f"the replayed log {path} is not there any more; cannot re-run"]
+            )
+        if digest and file_hash(path) != digest:
+            raise VerifyError(
+                str(folder), [f"the replayed log {path} has changed since the run (sha256 differs)"]
+            )
+    paths = list(pages) if len(pages) > 1 else next(iter(pages))
+    return paths, r.get("mapping"), r.get("skip_invalid", False), r.get("timezone")
 
 
 def verify(folder: str | Path, sample: int = 3, seed: int = 0) -> Verification:
@@ -105,19 +109,19 @@ def _verify_run(folder: Path) -> Verification:
     scenario = _scenario(record, folder)
     names = list(record["arrangements"])
     if record.get("replay"):
-        path, mapping, skip = _log_of(record, folder)
+        path, mapping, skip, tz = _log_of(record, folder)
         if "recorded" in names:
             names.remove("recorded")
         if not names:  # a recorded history: nothing simulated, re-read it
             from streetchief.experiment import recorded_history
 
             res = recorded_history(
-                scenario, read_log(path, scenario, mapping, skip), record["days"]
+                scenario, read_log(path, scenario, mapping, skip, tz), record["days"]
             )
         else:
             res = replay(
                 scenario,
-                read_log(path, scenario, mapping, skip),
+                read_log(path, scenario, mapping, skip, tz),
                 names,
                 record["seed"],
                 record["days"],
@@ -151,8 +155,8 @@ def _verify_compare(folder: Path, sample: int, seed: int) -> Verification:
     chosen = sorted(random.Random(seed).sample(reps, min(sample, len(reps))))
     log = None
     if record.get("replay"):
-        path, mapping, skip = _log_of(record, folder)
-        log = read_log(path, scenario, mapping, skip)
+        path, mapping, skip, tz = _log_of(record, folder)
+        log = read_log(path, scenario, mapping, skip, tz)
     names = [record["treatment"], record["baseline"]]
     for r in chosen:
         s = record["seed"] + r
