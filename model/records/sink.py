@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from streetchief.files import umask
 from streetchief.records.schema import COLUMNS, TIMES, build_table, record_keys
 from streetchief.records.summary import Totals
 
@@ -91,6 +92,7 @@ class RecordSink:
             pq.write_table(pa.table({k: [] for k in COLUMNS}), self.tmp)
         else:
             self.writer.close()
+        os.chmod(self.tmp, 0o666 & ~umask())
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
