@@ -82,8 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--skip-invalid",
             action="store_true",
-            help="set invalid log rows aside (OUT/rejected_rows.csv, with the reason for each) and "
-            "go on",
+            help="set invalid log rows aside, each with its reason, and go on "
+            "(OUT/rejected_rows.csv; import-log: OUT.rejected.csv)",
         )
         sp.add_argument(
             "--timezone",

@@ -207,8 +207,9 @@ class IssueLog:
             )
             kinds = per_issue.kind.value_counts()
             out.append(
-                f"{c['responses_dropped']:,} issue(s) kept without a response that cannot be "
-                f"right ({', '.join(f'{k} {v:,}' for k, v in kinds.items())})"
+                f"{c['responses_dropped']:,} issue(s) kept with a response dropped ("
+                + ", ".join(f"{k}: {v:,}" for k, v in kinds.items())
+                + ")"
             )
         if c.get("ended_without_resolution"):
             by = c.get("ended_by_status") or {}
@@ -234,9 +235,9 @@ class IssueLog:
 
 def _reason_kind(reason: str) -> str:
     if "before reported_at" in reason:
-        return "before the report"
+        return "a time before the report"
     if "does not exist" in reason:
-        return "a skipped local time"
+        return "a local time the clocks skip"
     return "other"
 
 
