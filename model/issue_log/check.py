@@ -40,10 +40,10 @@ def check_rows(
     tz: str,
     formats: list[str] | None = None,
     where=None,
-    time_hint: str | None = None,
+    mapping_source: str | None = None,
 ) -> Checked:
     """Check `frame` (our columns as text, plus `line` and `file`). `where(k)` names row k's place
-    ('line 5', or 'line 5 of page2.json'); `time_hint` says how to set the time format."""
+    ('line 5', or 'line 5 of page2.json'); `mapping_source` names the mapping it is read through."""
     n = len(frame)
     reason = pd.Series([None] * n, index=frame.index, dtype=object)
     messages: list[str] = []
@@ -92,7 +92,7 @@ def check_rows(
                 lambda m, col=col, values=values, guess=guess: (
                     f"{first_lines(m)}: {col} is not a date-time "
                     f"({', '.join(repr(v) for v in values.head(3))}); "
-                    + _time_fix(formats, guess, time_hint)
+                    + _time_fix(formats, guess, mapping_source)
                 ),
             )
         if parsed.gap.any():
@@ -134,11 +134,14 @@ def check_rows(
                 f"{v!r} ({c}×, first on {first(v)})" for v, c in vals.head(SHOWN).items()
             )
             more = f" and {len(vals) - SHOWN} more names" if len(vals) > SHOWN else ""
-            return (
-                f"unknown {col} {shown}{more}; known {how}: {', '.join(known)}. Rename them in the "
-                f"log, or map them with --mapping FILE ({how}: {{their name: our key}}); a "
-                "mapping's default: takes any other name"
+            fix = (
+                f"Add them to the mapping {mapping_source} ({how}: values: {{their name: our "
+                f"key}}), or give it {how}: default: KEY for any other name"
+                if mapping_source
+                else f"Rename them in the log, or map them with --mapping FILE ({how}: "
+                "{their name: our key}); a mapping's default: takes any other name"
             )
+            return f"unknown {col} {shown}{more}; known {how}: {', '.join(known)}. {fix}"
 
         flag(
             unknown,

@@ -272,6 +272,10 @@ def read_log(
             r.column for r in (mapping.resolved_when, mapping.dropped_when) if r is not None
         }
     raw = read_files(paths, needed)
+    if not len(raw.frame) and not len(raw.broken):
+        raise IssueLogError(
+            source, ["holds no issue: not one row after the header (or an empty list)"]
+        )
     mapped = None
     if mapping is not None:
         _check_formats(mapping, mapping_source or "the mapping", raw)
@@ -282,8 +286,10 @@ def read_log(
     frame = frame.reset_index(drop=True)
     frame.insert(0, "line", raw.lines)
     frame.insert(1, "file", raw.files)
-    hint = (mapping_source or "the mapping") if mapping is not None else None
-    checked = check_rows(frame, scenario, tz, mapping.formats if mapping else None, raw.where, hint)
+    through = (mapping_source or "the mapping") if mapping is not None else None
+    checked = check_rows(
+        frame, scenario, tz, mapping.formats if mapping else None, raw.where, through
+    )
     messages = checked.messages
     broken = raw.broken
     if len(broken):
