@@ -295,8 +295,8 @@ def read_log(
     if len(broken):
         many = len(paths) > 1
         shown = [
-            f"{where(b.line, b.file, 2 if many else 1)}: {b.reason} ({b.text[:80]!r}); quote "
-            "fields that contain commas"
+            f"{where(b.line, b.file, 2 if many else 1)}: {b.reason} ({b.text[:80]!r})"
+            + ("; quote fields that contain commas" if "fields where" in b.reason else "")
             for b in broken.head(SHOWN).itertuples()
         ]
         more = [f"... and {len(broken) - SHOWN} more such lines"] if len(broken) > SHOWN else []
