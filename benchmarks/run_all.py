@@ -18,6 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import import_log  # noqa: E402
 import scaling  # noqa: E402
 import startup  # noqa: E402
 import sweep_overhead  # noqa: E402
@@ -46,6 +47,8 @@ def main():
     print("\n== start-up (benchmarks/startup.py)", flush=True)
     start = startup.run()
     startup.report(start)
+    print("\n== importing a 1,000,000-row export (benchmarks/import_log.py)", flush=True)
+    imported = import_log.run()
     print("\n== sweeps (benchmarks/sweep_overhead.py)", flush=True)
     sys.argv = [sys.argv[0], "--out", str(args.out.parent / "sweep.json")]
     sweep_overhead.main()
@@ -78,6 +81,7 @@ def main():
         **scale,
         "sweep": sweep["results"],
         "startup_seconds": start,
+        "import_log": imported,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")

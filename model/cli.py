@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -15,10 +16,13 @@ SCENARIO is a shipped scenario's name (jingxing_2019, megacity, textbook_mmc, te
 benchmark_tandem; `streetchief scenarios` lists them) or a path to a YAML file. Times in results
 are hours since the scenario's start date.
 
-An issue log (CSV or Parquet; one row per issue: reported_at, zone, category, and optionally
-issue_id, reporter, discovered_by, description, acknowledged_at, resolved_at, closed_at, department)
-can replace the generated issues: --replay LOG. Another system's export (NYC 311, Open311) is read
-through a mapping file: --mapping scenarios/mappings/nyc_311.yaml.
+An issue log (CSV or Parquet; one row per issue, in any order: reported_at, zone, category, and
+optionally issue_id, reporter, discovered_by, description, acknowledged_at, resolved_at, closed_at,
+department) can replace the generated issues: --replay LOG. Another system's export (CSV, Parquet,
+JSON, JSON Lines, Socrata rows.json, Open311 XML; several pages as a glob) is read through a
+mapping file: --mapping scenarios/mappings/nyc_311.yaml (also la_311.yaml,
+open311_georeport_v2.yaml). import-log EXPORT --suggest-mapping NEW.yaml writes one to start from.
+Every row is kept or set aside with its reason; the counts are printed.
 
 A result folder (--out) is written whole: an interrupted or failed command leaves the previous one
 as it was. It records the sha256 of every file and what produced it: `verify DIR` checks each file
@@ -31,6 +35,8 @@ examples:
   streetchief compare jingxing_2019 --replications 10 --out results/compare
   streetchief compare jingxing_2019 --replay scenarios/jingxing_2019_cases.csv --out results/week
   streetchief replay-history scenarios/jingxing_2019_cases.csv --out results/recorded
+  streetchief import-log export.csv --suggest-mapping my_city.yaml
+  streetchief replay-history export.csv --mapping my_city.yaml --timezone America/New_York
   streetchief export-arrivals jingxing_2019 --days 30 --out results/arrivals.csv
   streetchief sweep scenarios/sweep_demo.yaml --out results/sweep_demo
   streetchief analyze results/sweep_demo
@@ -44,8 +50,9 @@ FORCE_HELP = (
     "without it such work is refused with a hint (--stream, fewer days, fewer points)"
 )
 REPLAY_HELP = (
-    "replay the issues of this log (CSV or Parquet) instead of generating them; the run starts at "
-    "midnight before its first issue and lasts until midnight after its last plus 7 days, or --days"
+    "replay the issues of this log (a file, or a quoted glob of pages) instead of generating them; "
+    "the run starts at midnight before its first issue and lasts until midnight after its last "
+    "plus 7 days, or after its last recorded response if later, or --days"
 )
 
 
@@ -89,8 +96,15 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--skip-invalid",
             action="store_true",
-            help="set invalid log rows aside (OUT/rejected_rows.csv, with the reason for each) and "
-            "go on",
+            help="set invalid log rows aside, each with its reason, and go on "
+            "(OUT/rejected_rows.csv; import-log: OUT.rejected.csv)",
+        )
+        sp.add_argument(
+            "--timezone",
+            metavar="TZ",
+            type=_timezone,
+            help="IANA time zone of the log's times without an offset, and of the run's local "
+            "time (default: the mapping's timezone, else the scenario's run.timezone)",
         )
 
     r = sub.add_parser(
@@ -165,12 +179,16 @@ def _parser() -> argparse.ArgumentParser:
         help="a log's observed responses as per-issue records and a summary",
         description="Turns the acknowledged_at / resolved_at / closed_at of a log into the same "
         "records and summary as a simulated run (arrangement = recorded): OUT/issues.parquet and "
-        "OUT/summary.json. The scenario gives zones, categories and deadlines. To see the recorded "
-        "history beside both arrangements on the same issues: streetchief compare SCENARIO "
-        "--replay LOG.",
+        "OUT/summary.json. The scenario gives zones, categories and deadlines. Without --days the "
+        "window covers every recorded response; with it, responses after its end are counted and "
+        "left out. To see the recorded history beside both arrangements on the same issues: "
+        "streetchief compare SCENARIO --replay LOG.",
     )
     h.add_argument(
-        "log", metavar="LOG", type=Path, help="issue log with observed responses (CSV, Parquet)"
+        "log",
+        metavar="LOG",
+        nargs="+",
+        help="issue log with observed responses, or several pages of one export (files or a glob)",
     )
     h.add_argument(
         "--scenario",
@@ -178,7 +196,10 @@ def _parser() -> argparse.ArgumentParser:
         help="scenario name or YAML path (default jingxing_2019)",
     )
     h.add_argument(
-        "--days", type=_days, help="window length in days (default: the log's days plus 7)"
+        "--days",
+        type=_days,
+        help="window length in days (default: the log's days plus 7, or up to its last recorded "
+        "response)",
     )
     h.add_argument(
         "--out",
@@ -243,9 +264,14 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser(
         "import-log",
         help="convert another system's export into an issue log, checking every row",
-        description="Reads EXPORT through --mapping (columns, time format, category, street and "
-        "agency names) and writes it in our format, so that it can be inspected and replayed. "
-        "Rejected rows (with --skip-invalid) go to OUT.rejected.csv.",
+        description="Reads EXPORT (CSV, Parquet, JSON, JSON Lines, Socrata rows.json, Open311 "
+        "XML; several pages as files or a glob) through --mapping (columns, time format, category, "
+        "zone and agency names) and writes it in our format, sorted by reported_at, so that it can "
+        "be inspected and replayed. Rejected rows (with --skip-invalid) go to OUT.rejected.csv, "
+        "responses dropped from kept issues to OUT.rejected_responses.csv, names not in the "
+        "mapping with their counts to OUT.unmapped_values.csv. --suggest-mapping NEW.yaml writes "
+        "a mapping to start from instead: the columns guessed, the time format found, every "
+        "distinct category, zone, agency and status with its count.",
     )
     w = sub.add_parser(
         "sweep",
@@ -329,14 +355,23 @@ def _parser() -> argparse.ArgumentParser:
     vf.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     i.add_argument(
-        "export", metavar="EXPORT", type=Path, help="their file: .csv, .json or .parquet"
+        "export",
+        metavar="EXPORT",
+        nargs="+",
+        help="their file (.csv, .parquet, .json, .jsonl, .xml), or several pages (files or a glob)",
     )
     i.add_argument(
         "--scenario",
         default="jingxing_2019",
         help="scenario whose zones and categories to map onto",
     )
-    i.add_argument("--out", type=Path, required=True, help="the log to write: .csv or .parquet")
+    i.add_argument("--out", type=Path, help="the log to write: .csv or .parquet")
+    i.add_argument(
+        "--suggest-mapping",
+        metavar="NEW.yaml",
+        type=Path,
+        help="write a mapping skeleton for EXPORT (starting from --mapping if given) and stop",
+    )
     log_options(i, replay=False)
 
     v = sub.add_parser(
@@ -353,6 +388,18 @@ def _parser() -> argparse.ArgumentParser:
         "its values come from ([seed], [cal] or [assumption]).",
     )
     return p
+
+
+def _timezone(text):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {text!r}; write an IANA name such as America/New_York"
+        ) from None
+    return text
 
 
 def _number(text) -> float:
@@ -518,6 +565,14 @@ def _inputs(args) -> list:
                 v = resolve_path(v)
             except Exception:  # a shipped name: it was loaded already, nothing to protect
                 continue
+        if name in ("replay", "log", "export"):  # a file, a glob, or the pages of one export
+            from streetchief.issue_log.formats import expand
+
+            try:
+                files.extend(expand(v if isinstance(v, list) else str(v)))
+            except Exception:  # a pattern that matches nothing: reading it will say so
+                pass
+            continue
         files.append(Path(v))
     return files
 
@@ -644,35 +699,106 @@ def _analyze(args) -> int:
 
 
 def _read_replay(args, scenario, folder: Path):
-    """The --replay log, checked; rejected rows written beside the results (in `folder`)."""
+    """The --replay log, checked; what was set aside written beside the results (in `folder`,
+    the result folder being written)."""
     if getattr(args, "replay", None) is None:
-        if getattr(args, "mapping", None) is not None or getattr(args, "skip_invalid", False):
+        given = [
+            o
+            for o, v in (
+                ("--mapping", getattr(args, "mapping", None)),
+                ("--skip-invalid", getattr(args, "skip_invalid", False)),
+                ("--timezone", getattr(args, "timezone", None)),
+            )
+            if v
+        ]
+        if given:
             print(
-                "note: --mapping and --skip-invalid apply to a --replay log; there is none",
+                f"note: {' and '.join(given)} apply to a --replay log; there is none",
                 file=sys.stderr,
             )
         return None
-    return _load_log(args, args.replay, scenario, folder / "rejected_rows.csv", args.out)
+    return _load_log(
+        args, str(args.replay), scenario, lambda kind: folder / SIDE_FILES[kind][0], args.out
+    )
 
 
-def _load_log(args, path, scenario, rejected_path, shown_folder=None):
+SIDE_FILES = {  # what was set aside, and its name beside a folder's results or import-log's OUT
+    "rejected": ("rejected_rows.csv", ".rejected.csv"),
+    "responses": ("rejected_responses.csv", ".rejected_responses.csv"),
+    "unmapped": ("unmapped_values.csv", ".unmapped_values.csv"),
+    "far": ("far_from_the_rest.csv", ".far_from_the_rest.csv"),
+}
+
+
+def _load_log(args, path, scenario, side, shown_folder: Path | None = None):
+    """Read a log, print its counts (read = kept + rejected) and notes, and write beside the
+    results what was set aside, each row with its reason; a side file an earlier run left that
+    this one has nothing for is removed, so that none is stale. `side(kind)` is where each goes;
+    `shown_folder`, where it will be once the result folder is in place (for the messages)."""
+    from streetchief.errors import IssueLogError
     from streetchief.files import write_csv
+    from streetchief.folders import MADE
     from streetchief.issue_log import read_log
 
-    log = read_log(path, scenario, args.mapping, args.skip_invalid)
+    def put(kind, frame):
+        target = side(kind)
+        shown = target if shown_folder is None else shown_folder / target.name
+        if frame is not None and len(frame):
+            write_csv(frame, target)
+            return shown
+        target.unlink(missing_ok=True)
+        return None
+
+    try:
+        log = read_log(path, scenario, args.mapping, args.skip_invalid, args.timezone)
+    except IssueLogError as e:
+        unmapped = getattr(e, "unmapped", None)
+        if unmapped is not None and len(unmapped):
+            if shown_folder is None:
+                target = put("unmapped", unmapped)
+            else:  # no result folder will be made: the list goes beside where it would have been
+                target = shown_folder.with_name(shown_folder.name + SIDE_FILES["unmapped"][1])
+                if target.parent.is_dir() and Path(os.path.abspath(target.parent)) not in MADE:
+                    write_csv(unmapped, target)
+                else:  # folders made for it would stay behind a failed command
+                    target = f"not written ({target.parent} does not exist)"
+            e.problems.append(
+                f"every name not in the {'mapping' if args.mapping else 'scenario'}, with its "
+                f"count ({len(unmapped):,} names): {target}"
+            )
+            e.args = (
+                f"{e.source}: {len(e.problems)} problems:\n"
+                + "\n".join(f"  {x}" for x in e.problems),
+            )
+        raise
     if log.ignored_columns:
         print(
             f"note: {path}: ignoring columns not in the issue-log format: "
             f"{', '.join(log.ignored_columns)}",
             file=sys.stderr,
         )
-    if len(log.rejected):
-        write_csv(log.rejected, rejected_path)
-        shown = rejected_path if shown_folder is None else shown_folder / rejected_path.name
+    rejected = put("rejected", log.rejected)
+    responses = put("responses", log.responses)
+    unmapped = put("unmapped", log.unmapped)
+    far = put("far", log.far)
+    line = f"{path}: {log.accounting()}"
+    if rejected:
+        line = line.replace(" rejected,", f" rejected (reasons in {rejected}),", 1)
+    print(line, flush=True)
+    for detail in log.details():
+        print(f"note: {detail}", file=sys.stderr)
+    if responses:
+        print(f"note: the responses dropped, with reasons: {responses}", file=sys.stderr)
+    if unmapped:
         print(
-            f"note: {path}: {len(log.rejected)} invalid row(s) set aside, with reasons, in {shown}",
+            f"note: names not in the mapping (or not the scenario's), with their counts: "
+            f"{unmapped}",
             file=sys.stderr,
         )
+    for note in log.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if far:
+        print(f"note: the rows far from the rest, every one: {far}", file=sys.stderr)
     return log
 
 
@@ -686,11 +812,20 @@ def _report_window(args, result, folder: Path):
         f"{replay_window_text(result.scenario.run.start, result.horizon)}",
         flush=True,
     )
+    path = args.out / "outside_window.csv"
     if r["outside_window"]:
         write_csv(result.outside, folder / "outside_window.csv")
         print(
             f"note: {r['outside_window']} issue(s) of the log fall outside the window (see "
             f"--days); listed in {args.out / 'outside_window.csv'}",
+            file=sys.stderr,
+        )
+    else:
+        path.unlink(missing_ok=True)
+    if r.get("responses_after_window"):
+        print(
+            f"note: {r['responses_after_window']:,} issue(s) have a recorded response after the "
+            "window's end: they count as not yet answered (leave out --days to include them)",
             file=sys.stderr,
         )
 
@@ -709,10 +844,29 @@ def _from_log(args, scenario) -> int:
     from streetchief.issue_log import write_log
 
     if args.command == "import-log":
-        rejected = args.out.with_name(args.out.name + ".rejected.csv")
-        for out in (args.out, rejected):
-            check_out_file(out, _inputs(args))
-        log = _load_log(args, args.export, scenario, rejected)
+        if args.suggest_mapping is not None:
+            return _suggest(args, scenario)
+        if args.out is None:
+            print(
+                "error: import-log needs --out LOG.csv (or --suggest-mapping NEW.yaml)",
+                file=sys.stderr,
+            )
+            return 2
+        if args.out.suffix.lower() not in (".csv", ".parquet"):
+            print(f"error: --out {args.out}: write a log as .csv or .parquet", file=sys.stderr)
+            return 2
+        from streetchief.issue_log.formats import expand
+
+        inputs = [*_inputs(args), *expand(args.export)]
+        for _, suffix in SIDE_FILES.values():
+            check_out_file(args.out.with_name(args.out.name + suffix), inputs)
+        check_out_file(args.out, inputs)
+        log = _load_log(
+            args,
+            _joined(args.export),
+            scenario,
+            lambda kind: args.out.with_name(args.out.name + SIDE_FILES[kind][1]),
+        )
         write_log(log.frame, args.out)
         print(f"wrote {len(log)} issues to {args.out}")
         return 0
@@ -720,13 +874,39 @@ def _from_log(args, scenario) -> int:
     from streetchief.files import write_parquet
 
     with ResultFolder(args.out, _inputs(args)) as tmp:
-        log = _load_log(args, args.log, scenario, tmp / "rejected_rows.csv", args.out)
+        log = _load_log(
+            args, _joined(args.log), scenario, lambda kind: tmp / SIDE_FILES[kind][0], args.out
+        )
         result = recorded_history(scenario, log, args.days)
         _report_window(args, result, tmp)
         write_parquet(result.issues, tmp / "issues.parquet")
         _record(tmp, result.summary(), "summary.json")
     _print_runs(result)
     print(f"wrote {args.out / 'issues.parquet'} and {args.out / 'summary.json'}")
+    return 0
+
+
+def _joined(paths: list[str]):
+    """One path as given, or the pages of one export."""
+    return paths[0] if len(paths) == 1 else list(paths)
+
+
+def _suggest(args, scenario) -> int:
+    from streetchief.files import write_text
+    from streetchief.issue_log import load_mapping, suggest_mapping
+
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    text, guessed = suggest_mapping(_joined(args.export), scenario, mapping)
+    write_text(text, args.suggest_mapping)
+    cols = guessed["columns"]
+    print("columns: " + (", ".join(f"{k} ← {v!r}" for k, v in cols.items()) or "none recognised"))
+    print(f"time format: {guessed['time_format'] or 'ISO 8601'}")
+    for col, values in guessed["values"].items():
+        print(f"{col}: {len(values):,} distinct values listed with their counts")
+    print(
+        f"wrote {args.suggest_mapping}: fill in the keys left null, then\n  streetchief import-log "
+        f"{' '.join(map(str, args.export))} --mapping {args.suggest_mapping} --out log.csv"
+    )
     return 0
 
 
@@ -819,7 +999,7 @@ def _run(args, scenario) -> int:
 def _calibrate(args, scenario) -> int:
     from streetchief.calibration import calibrate
 
-    log = _load_log(args, args.log, scenario, args.out / "rejected_rows.csv")
+    log = _load_log(args, str(args.log), scenario, lambda kind: args.out / SIDE_FILES[kind][0])
     bar = _bar(args.quiet, 1, "generations", "calibrating")
     try:
         r = calibrate(

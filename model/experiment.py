@@ -152,8 +152,8 @@ def replay(
             "recorded": summarize_recorded(table, run_sc, problems.horizon),
             **result.summaries,
         }
-    result.outside = outside
-    result.replay = _replay_record(log, len(problems), outside, run_sc)
+    result.outside = log.named(outside)
+    result.replay = _replay_record(log, len(problems), outside, run_sc, problems.horizon)
     return result
 
 
@@ -163,16 +163,22 @@ def _log_provenance(log) -> dict:
     for key in ("log", "mapping"):
         if prov.get(key) and Path(prov[key]).exists():
             prov[key] = str(Path(prov[key]).resolve())
+    if prov.get("log_files"):
+        prov["log_files"] = {str(Path(k).resolve()): v for k, v in prov["log_files"].items()}
     return prov
 
 
-def _replay_record(log, issues: int, outside, run_sc: Scenario) -> dict:
+def _replay_record(log, issues: int, outside, run_sc: Scenario, horizon: float) -> dict:
+    """Where a replay's issues came from, and every row of the log accounted for."""
     return {
         **_log_provenance(log),
         "issues": issues,
         "outside_window": len(outside),
         "rejected_rows": len(log.rejected),
         "window_start": run_sc.run.start.isoformat(),
+        # recorded responses after the window's end count as not yet happened
+        "responses_after_window": log.responses_after(run_sc.run.start, horizon),
+        "rows": dict(log.counts),
     }
 
 
@@ -191,9 +197,9 @@ def recorded_history(scenario: Scenario, log, days: float | None = None) -> RunR
         horizon,
         {"recorded": table},
         {"recorded": summarize_recorded(table, run_sc, horizon)},
-        outside=outside,
+        outside=log.named(outside),
     )
-    res.replay = _replay_record(log, table.num_rows, outside, run_sc)
+    res.replay = _replay_record(log, table.num_rows, outside, run_sc, horizon)
     return res
 
 

@@ -11,7 +11,13 @@ from pathlib import Path
 
 
 def umask() -> int:
-    """The process's umask (reading it means setting it, and setting it back at once)."""
+    """The process's umask, read without changing it where the system says it (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -24,7 +30,8 @@ def honour_umask(path: str | Path, directory: bool = False) -> None:
 
 
 def atomic_write(path: str | Path, write) -> None:
-    """Call write(tmp) on a temporary name beside `path`, then rename it into place."""
+    """Call write(tmp) on a temporary name beside `path`, then rename it into place, readable as
+    the umask allows (a temporary file is created private)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -46,6 +46,7 @@ RESULT_NAMES = {
     "region.png",
 }
 STAGING: dict[str, str] = {}  # staging folder → the --out it becomes (to name it in messages)
+MADE: set[Path] = set()  # parent folders an open ResultFolder made (and removes on failure)
 
 
 def _ours(name: str) -> bool:
@@ -122,6 +123,7 @@ class ResultFolder:
             for p in reversed(missing):
                 p.mkdir()
                 self.created.append(p)
+                MADE.add(p)
             _remove_stale(self.out)
             self.tmp = Path(
                 tempfile.mkdtemp(
@@ -152,6 +154,7 @@ class ResultFolder:
             return False
         finally:
             STAGING.pop(str(self.tmp), None)
+            MADE.difference_update(self.created)
 
     def _commit(self) -> None:
         for d in [self.tmp, *(p for p in self.tmp.rglob("*") if p.is_dir())]:
@@ -168,6 +171,7 @@ class ResultFolder:
         shutil.rmtree(aside, ignore_errors=True)
 
     def _remove_created(self) -> None:
+        MADE.difference_update(self.created)
         for p in reversed(self.created):
             try:
                 p.rmdir()

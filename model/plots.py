@@ -27,9 +27,10 @@ LABELS = {
 }
 
 
-def _resolution_and_backlog(ax1, ax2, result, fontsize=9) -> None:
+def _resolution_and_backlog(ax1, ax2, result, fontsize=9, legend_below=False) -> None:
     """Resolution-time distributions (share of reported issues resolved within h hours) and the
-    backlog over time, one line per arrangement."""
+    backlog over time, one line per arrangement; the first legend below its axes, where it
+    hides no curve, if `legend_below`."""
     for name, table in result.tables.items():
         rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
         h = np.sort((res - rep)[~np.isnan(res)])
@@ -40,7 +41,7 @@ def _resolution_and_backlog(ax1, ax2, result, fontsize=9) -> None:
                 np.arange(1, len(h) + 1) / len(rep),
                 where="post",
                 color=colour,
-                label=f"{label}: median {np.median(h):.1f} h",
+                label=f"{label}: median {np.median(h):.1f} h, mean {h.mean():.1f} h",
             )
         t, b = backlog_curve(table, result.horizon)
         ax2.plot(t / 24, b, color=colour, label=label)
@@ -50,7 +51,8 @@ def _resolution_and_backlog(ax1, ax2, result, fontsize=9) -> None:
     ax1.set_title("Resolution time")
     ax1.grid(alpha=0.3, which="both")
     if ax1.get_legend_handles_labels()[0]:
-        ax1.legend(loc="lower right", fontsize=fontsize)
+        where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2)} if legend_below else {}
+        ax1.legend(fontsize=fontsize, **({"loc": "best"} | where))
     else:
         ax1.text(0.5, 0.5, "no issue resolved in this run", ha="center", transform=ax1.transAxes)
     ax2.set_xlabel(f"day since {result.scenario.run.start:%Y-%m-%d}")
@@ -58,19 +60,22 @@ def _resolution_and_backlog(ax1, ax2, result, fontsize=9) -> None:
     ax2.set_title("Backlog over time")
     ax2.set_xlim(0, result.horizon / 24)
     ax2.grid(alpha=0.3)
-    ax2.legend(fontsize=fontsize)
+    ax2.legend(loc="best", fontsize=fontsize)
 
 
-def comparison_figure(result, path=None):
-    """Resolution-time distributions side by side, plus backlog over time, for one run."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    _resolution_and_backlog(ax1, ax2, result)
+def comparison_figure(result, path=None, replications: int | None = None):
+    """Resolution-time distributions side by side, plus backlog over time, for one run (of
+    `replications`, when it is the first of a comparison: the table's means are over all)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5.5))
+    _resolution_and_backlog(ax1, ax2, result, legend_below=True)
     source = (
-        f"issues replayed from {Path(result.replay['log']).name}"
+        f"issues replayed from {Path(result.replay['log']).name}, seed {result.seed}"
         if result.replay
         else f"seed {result.seed}"
     )
-    fig.suptitle(f"{result.scenario.name}: the same issues under each arrangement ({source})")
+    if replications and replications > 1:
+        source += f": replication 1 of {replications}"
+    fig.suptitle(f"{result.scenario.name}: the same issues under each arrangement\n({source})")
     fig.tight_layout()
     if path is not None:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))

@@ -178,6 +178,6 @@ def draw_figures(cmp, folder: Path) -> list[str]:
     """comparison.png (replication 0) and equity.png in `folder`; their names."""
     from streetchief.plots import comparison_figure, equity_figure
 
-    comparison_figure(cmp.first, Path(folder) / "comparison.png")
+    comparison_figure(cmp.first, Path(folder) / "comparison.png", cmp.per_run.replication.nunique())
     equity_figure(cmp.equity, cmp.arrangements, Path(folder) / "equity.png")
     return ["comparison.png", "equity.png"]

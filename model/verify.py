@@ -213,18 +213,25 @@ def _guard(estimate, force: bool, path: Path) -> None:
 
 
 def _log_of(record: dict, folder: Path, path: Path):
-    """The replayed log (and mapping), read as they were, after checking they are the same files."""
+    """The replayed log (a file, or the pages of one export) and its mapping, read as they were,
+    after checking they are the same files: (path or paths, mapping, skip_invalid, time zone)."""
     from streetchief.provenance import file_hash
 
     r = record["replay"]
     if not isinstance(r, dict) or not isinstance(r.get("log"), str):
         raise VerifyError(str(path), ["replay: must name the replayed log"])
-    found = []
-    for key in ("log", "mapping"):
-        given = r.get(key)
-        if not given:
-            found.append(None)
-            continue
+    pages = r.get("log_files")
+    if pages is not None and not (
+        isinstance(pages, dict) and all(map(str.__instancecheck__, pages))
+    ):
+        raise VerifyError(str(path), ["replay.log_files: must map each page to its sha256"])
+    wanted = [("log", page, digest) for page, digest in (pages or {}).items()] or [
+        ("log", r["log"], r.get("log_sha256"))
+    ]
+    if r.get("mapping"):
+        wanted.append(("mapping", r["mapping"], r.get("mapping_sha256")))
+    found = {"log": [], "mapping": []}
+    for key, given, want in wanted:
         p = Path(given)
         # an older record holds the path as given: relative to where the command ran
         candidates = [p] if p.is_absolute() else [p, folder / p, folder.parent / p]
@@ -233,13 +240,14 @@ def _log_of(record: dict, folder: Path, path: Path):
             raise VerifyError(
                 str(path), [f"the replayed {key} {given} is not there (or not a plain file)"]
             )
-        want = r.get(f"{key}_sha256")
         if want and file_hash(p) != want:
             raise VerifyError(
                 str(path), [f"the replayed {key} {p} has changed since the run (sha256 differs)"]
             )
-        found.append(p)
-    return found[0], found[1], bool(r.get("skip_invalid", False))
+        found[key].append(p)
+    logs = found["log"] if len(found["log"]) > 1 else found["log"][0]
+    mapping = found["mapping"][0] if found["mapping"] else None
+    return logs, mapping, bool(r.get("skip_invalid", False)), r.get("timezone")
 
 
 def _compare_tables(name: str, file: Path, again, v: Verification) -> None:
@@ -345,8 +353,8 @@ def _verify_run(folder: Path, record: dict, v: Verification, sample, rng, force)
     log = None
     try:
         if record.get("replay"):
-            log_path, mapping, skip = _log_of(record, folder, path)
-            log = read_log(log_path, scenario, mapping, skip)
+            log_path, mapping, skip, tz = _log_of(record, folder, path)
+            log = read_log(log_path, scenario, mapping, skip, tz)
             simulated = [n for n in names if n != "recorded"]
             _guard(estimate_run(scenario, days, len(simulated), problems=len(log)), force, path)
             if not simulated:  # a recorded history: nothing simulated, read it again
@@ -451,8 +459,8 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
         )
     log = None
     if record.get("replay"):
-        log_path, mapping, skip = _log_of(record, folder, path)
-        log = read_log(log_path, scenario, mapping, skip)
+        log_path, mapping, skip, tz = _log_of(record, folder, path)
+        log = read_log(log_path, scenario, mapping, skip, tz)
     problems = len(log) if log is not None else None
     _guard(estimate_compare(scenario, len(chosen), days, problems, len(names)), force, path)
 
@@ -536,7 +544,7 @@ def _compare_figure(folder: Path, record: dict, first, v: Verification) -> None:
         )
         return
     with tempfile.TemporaryDirectory() as d:
-        comparison_figure(first, Path(d) / "again.png")
+        comparison_figure(first, Path(d) / "again.png", record.get("replications"))
         again = (Path(d) / "again.png").read_bytes()
     v.checked.append("comparison.png")
     if not png.is_file() or png.read_bytes() != again:

@@ -157,7 +157,8 @@ def test_window_follows_the_log_and_reports_issues_outside_it(jingxing, tmp_path
     issues = pd.read_parquet(out / "issues.parquet")
     per_arrangement = issues.groupby("arrangement", observed=True).size()
     assert (per_arrangement + len(outside) == 169).all()  # every row is accounted for
-    assert pd.to_datetime(outside.reported_at).min() >= pd.Timestamp("2019-10-24")
+    first_outside = pd.to_datetime(outside.reported_at).min()
+    assert first_outside >= pd.Timestamp("2019-10-24", tz="Asia/Shanghai")
 
 
 def _write(tmp_path, text, name="log.csv"):
@@ -189,10 +190,6 @@ GOOD = "2019-10-21 08:00,nanwei_road,garbage,a\n"
         (
             GOOD + "2019-10-21 09:00,nanwei_road,garbage,a\n",
             "line 3: issue_id already used on an earlier line (e.g. 'a', first on line 2)",
-        ),
-        (
-            GOOD + "2019-10-21 07:00,nanwei_road,garbage,b\n",
-            "line 3: reported_at earlier than a row above it; sort the log by reported_at",
         ),
         (
             GOOD + "2019-10-21 09:00,nanwei_road,garbage,b,extra\n",
@@ -255,11 +252,14 @@ def test_skip_invalid_sets_rows_aside_with_reasons_and_loses_none(jingxing, tmp_
         == 0
     )
     rejected = pd.read_csv(out / "rejected_rows.csv")
-    assert sorted(rejected.line) == [3, 4, 5, 6, 7]  # the blank line 8 holds no issue
+    assert sorted(rejected.line) == [4, 5, 6, 7]  # the blank line 8 holds no issue
     assert rejected.reason.notna().all()
     issues = pd.read_parquet(out / "issues.parquet")
-    assert sorted(issues[issues.arrangement == "street_chief"].issue_id) == ["a", "g"]
-    assert "5 invalid row(s) set aside" in capsys.readouterr().err
+    # b, reported before the row above it, is kept: order is not validity
+    assert sorted(issues[issues.arrangement == "street_chief"].issue_id) == ["a", "b", "g"]
+    printed = capsys.readouterr().out
+    assert f"read 7 rows: 3 kept, 4 rejected (reasons in {out / 'rejected_rows.csv'})" in printed
+    assert "1 out of order" in printed
 
 
 def test_log_with_offsets_is_converted_to_the_scenario_time_zone(jingxing, tmp_path):
@@ -270,9 +270,9 @@ def test_log_with_offsets_is_converted_to_the_scenario_time_zone(jingxing, tmp_p
     )
     log = read_log(path, jingxing)
     assert [str(t) for t in log.frame.reported_at] == [
-        "2019-10-21 08:30:00",
-        "2019-10-21 09:00:00",
-        "2019-10-21 10:00:00",
+        "2019-10-21 08:30:00+08:00",
+        "2019-10-21 09:00:00+08:00",
+        "2019-10-21 10:00:00+08:00",
     ]
 
 
@@ -281,12 +281,10 @@ def test_nyc_311_export_through_the_shipped_mapping(jingxing):
         DATA / "nyc_311_sample.csv", jingxing, ROOT / "scenarios" / "mappings" / "nyc_311.yaml"
     )
     f = log.frame.set_index("issue_id")
-    assert len(f) == 6
-    assert (
-        f.loc["90000003", "category"] == "street_light"
-        and f.loc["90000003", "zone"] == "beiwei_road"
-    )
-    assert str(f.loc["90000003", "reported_at"]) == "2019-10-22 19:42:00"
+    assert len(f) == 6 and log.timezone == "America/New_York"  # the mapping's time zone
+    assert f.loc["90000003", "category"] == "street_light"  # by pattern
+    assert (f.zone == "pingshe_road").all()  # every row is in MANHATTAN
+    assert str(f.loc["90000003", "reported_at"]) == "2019-10-22 19:42:00-04:00"
     assert pd.isna(f.loc["90000004", "resolved_at"])  # still In Progress
     assert f.loc["90000001", "department"] == "traffic_police"
     res = recorded_history(jingxing, log)
@@ -302,19 +300,35 @@ def test_open311_georeport_through_the_shipped_mapping(jingxing):
         ROOT / "scenarios" / "mappings" / "open311_georeport_v2.yaml",
     )
     f = log.frame.set_index("issue_id")
-    assert str(f.loc["638345", "reported_at"]) == "2019-10-28 23:00:00"  # 15:00Z in Asia/Shanghai
+    # 15:00Z in the scenario's Asia/Shanghai: the mapping names no time zone
+    assert str(f.loc["638345", "reported_at"]) == "2019-10-28 23:00:00+08:00"
     assert pd.isna(f.loc["638345", "resolved_at"])  # status open
-    assert list(f.category) == ["street_light", "garbage", "road_damage"]
+    assert list(f.category) == ["street_light", "garbage", "road_damage"]  # by service_name
 
 
-def test_unmapped_export_values_are_named_with_the_way_to_map_them(jingxing, tmp_path):
-    text = (DATA / "nyc_311_sample.csv").read_text().replace("Street Light Condition", "Graffiti")
+def test_unmapped_export_values_are_named_with_the_way_to_map_them(jingxing, tmp_path, capsys):
+    text = (DATA / "nyc_311_sample.csv").read_text().replace("Street Light Condition", "Graffito")
     path = _write(tmp_path, text, "nyc.csv")
+    mapping = _write(
+        tmp_path,
+        (ROOT / "scenarios" / "mappings" / "nyc_311.yaml")
+        .read_text()
+        .replace("  default: frontage_order ", "  # no default "),
+        "nyc.yaml",
+    )
     from streetchief.issue_log import IssueLogError
 
     with pytest.raises(IssueLogError) as e:
-        read_log(path, jingxing, ROOT / "scenarios" / "mappings" / "nyc_311.yaml")
-    assert "unknown category 'Graffiti' (1×, first on line 4)" in str(e.value)
+        read_log(path, jingxing, mapping)
+    assert "unknown category 'Graffito' (1×, first on line 4)" in str(e.value)
+    out = tmp_path / "out"
+    assert main(["replay-history", str(path), "--mapping", str(mapping), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    beside = tmp_path / "out.unmapped_values.csv"
+    listed = pd.read_csv(beside)
+    assert str(beside) in err
+    assert listed[listed.column == "category"].value.tolist() == ["Graffito"]
+    assert not out.exists()  # no half-written result folder
 
 
 def test_export_arrivals_and_replay_history_from_the_command_line(tmp_path, capsys):

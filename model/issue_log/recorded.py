@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from streetchief.issue_log.columns import OBSERVED_TIMES, TIMES
 from streetchief.issue_log.log import IssueLog
@@ -17,11 +18,13 @@ from streetchief.scenario import Scenario
 
 def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: float) -> pa.Table:
     """The observed responses to the issues inside the window as per-issue records; what happened
-    after the window's end has not happened yet, as in a simulated run."""
-    f, _ = log.split_window(start, horizon)
-    sub = IssueLog(log.source, f)
+    after the window's end has not happened yet, as in a simulated run. Durations are real hours
+    (computed on instants, right across a daylight-saving change). An issue closed without a
+    resolution (cancelled, a duplicate) has closed_at and no resolved_at, and no on_time."""
+    inside = log.inside(start, horizon)
+    f = log.frame[inside]
     n = len(f)
-    hours = {c: (sub.hours(c, start) if c in f else np.full(n, np.nan)) for c in TIMES}
+    hours = {c: log.hours(c, start)[inside] for c in TIMES}
     for c in OBSERVED_TIMES:
         hours[c] = np.where(hours[c] <= horizon, hours[c], np.nan)
     hours["dispatched_at"] = np.full(n, np.nan)
@@ -38,7 +41,7 @@ def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: 
     def text(col: str, default=None) -> list:
         return [default] * n if col not in f else f[col].where(f[col].notna(), default).tolist()
 
-    return build_table(
+    table = build_table(
         arrangement="recorded",
         issue_id=pa.array(f.issue_id.tolist(), pa.string()),
         keys=keys,
@@ -52,6 +55,12 @@ def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: 
         + f.category.map(lambda c: cats[c].deadline_hours).to_numpy(float),
         horizon=horizon,
     )
+    ended = ~np.isnan(hours["closed_at"]) & np.isnan(hours["resolved_at"])
+    if ended.any():  # ended without a resolution: neither on time nor late
+        k = table.schema.get_field_index("on_time")
+        on_time = pc.if_else(pa.array(ended), pa.nulls(n, pa.bool_()), table["on_time"])
+        table = table.set_column(k, "on_time", on_time)
+    return table
 
 
 def replay_window_text(start: datetime, horizon: float) -> str:

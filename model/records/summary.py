@@ -175,6 +175,18 @@ def summarize_recorded(table: pa.Table, scenario, horizon: float) -> dict:
     by_cat = s.pop("by_category")
     s.pop("_problem_parts")
     found = table["discovered_by"].to_numpy(zero_copy_only=False)
+    # issues a log closed without resolving them (cancelled, duplicates) end, but not resolved
+    res, closed = table["resolved_at"].to_numpy(), table["closed_at"].to_numpy()
+    dropped = ~np.isnan(closed) & np.isnan(res)
+    s["issues_dropped"] = int(dropped.sum())
+    if dropped.any():
+        s["issues_open"] -= s["issues_dropped"]
+        ended = pa.table(
+            {"reported_at": table["reported_at"], "resolved_at": np.where(dropped, closed, res)}
+        )
+        grid = np.arange(0.0, horizon + 1e-9, scenario.run.backlog_sample_hours)
+        _, backlog = backlog_curve(ended, horizon, times=grid)
+        s["mean_backlog"] = float(backlog.mean()) if len(backlog) else 0.0
     return {
         **s,
         "problems": None,

@@ -1,0 +1,96 @@
+"""Zones from points: which GeoJSON polygon (a zone) holds each issue's latitude and longitude."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from streetchief.errors import IssueLogError
+
+WHAT = "zone polygons"
+
+
+@dataclass
+class ZonePolygons:
+    """The zones of a GeoJSON FeatureCollection: one (Multi)Polygon per feature, named by a
+    property. A point on a shared edge goes to the first feature in the file."""
+
+    source: str
+    names: list[str]
+    geometries: list
+
+    @classmethod
+    def load(cls, path: Path, prop: str) -> ZonePolygons:
+        import shapely
+        from shapely.geometry import shape
+
+        source = str(path)
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        except OSError as e:
+            raise IssueLogError(
+                source, [f"cannot read the zone polygons: {e.strerror or e}"], WHAT
+            ) from None
+        except (UnicodeDecodeError, ValueError) as e:
+            raise IssueLogError(source, [f"not valid UTF-8 GeoJSON ({e})"], WHAT) from None
+        except RecursionError:
+            raise IssueLogError(source, ["nested too deeply to be GeoJSON"], WHAT) from None
+        features = data.get("features") if isinstance(data, dict) else None
+        if not isinstance(features, list) or not features:
+            raise IssueLogError(source, ["must be a GeoJSON FeatureCollection with features"], WHAT)
+        names, geometries, problems = [], [], []
+        for k, f in enumerate(features):
+            where = f"features[{k}]"
+            props = (f or {}).get("properties") or {} if isinstance(f, dict) else {}
+            if prop not in props or props[prop] in (None, ""):
+                problems.append(f"{where}: no property {prop!r} naming its zone")
+                continue
+            try:
+                g = shape(f["geometry"])
+            except Exception as e:  # shapely raises several kinds on bad geometry
+                problems.append(f"{where} ({props[prop]}): not a geometry ({e})")
+                continue
+            if g.geom_type not in ("Polygon", "MultiPolygon"):
+                problems.append(f"{where} ({props[prop]}): a {g.geom_type}, not a polygon")
+                continue
+            if not g.is_valid:
+                g = shapely.make_valid(g)
+            names.append(str(props[prop]))
+            geometries.append(g)
+        if problems:
+            raise IssueLogError(source, problems, WHAT)
+        return cls(source, names, geometries)
+
+    def locate(self, latitude: pd.Series, longitude: pd.Series) -> np.ndarray:
+        """The zone holding each point (longitude, latitude in degrees); None where there is no
+        usable point (empty, not a number, out of range, or 0, 0) or no polygon holds it."""
+        import shapely
+
+        lat = pd.to_numeric(pd.Series(latitude), errors="coerce").to_numpy(float)
+        lon = pd.to_numeric(pd.Series(longitude), errors="coerce").to_numpy(float)
+        ok = (
+            np.isfinite(lat)
+            & np.isfinite(lon)
+            & (np.abs(lat) <= 90)
+            & (np.abs(lon) <= 180)
+            & ~((lat == 0) & (lon == 0))  # 0, 0 stands for "no location" in many exports
+        )
+        out = np.full(len(lat), None, dtype=object)
+        if not ok.any():
+            return out
+        idx = np.flatnonzero(ok)
+        points = shapely.points(lon[idx], lat[idx])
+        tree = shapely.STRtree(self.geometries)
+        which, poly = tree.query(points, predicate="intersects")
+        if len(which):
+            # several polygons may hold a point on their edge: the first in the file wins
+            order = np.lexsort((poly, which))
+            which, poly = which[order], poly[order]
+            first = np.concatenate([[True], which[1:] != which[:-1]])
+            names = np.asarray(self.names, dtype=object)
+            out[idx[which[first]]] = names[poly[first]]
+        return out
