@@ -99,6 +99,28 @@ TEXT = {
         "en": "Pick one of the seed's cases to follow it through every arrangement.",
         "zh": "选择一个报道中的案例,看它在每种方式下如何处理。",
     },
+    # figures
+    "fig.median_label": {"en": "{name}: median {hours} h", "zh": "{name}:中位数 {hours} 小时"},
+    "fig.hours_to_resolution": {
+        "en": "hours from report to resolution (log scale)",
+        "zh": "从反映到解决的小时数(对数刻度)",
+    },
+    "fig.share_resolved": {"en": "share of reported issues resolved", "zh": "已解决问题的比例"},
+    "fig.resolution_time": {"en": "Resolution time", "zh": "解决用时"},
+    "fig.none_resolved": {"en": "no issue resolved in this run", "zh": "本次运行没有已解决的问题"},
+    "fig.day_since": {"en": "day since {start}", "zh": "自{start}起的天数"},
+    "fig.backlog_axis": {"en": "open issues (backlog)", "zh": "待办问题数"},
+    "fig.backlog": {"en": "Backlog over time", "zh": "待办问题随时间变化"},
+    "fig.median_hours": {"en": "median hours to resolution", "zh": "解决用时中位数(小时)"},
+    "fig.by_category": {
+        "en": "By category (the {n} most frequent)",
+        "zh": "按类别(最常见的{n}类)",
+    },
+    "fig.on_time": {"en": "Resolved within the deadline", "zh": "限期内解决的比例"},
+    "fig.dashboard_title": {
+        "en": "{name}: the same issues under each arrangement ({days} days)",
+        "zh": "{name}:同样的问题,各种处置方式({days}天)",
+    },
     "hours": {"en": "h", "zh": "小时"},
     "minutes": {"en": "min", "zh": "分钟"},
 }
