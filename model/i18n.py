@@ -27,6 +27,17 @@ STATUSES = {
     "resolved": {"en": "resolved", "zh": "已解决"},
 }
 
+# officials' roles in the ledger (`official_hours`)
+ROLES = {
+    "liaison_officers": {"en": "liaison officers", "zh": "联络员"},
+    "group_monitoring": {"en": "departments following the groups", "zh": "部门跟群"},
+    "chiefs": {"en": "street chiefs", "zh": "街长"},
+    "department_acceptance": {"en": "departments' acceptance", "zh": "部门受理"},
+    "dispatch_operators": {"en": "dispatch operators", "zh": "派单员"},
+    "patrol_officers": {"en": "patrol officers", "zh": "巡查员"},
+    "clerks": {"en": "clerks", "zh": "办事员"},
+}
+
 TEXT = {
     # the workshop
     "workshop.title": {
@@ -35,10 +46,10 @@ TEXT = {
     },
     "open": {"en": "open", "zh": "待办"},
     "resolved_n": {"en": "resolved", "zh": "已解决"},
-    "reset": {"en": "⏮ Reset", "zh": "⏮ 重置"},
-    "step": {"en": "⏭ Step", "zh": "⏭ 单步"},
+    "reset": {"en": "↺ Reset", "zh": "↺ 重置"},
+    "step": {"en": "▶| Step", "zh": "▶| 单步"},
     "play": {"en": "▶ Play", "zh": "▶ 播放"},
-    "pause": {"en": "⏸ Pause", "zh": "⏸ 暂停"},
+    "pause": {"en": "❚❚ Pause", "zh": "❚❚ 暂停"},
     "speed": {"en": "hours per second", "zh": "每秒模拟小时"},
     "speed.help": {
         "en": "how many simulated hours pass in one second of playback (Step moves 1 hour)",
@@ -121,6 +132,7 @@ TEXT = {
         "en": "{name}: the same issues under each arrangement ({days} days)",
         "zh": "{name}:同样的问题,各种处置方式({days}天)",
     },
+    "costs.title": {"en": "officials' hours over the replay", "zh": "回放期间官员工时"},
     "hours": {"en": "h", "zh": "小时"},
     "minutes": {"en": "min", "zh": "分钟"},
 }
@@ -149,6 +161,14 @@ def arrangement(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def status(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return STATUSES[name].get(lang) or STATUSES[name]["en"]
+
+
+def role(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A role of the ledger; `clerks: community office` keeps its layer's name."""
+    head, _, rest = name.partition(": ")
+    entry = ROLES.get(head)
+    text = (entry.get(lang) or entry["en"]) if entry else head.replace("_", " ")
+    return f"{text}: {rest}" if rest else text
 
 
 def zone_label(key: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -99,9 +99,11 @@ def narrate(c: CaseTimes, scenario, lang: str = "en", now: datetime | None = Non
     dept = scenario.departments.get(c.department)
     dept_name = dept.name if dept is not None and lang == "zh" else c.department.replace("_", " ")
 
-    def mark(t):
+    def mark(t):  # what is still ahead of the clock is greyed, not hidden
         text = when(t, lang)
-        return text if now is None or t <= now else f"{text} {tr('story.pending', lang)}"
+        if now is None or t <= now:
+            return text
+        return f"<span class='ahead' title='{tr('story.pending', lang)}'>{text}</span>"
 
     parts = [tr("story.reported", lang, when=mark(c.reported), who=c.reporter)]
     if c.acknowledged is not None:
