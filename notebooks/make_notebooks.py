@@ -30,22 +30,20 @@ def notebook(name, cells):
 notebook(
     "01_planner.ipynb",
     [
-        "md:# Planner: tune a scenario\n\nMove a control and both arrangements run again **on the same issues**, "
-        "within about a second for the default district: resolution-time distributions side by side, the backlog "
-        "over time, median resolution by category and the share resolved within the deadline. A setting the "
-        "scenario does not allow (no crews at all, say) is refused with a message. **Save** writes the tuned "
-        "scenario to `scenarios/NAME.yaml`, checked before and after writing, ready for `streetchief run NAME`.",
+        "md:# Planner: tune a scenario\n\nEach control shows one value of the scenario and sets exactly that "
+        "value (hover over it for its meaning, unit and source: [seed], [cal] or [assumption]). When you stop "
+        "moving a control, every arrangement (street chiefs, the 12345 hotline, grid management, the "
+        "traditional path) runs again **on the same issues**; *running…* shows meanwhile, and a run overtaken "
+        "by a newer change is dropped. Beside the figure: median resolution, problems resolved within 24 h and "
+        "the officials' hours by role; with more than one replication, 95% intervals; an arrangement whose "
+        "backlog grows without bound is flagged in words.\n\n**Save** writes `../results/scenarios/NAME.yaml`: "
+        "the base scenario's own text with your values, every comment and source tag kept, and a header that "
+        "names the base and each change. A shipped scenario is never overwritten, and a file of yours only "
+        "after **Overwrite**. **Load** sets every control from a saved scenario; **Compare saved** runs several "
+        "side by side.",
         SMALL + '\nSCENARIO = "jingxing_2019"\nDAYS = 30 if SMALL else 365',
-        "from streetchief.widgets import Planner\n\nplanner = Planner(SCENARIO, days=DAYS)\nplanner.widget()",
-        "md:The numbers behind the figure, per arrangement:",
-        'import pandas as pd\n\npd.DataFrame({name: {"reported": s["issues_reported"], "open at the end": s["issues_open"],\n'
-        '                   "median resolution (h)": s["resolution_hours"]["median"],\n'
-        '                   "mean acknowledgement (h)": s["acknowledgement_hours"]["mean"],\n'
-        '                   "on time": s["on_time_share"], "chief hours": s["chief_hours"]}\n'
-        "              for name, s in planner.result.summaries.items()})",
-        "md:What each control changes, in the scenario's own terms (dotted paths, as `streetchief parameters` "
-        "lists them):",
-        "{k: v for k, v in list(planner.overrides().items())[:8]}",
+        "from streetchief.widgets import Planner\n\n"
+        'planner = Planner(SCENARIO, days=DAYS, folder="../results/scenarios")\nplanner.widget()',
     ],
 )
 
@@ -61,7 +59,7 @@ notebook(
         "if SMALL:\n    spec.update(days=20, samples=6, replications=2)\nspec",
         "md:Run it (a progress bar shows the time left). Its folder is named after the spec and the scenario it "
         "reads: run again unchanged, it skips what is done; changed, it starts a new folder.",
-        'from streetchief import load_sweep, sweep\n\nsw = load_sweep(spec)\n'
+        "from streetchief import load_sweep, sweep\n\nsw = load_sweep(spec)\n"
         'result = sweep(sw, out=f"../results/notebook_sweep/{sw.digest}", scheduler=SCHEDULER,\n'
         "               workers=1 if SMALL else None)\nprint(result.summary_line())\nresult.runs.head()",
         "md:## The street-chief advantage per point\n\nPaired difference (street chief − multi-layer) in mean "
@@ -80,7 +78,7 @@ notebook(
         "`design: sobol`): which parameters move the advantage most, with 95% confidence intervals.",
         'from streetchief.sweeps.analysis import indices, indices_figure\n\nmorris = {**spec, "name": "notebook_morris", '
         '"design": "morris", "samples": 3 if SMALL else 8,\n          "replications": 1}\n'
-        'sm = load_sweep(morris)\n'
+        "sm = load_sweep(morris)\n"
         'm = sweep(sm, out=f"../results/notebook_morris/{sm.digest}", scheduler=SCHEDULER, workers=1 if SMALL else None)\n'
         'ind = indices(*load_runs(m.out), outcome="resolution_mean_h")\nindices_figure(ind, "resolution_mean_h")\n'
         "ind.round(2)",

@@ -34,7 +34,7 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
         if o.output_type == "error"
     ]
     assert not errors
-    assert len(NOTEBOOKS) == 4
+    assert len(NOTEBOOKS) >= 4
 
 
 @pytest.fixture(scope="module")
@@ -73,43 +73,24 @@ def test_changing_a_control_reruns_both_arrangements_and_redraws(planner):
     planner.layers.value = planner.layers.max
 
 
-def test_a_bad_value_is_refused_with_a_message_and_nothing_runs(planner):
+def test_a_control_holds_only_what_the_scenario_allows(planner):
+    assert planner.crews["sanitation"].min == 1  # no department without crews
     runs = planner.runs
-    planner.crews["sanitation"].value = 0
-    assert planner.runs == runs
-    assert (
-        "Refused" in planner.message.value
-        and "departments.sanitation.crews: must be ≥ 1" in planner.message.value
-    )
-    planner.crews["sanitation"].value = 5
-    assert planner.runs == runs + 1 and "median resolution" in planner.message.value
+    planner.office.value = (12.0, 12.0)
+    assert planner.runs == runs and "Refused" in planner.message.value
+    planner.office.value = (8.5, 17.5)
 
 
 def test_the_planner_shows_each_arrangements_ledger_as_the_summaries_say(planner):
     import re
 
-    html = planner.message.value
+    html = planner.table.value
     for name, s in planner.result.summaries.items():
         label = LABELS.get(name, name)
         row = re.search(f"<b>{re.escape(label)}</b>(.*?)</tr>", html).group(1)
         assert f"{s['official_hours_total']:,.0f}" in row
         assert all(role in row for role in s["official_hours"])
         assert f"{s['resolution_hours']['median']:.1f} h" in row
-
-
-def test_save_writes_a_valid_scenario_and_refuses_a_bad_name(planner, tmp_path):
-    from streetchief import load_scenario
-
-    planner.name.value = "../etc/passwd"
-    assert planner.save(tmp_path) is None and "Refused" in planner.message.value
-    planner.name.value = "tuned_district"
-    planner.volume.value = 1.5
-    path = planner.save(tmp_path)
-    s = load_scenario(path)
-    assert path == tmp_path / "tuned_district.yaml" and s.name == "tuned_district"
-    assert s.categories["garbage"].rate_per_day == pytest.approx(
-        planner.base.categories["garbage"].rate_per_day * 1.5
-    )
 
 
 def test_workshop_step_advances_the_clock_and_the_counters(workshop):
