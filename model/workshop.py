@@ -56,7 +56,8 @@ def font_face_css() -> str:
 
 
 PAGE_CSS = f"""
-body, .jp-RenderedHTMLCommon, .sc-app, .sc-app .widget-label, .sc-app .widget-button, .sc-app .widget-toggle-button,
+body, .jp-RenderedHTMLCommon, .sc-app, .sc-app .widget-label, .sc-app .widget-button,
+.sc-app .widget-toggle-button,
 .sc-app select, .sc-app input, .sc-app .widget-readout, .sc-app .widget-html-content {{
   font-family: {FONT} !important; }}
 .sc-app .widget-button, .sc-app .widget-toggle-button {{ font-size: 16px; height: 38px; }}

@@ -142,7 +142,7 @@ def test_workshop_follows_the_seeds_night_case_in_every_arrangement(workshop):
     assert "Mon 28 Oct 22:45" in workshop.view.value
     times = workshop.case_times["JX-0139"]
     for name, c in times.items():
-        assert f"Mon 28 Oct 23:00" in workshop.story.value
+        assert "Mon 28 Oct 23:00" in workshop.story.value
         assert c.resolved.strftime("%H:%M") in workshop.story.value, name
     assert "The 2019 report" in workshop.story.value
     assert set(workshop.cases) <= {v for _, v in workshop.case.options}
