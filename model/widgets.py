@@ -21,6 +21,7 @@ from pathlib import Path
 import ipywidgets as W
 import numpy as np
 import yaml
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from streetchief.errors import ScenarioError
@@ -490,7 +491,8 @@ class Planner:
         fig = Figure(figsize=(12, 7.5))  # apart from pyplot: nothing shows it a second time
         dashboard_figure(self.result, figure=fig)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=90)
+        fig.set_dpi(90)
+        FigureCanvasAgg(fig).print_png(buf)  # into memory, for the widget: no file written
         self.figure = fig
         self.image.value = buf.getvalue()
         self.status.value = f"run {self.runs} done"
