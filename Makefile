@@ -43,7 +43,10 @@ bench: $(STAMP)
 
 workshop: $(STAMP)
 	@echo "The workshop app: open http://127.0.0.1:$(PORT)/ in a browser (Ctrl-C stops it)"
-	@cd notebooks && exec ../$(VENV)/bin/voila 03_workshop.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
+	@cd notebooks && JUPYTER_PATH=$(CURDIR)/notebooks/jupyter exec ../$(VENV)/bin/voila 03_workshop.ipynb \
+		--no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --template=streetchief \
+		--MappingKernelManager.cull_idle_timeout=120 --MappingKernelManager.cull_interval=30 \
+		--MappingKernelManager.cull_connected=False
 
 clean:
 	rm -rf $(VENV) results/demo

@@ -1,16 +1,48 @@
-"""Figures shared by the CLI, notebooks and tests."""
+"""Figures shared by the CLI, notebooks and tests, in English or Chinese.
+
+Chinese text is drawn with the Noto Sans SC subset shipped in `fonts/` (SIL Open Font License), so
+that it shows on a machine without Chinese fonts; Latin text keeps matplotlib's own DejaVu Sans.
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from streetchief.files import atomic_write
+from streetchief.i18n import arrangement as arrangement_label
+from streetchief.i18n import tr
 from streetchief.records import backlog_curve
 
-# colour-blind-safe (Okabe-Ito); labels in ASCII, since CJK fonts are often missing
+CJK_FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Subset.ttf"
+# matplotlib falls back glyph by glyph along an explicit list of families (not a generic one)
+FONT_FAMILY = ["DejaVu Sans", "Noto Sans SC"]
+
+
+@functools.cache
+def use_cjk_font() -> list[str]:
+    """Make the shipped Chinese font known to matplotlib (once); the families figures draw with."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(CJK_FONT))
+    return FONT_FAMILY
+
+
+def with_cjk_font(make):
+    """Build a figure with the shipped Chinese font behind the Latin one."""
+
+    @functools.wraps(make)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context({"font.family": use_cjk_font()}):
+            return make(*args, **kwargs)
+
+    return wrapper
+
+
+# colour-blind-safe (Okabe-Ito)
 COLOURS = {
     "street_chief": "#D55E00",
     "hotline": "#0072B2",
@@ -27,42 +59,56 @@ LABELS = {
 }
 
 
-def _resolution_and_backlog(ax1, ax2, result, fontsize=9, legend_below=False) -> None:
+def label(name: str, lang: str = "en") -> str:
+    """An arrangement's name in a figure."""
+    return LABELS.get(name, name) if lang == "en" else arrangement_label(name, lang)
+
+
+def _resolution_and_backlog(
+    ax1, ax2, result, fontsize=9, lang="en", legend_below: bool = False
+) -> None:
     """Resolution-time distributions (share of reported issues resolved within h hours) and the
     backlog over time, one line per arrangement; the first legend below its axes, where it
     hides no curve, if `legend_below`."""
     for name, table in result.tables.items():
         rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
         h = np.sort((res - rep)[~np.isnan(res)])
-        colour, label = COLOURS.get(name), LABELS.get(name, name)
+        colour, text = COLOURS.get(name), label(name, lang)
         if len(h):
             ax1.step(
                 np.maximum(h, 1e-3),
                 np.arange(1, len(h) + 1) / len(rep),
                 where="post",
                 color=colour,
-                label=f"{label}: median {np.median(h):.1f} h, mean {h.mean():.1f} h",
+                label=tr(
+                    "fig.median_label",
+                    lang,
+                    name=text,
+                    hours=f"{np.median(h):.1f}",
+                    mean=f"{h.mean():.1f}",
+                ),
             )
         t, b = backlog_curve(table, result.horizon)
-        ax2.plot(t / 24, b, color=colour, label=label)
+        ax2.plot(t / 24, b, color=colour, label=text)
     ax1.set_xscale("log")
-    ax1.set_xlabel("hours from report to resolution (log scale)")
-    ax1.set_ylabel("share of reported issues resolved")
-    ax1.set_title("Resolution time")
+    ax1.set_xlabel(tr("fig.hours_to_resolution", lang))
+    ax1.set_ylabel(tr("fig.share_resolved", lang))
+    ax1.set_title(tr("fig.resolution_time", lang))
     ax1.grid(alpha=0.3, which="both")
     if ax1.get_legend_handles_labels()[0]:
         where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2)} if legend_below else {}
         ax1.legend(fontsize=fontsize, **({"loc": "best"} | where))
     else:
-        ax1.text(0.5, 0.5, "no issue resolved in this run", ha="center", transform=ax1.transAxes)
-    ax2.set_xlabel(f"day since {result.scenario.run.start:%Y-%m-%d}")
-    ax2.set_ylabel("open issues (backlog)")
-    ax2.set_title("Backlog over time")
+        ax1.text(0.5, 0.5, tr("fig.none_resolved", lang), ha="center", transform=ax1.transAxes)
+    ax2.set_xlabel(tr("fig.day_since", lang, start=f"{result.scenario.run.start:%Y-%m-%d}"))
+    ax2.set_ylabel(tr("fig.backlog_axis", lang))
+    ax2.set_title(tr("fig.backlog", lang))
     ax2.set_xlim(0, result.horizon / 24)
     ax2.grid(alpha=0.3)
     ax2.legend(loc="best", fontsize=fontsize)
 
 
+@with_cjk_font
 def comparison_figure(result, path=None, replications: int | None = None):
     """Resolution-time distributions side by side, plus backlog over time, for one run (of
     `replications`, when it is the first of a comparison: the table's means are over all)."""
@@ -83,13 +129,16 @@ def comparison_figure(result, path=None, replications: int | None = None):
     return fig
 
 
-def dashboard_figure(result, path=None, categories: int = 10):
+@with_cjk_font
+def dashboard_figure(result, path=None, categories: int = 10, lang: str = "en", figure=None):
     """The planner's four panels: resolution-time distributions, backlog over time, median
-    resolution by category (the most frequent ones), on-time share."""
-    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
+    resolution by category (the most frequent ones), on-time share. With `figure` (a matplotlib
+    Figure made apart from pyplot), it is drawn there: nothing shows it a second time."""
+    fig = figure if figure is not None else plt.figure(figsize=(12, 7.5))
+    axes = fig.subplots(2, 2)
     (ax1, ax2), (ax3, ax4) = axes
     names = list(result.tables)
-    _resolution_and_backlog(ax1, ax2, result, fontsize=8)
+    _resolution_and_backlog(ax1, ax2, result, fontsize=8, lang=lang)
     medians = {}
     for name, table in result.tables.items():
         hours = table["resolved_at"].to_numpy() - table["reported_at"].to_numpy()
@@ -113,22 +162,24 @@ def dashboard_figure(result, path=None, categories: int = 10):
             [medians[name].get(c, np.nan) for c in top],
             width,
             color=COLOURS.get(name),
-            label=LABELS.get(name, name),
+            label=label(name, lang),
         )
-    ax3.set_yticks(y + width * (len(names) - 1) / 2, top, fontsize=8)
+    cats = result.scenario.categories
+    shown = [cats[c].name if lang == "zh" and c in cats else c.replace("_", " ") for c in top]
+    ax3.set_yticks(y + width * (len(names) - 1) / 2, shown, fontsize=8)
     ax3.invert_yaxis()
-    ax3.set_xlabel("median hours to resolution")
-    ax3.set_title(f"By category (the {len(top)} most frequent)")
+    ax3.set_xlabel(tr("fig.median_hours", lang))
+    ax3.set_title(tr("fig.by_category", lang, n=len(top)))
     ax3.grid(alpha=0.3, axis="x")
     shares = [result.summaries[n]["on_time_share"] or 0.0 for n in names]
-    ax4.bar([LABELS.get(n, n) for n in names], shares, color=[COLOURS.get(n) for n in names])
+    ax4.bar(range(len(names)), shares, color=[COLOURS.get(n) for n in names])
+    ax4.set_xticks(range(len(names)), [label(n, lang) for n in names], fontsize=8)
     for k, v in enumerate(shares):
         ax4.text(k, v + 0.02, f"{v:.0%}", ha="center")
     ax4.set_ylim(0, 1.1)
-    ax4.set_title("Resolved within the deadline")
+    ax4.set_title(tr("fig.on_time", lang))
     fig.suptitle(
-        f"{result.scenario.name}: the same issues under each arrangement ({result.horizon / 24:g} "
-        "days)"
+        tr("fig.dashboard_title", lang, name=result.scenario.name, days=f"{result.horizon / 24:g}")
     )
     fig.tight_layout()
     if path is not None:
@@ -137,6 +188,7 @@ def dashboard_figure(result, path=None, categories: int = 10):
     return fig
 
 
+@with_cjk_font
 def equity_figure(equity, arrangements: list[str], path=None, top: int = 12):
     """Who is served worst: mean hours from report to resolution per time of week, per zone and per
     category (the `top` slowest groups under any arrangement), one bar per arrangement."""

@@ -1,24 +1,37 @@
-"""Interactive views for the notebooks and the workshop app: the planner's controls and the
-trainer's animated district. Notebooks stay short and call these; tests drive them from Python."""
+"""The planner's controls: tune a scenario, run every arrangement on the same issues, save, load.
+
+Every control shows one value of the scenario (or, for volume and unclear responsibility, one factor
+over its categories) and sets exactly that value: what is shown is what is set. A change runs once
+the user stops moving it (debounced), in a worker thread, with a "running…" state; a run overtaken
+by a newer change is abandoned. Saving writes the base scenario's own text with the changed values,
+so every comment and source tag stays, and never overwrites a shipped scenario; loading a saved one
+sets every control from it. The workshop's view is in `workshop.py`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import io
+import json
 import re
-import zlib
+from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import numpy as np
 import yaml
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from streetchief.errors import ScenarioError
-from streetchief.experiment import replay, run_scenario
-from streetchief.issue_log import read_log
-from streetchief.plots import COLOURS, LABELS, dashboard_figure
+from streetchief.experiment import run_scenario
+from streetchief.files import write_text
+from streetchief.plots import LABELS, dashboard_figure
 from streetchief.scenario import apply_overrides, load_scenario, resolve_path, shipped, validate
+from streetchief.scenario.reference import parameter_reference
+from streetchief.workshop import SEED_WEEK, Workshop  # noqa: E402,F401 (the notebooks' names)
 
-SEED_WEEK = shipped() / "jingxing_2019_cases.csv"
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 
 
@@ -28,9 +41,20 @@ def _raw(scenario) -> dict:
     return yaml.safe_load(resolve_path(scenario).read_text(encoding="utf-8"))
 
 
-def ledger_table(summaries: dict) -> str:
+def ledger_table(summaries: dict, results: list | None = None) -> str:
     """Per arrangement: median resolution, problems resolved within 24 h of arising, and the
-    officials' hours by role (the ledger), as an HTML table."""
+    officials' hours by role (the ledger), as an HTML table; over several replications, each
+    mean with its 95% interval."""
+    import pandas as pd
+
+    from streetchief.stats import paired_interval
+
+    many = results is not None and len(results) > 1
+
+    def ci(name, get) -> str:
+        mean, lo, hi, _ = paired_interval(pd.Series([get(r.summaries[name]) for r in results]))
+        return f"<br><small>mean {mean:,.1f} (95% CI {lo:,.1f} to {hi:,.1f})</small>"
+
     head = (
         "<tr><th></th><th>median resolution</th><th>problems resolved in 24 h</th>"
         "<th>officials' hours</th><th>by role</th></tr>"
@@ -40,11 +64,14 @@ def ledger_table(summaries: dict) -> str:
         med = s["resolution_hours"]["median"]
         within = (s.get("problems") or {}).get("resolved_within_24h_share")
         roles = ", ".join(f"{r} {h:,.0f}" for r, h in (s.get("official_hours") or {}).items())
+        med_ci = ci(k, lambda x: x["resolution_hours"]["median"] or np.nan) if many else ""
+        cost_ci = ci(k, lambda x: x.get("official_hours_total") or 0.0) if many else ""
         rows.append(
             f"<tr><td><b>{LABELS.get(k, k)}</b></td>"
-            f"<td align='right'>{'—' if med is None else f'{med:.1f} h'}</td>"
+            f"<td align='right'>{'—' if med is None else f'{med:.1f} h'}{med_ci}</td>"
             f"<td align='right'>{'—' if within is None else f'{within:.0%}'}</td>"
-            f"<td align='right'>{s.get('official_hours_total') or 0:,.0f}</td><td>{roles}</td></tr>"
+            f"<td align='right'>{s.get('official_hours_total') or 0:,.0f}{cost_ci}</td>"
+            f"<td>{roles}</td></tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
 
@@ -54,8 +81,35 @@ def _hhmm(hours: float) -> str:
     return f"{h // 60:02d}:{h % 60:02d}"
 
 
+def _span_hours(spans: list[str]) -> float:
+    total = 0.0
+    for span in spans:
+        a, b = span.split("-")
+        ha, ma = map(int, a.split(":"))
+        hb, mb = map(int, b.split(":"))
+        total += (hb + mb / 60) - (ha + ma / 60)
+    return total
+
+
+def _get(raw: dict, dotted: str):
+    node = raw
+    for k in dotted.split("."):
+        node = node[int(k)] if isinstance(node, list) else node[k]
+    return node
+
+
+def _source_tag(text: str, key: str) -> str:
+    """The comment on the scenario file's line that sets `key` (its [seed]/[cal]/[assumption])."""
+    m = re.search(rf"^\s*-?\s*{re.escape(key)}:.*?#\s*(.+)$", text, re.MULTILINE)
+    return m.group(1).strip() if m else ""
+
+
+class Overtaken(Exception):
+    """A newer change came in while this run was going: its result would be stale."""
+
+
 class Planner:
-    """Tune a scenario: each change re-runs both arrangements on the same issues and redraws."""
+    """Tune a scenario: each change re-runs every arrangement on the same issues and redraws."""
 
     def __init__(
         self,
@@ -63,515 +117,612 @@ class Planner:
         days: float = 120,
         seed: int | None = None,
         display_figure=True,
+        folder: str | Path | None = None,
+        debounce: float = 0.4,
     ):
-        self.raw = _raw(scenario)
-        self.base = load_scenario(self.raw)
+        self.base_name = scenario if isinstance(scenario, str) else "scenario"
+        self.base_raw = _raw(scenario)
+        self.base_text = (
+            resolve_path(scenario).read_text(encoding="utf-8") if isinstance(scenario, str) else ""
+        )
+        self.raw = copy.deepcopy(self.base_raw)
+        self.base = load_scenario(self.base_raw)
         self.days, self.seed = days, seed
         self.display_figure = display_figure
-        self.runs = 0
-        self.result = None
-        b = self.base
-        layers = (
-            b.arrangement_params("multi_layer").layers
-            if "multi_layer" in b.arrangement_names
-            else []
-        )
-        sc = b.arrangement_params("street_chief") if "street_chief" in b.arrangement_names else None
-        style = {"description_width": "200px"}
-        lay = W.Layout(width="460px")
+        self.folder = Path(folder or Path.cwd() / "my_scenarios")
+        self.debounce = debounce
+        self.runs, self.generation, self.result, self.results = 0, 0, None, []
+        self.running, self._timer, self._pending_overwrite = False, None, None
+        self.figure = None
+        self._build_controls()
+        self.update()
+
+    # --- the controls, one scenario value each ----------------------------------------------------
+    def _build_controls(self) -> None:
+        b, raw, text = self.base, self.base_raw, self.base_text
+        style = {"description_width": "230px"}
+        lay = W.Layout(width="470px")
+
+        def tip(path: str, key: str, unit: str) -> str:
+            meaning = REFERENCE.get(path, "")
+            source = _source_tag(text, key)
+            return f"{meaning} ({unit}). Source: {source or 'see the scenario file'}"
+
+        self.total_rate = sum(c.rate_per_day for c in b.categories.values())
         self.volume = W.FloatSlider(
-            1.0, min=0.25, max=4.0, step=0.05, description="issue volume ×", style=style, layout=lay
-        )
-        self.crews = {
-            k: W.IntText(d.crews, description=f"crews: {d.name}", style=style, layout=lay)
-            for k, d in b.departments.items()
-        }
-        self.liaison = W.FloatSlider(
-            round(60 * sc.liaison_ack_day.mean(), 1) if sc else 6.0,
-            min=1,
-            max=240,
-            step=1,
-            description="liaison reply (min, day)",
+            round(self.total_rate, 1),
+            min=round(self.total_rate / 4, 1),
+            max=round(self.total_rate * 4, 1),
+            step=0.5,
+            description="problems a day (all categories)",
+            tooltip=tip("categories.<name>.rate_per_day", "rate_per_day", "problems/day")
+            + "; each category keeps its share",
             style=style,
             layout=lay,
         )
+        self.crews = {
+            k: W.IntSlider(
+                d.crews,
+                min=1,
+                max=max(30, d.crews),
+                description=f"crews: {d.name} ({k})",
+                tooltip=tip("departments.<name>.crews", "crews", "crews"),
+                style=style,
+                layout=lay,
+            )
+            for k, d in b.departments.items()
+        }
+        self.controls: dict[str, W.Widget] = {"volume": self.volume}
+        self.controls |= {f"crews.{k}": w for k, w in self.crews.items()}
+        if "street_chief" in b.arrangement_names:
+            sc = raw["arrangements"]["street_chief"]
+            self.liaison = W.FloatSlider(
+                round(60 * sc["liaison_ack_day"]["median"], 1),
+                min=1,
+                max=240,
+                step=0.5,
+                description="liaison reply, day: median (min)",
+                tooltip=tip(
+                    "arrangements.street_chief.liaison_ack_day", "liaison_ack_day", "minutes"
+                ),
+                style=style,
+                layout=lay,
+            )
+            self.night = W.ToggleButtons(
+                options=["watch", "morning"],
+                value=sc.get("night_coverage", "watch"),
+                description="liaison at night",
+                tooltip=tip(
+                    "arrangements.street_chief.night_coverage", "night_coverage", "watch|morning"
+                ),
+                style={"description_width": "230px", "button_width": "90px"},
+            )
+            cal = next(iter(b.chiefs.values())).calendar
+            self.chief_calendar = cal
+            self.chief_hours = W.FloatSlider(
+                _span_hours(raw["calendars"][cal]["weekly"].get("mon", [])),
+                min=0.5,
+                max=12,
+                step=0.5,
+                description="chief duty hours a weekday",
+                tooltip=f"hours a weekday each street chief gives to the duty (h), centred on "
+                f"17:00 (calendars.{cal}). Source: {_source_tag(text, cal)}",
+                style=style,
+                layout=lay,
+            )
+            self.controls |= {
+                "liaison": self.liaison,
+                "night": self.night,
+                "chief_hours": self.chief_hours,
+            }
+        unclear = [c.unclear_share for c in b.categories.values() if c.unclear_share > 0]
         self.unclear = W.FloatSlider(
             1.0,
             min=0.0,
-            max=5.0,
+            max=round(1 / max(unclear, default=1.0), 1),
             step=0.1,
             description="unclear responsibility ×",
+            tooltip=tip("categories.<name>.unclear_share", "unclear_share", "factor")
+            + "; every category's share times this factor",
             style=style,
             layout=lay,
         )
-        self.chief_hours = W.FloatSlider(
-            2.0,
-            min=0.5,
-            max=10,
-            step=0.5,
-            description="chief hours a weekday",
-            style=style,
-            layout=lay,
+        self.controls["unclear"] = self.unclear
+        if "hotline" in b.arrangement_names:
+            self.sign_for = W.FloatSlider(
+                raw["arrangements"]["hotline"]["sign_for"]["median"],
+                min=0.1,
+                max=24,
+                step=0.1,
+                description="hotline: sign for an order, median (h)",
+                tooltip=tip("arrangements.hotline.sign_for", "sign_for", "hours"),
+                style=style,
+                layout=lay,
+            )
+            self.controls["sign_for"] = self.sign_for
+        if "grid" in b.arrangement_names:
+            self.grid_patrol = W.FloatSlider(
+                raw["arrangements"]["grid"]["patrol"]["interval_days"],
+                min=0.25,
+                max=14,
+                step=0.25,
+                description="grid: days between patrols",
+                tooltip=tip("arrangements.grid.patrol.interval_days", "patrol", "days"),
+                style=style,
+                layout=lay,
+            )
+            self.controls["grid_patrol"] = self.grid_patrol
+        if "multi_layer" in b.arrangement_names:
+            layers = raw["arrangements"]["multi_layer"]["layers"]
+            self.layers = W.IntSlider(
+                len(layers),
+                min=1,
+                max=len(layers),
+                description="layers (traditional)",
+                tooltip="layers an issue passes before the department (count); the first ones "
+                "are kept. Source: " + _source_tag(text, "layers"),
+                style=style,
+                layout=lay,
+            )
+            self.misrouting = [
+                W.FloatSlider(
+                    layer["misrouting"],
+                    min=0.0,
+                    max=0.6,
+                    step=0.01,
+                    description=f"misrouting: {layer['name']}",
+                    tooltip=tip(
+                        "arrangements.multi_layer.layers.<n>.misrouting", "misrouting", "share"
+                    ),
+                    style=style,
+                    layout=lay,
+                )
+                for layer in layers
+            ]
+            office = raw["calendars"][layers[0]["calendar"]]["weekly"].get("mon", ["08:30-17:30"])
+            a, z = office[0].split("-")[0], office[-1].split("-")[1]
+            self.office = W.FloatRangeSlider(
+                value=(_hours_of(a), _hours_of(z)),
+                min=0,
+                max=24,
+                step=0.5,
+                description="office hours (traditional path)",
+                tooltip="when the traditional path's offices and departments work, weekdays "
+                "(h of day; lunch 12:00-14:30 kept). Source: " + _source_tag(text, "office"),
+                style=style,
+                layout=lay,
+            )
+            self.controls |= {"layers": self.layers, "office": self.office}
+            self.controls |= {f"misrouting.{n}": w for n, w in enumerate(self.misrouting)}
+        self.replications = W.IntSlider(
+            1, min=1, max=10, description="replications (interval)", style=style, layout=lay
         )
-        self.office = W.FloatRangeSlider(
-            value=(8.5, 17.5),
-            min=0,
-            max=24,
-            step=0.5,
-            description="office hours (traditional)",
-            style=style,
-            layout=lay,
+        self.replications.tooltip = (
+            "runs with seeds seed, seed+1, ...: with more than one, a 95% interval is shown"
         )
-        self.layers = W.IntSlider(
-            len(layers),
-            min=1,
-            max=max(1, len(layers)),
-            description="layers (traditional)",
-            style=style,
-            layout=lay,
-        )
-        self.misrouting = W.FloatSlider(
-            max((layer.misrouting for layer in layers), default=0.0),
-            min=0.0,
-            max=0.6,
-            step=0.01,
-            description="misrouting per layer",
-            style=style,
-            layout=lay,
-        )
+        self.initial = self.values()
+        for w in [*self.controls.values(), self.replications]:
+            w.observe(lambda change: self.changed(), names="value")
         self.name = W.Text("my_district", description="save as", style=style, layout=lay)
-        self.save_button = W.Button(description="Save scenario as YAML", icon="save")
+        self.save_button = W.Button(description="Save scenario")
+        self.overwrite_button = W.Button(
+            description="Overwrite", button_style="warning", layout=W.Layout(display="none")
+        )
+        self.saved = W.Dropdown(description="saved scenarios", style=style, layout=lay)
+        self.load_button = W.Button(description="Load")
+        self.compare_select = W.SelectMultiple(description="compare", style=style, layout=lay)
+        self.compare_button = W.Button(description="Compare saved")
+        self.status = W.HTML()
         self.message = W.HTML()
-        self.output = W.Output()
-        self.figure = None
-        controls = [
-            self.volume,
-            self.liaison,
-            self.unclear,
-            self.chief_hours,
-            self.office,
-            self.layers,
-            self.misrouting,
-            *self.crews.values(),
-        ]
-        self._initial = {w.model_id: w.value for w in controls}
-        for w in controls:
-            w.observe(lambda change: self.update(), names="value")
+        self.table = W.HTML()
+        self.image = W.Image(format="png", layout=W.Layout(width="100%", max_width="1100px"))
+        self.comparison = W.HTML()
         self.save_button.on_click(lambda _: self.save())
+        self.overwrite_button.on_click(lambda _: self.save(overwrite=True))
+        self.load_button.on_click(lambda _: self.load(self.saved.value))
+        self.compare_button.on_click(lambda _: self.compare_saved(list(self.compare_select.value)))
+        self.refresh_saved()
+
+    def values(self) -> dict:
+        """Every control's value, by its name."""
+        return {k: w.value for k, w in self.controls.items()}
+
+    def set_values(self, values: dict) -> None:
+        """Set controls without a run for each; one run follows."""
+        self._quiet = True
+        try:
+            for k, v in values.items():
+                if k in self.controls:
+                    w = self.controls[k]
+                    w.value = tuple(v) if isinstance(w.value, tuple) else v
+        finally:
+            self._quiet = False
         self.update()
 
-    # --- the controls as scenario overrides -------------------------------------------------------
-    def _moved(self, w) -> bool:
-        return w.value != self._initial[w.model_id]
+    # --- the controls as scenario values ----------------------------------------------------------
+    def _moved(self, key: str) -> bool:
+        return key in self.controls and self.controls[key].value != self.initial[key]
 
     def overrides(self) -> dict:
-        """Only the controls moved from where they started: untouched, the scenario is the base."""
-        b, o = self.base, {}
+        """Only the controls moved from where they started: untouched, the scenario is its own."""
+        b, raw, o = self.base, self.base_raw, {}
+        factor = self.volume.value / self.total_rate
         for k, c in b.categories.items():
-            if self._moved(self.volume):
-                o[f"categories.{k}.rate_per_day"] = c.rate_per_day * self.volume.value
-            if self._moved(self.unclear):
+            if self._moved("volume"):
+                o[f"categories.{k}.rate_per_day"] = c.rate_per_day * factor
+            if self._moved("unclear") and c.unclear_share:
                 o[f"categories.{k}.unclear_share"] = min(1.0, c.unclear_share * self.unclear.value)
         for k, w in self.crews.items():
-            if self._moved(w):
+            if self._moved(f"crews.{k}"):
                 o[f"departments.{k}.crews"] = w.value
-        if "street_chief" in b.arrangement_names and self._moved(self.liaison):
-            o["arrangements.street_chief.liaison_ack_day"] = {
-                "dist": "lognormal",
-                "median": self.liaison.value / 60,
-                "sigma": 0.8,
-            }
-        if self._moved(self.chief_hours):
-            # the chiefs' street duty, weekdays, centred on 17:00 (2 h: 16:00-18:00),
-            # from 08:00 when long
-            h = self.chief_hours.value
+        if self._moved("liaison"):
+            o["arrangements.street_chief.liaison_ack_day.median"] = self.liaison.value / 60
+        if self._moved("night"):
+            o["arrangements.street_chief.night_coverage"] = self.night.value
+        if self._moved("chief_hours"):
+            h = self.chief_hours.value  # centred on 17:00 (2 h: 16:00-18:00), from 08:00 when long
             start = 17.0 - h / 2 if h <= 8 else 8.0
-            for cal in {c.calendar for c in b.chiefs.values()}:
-                o[f"calendars.{cal}"] = {
-                    "weekly": {
-                        d: [f"{_hhmm(start)}-{_hhmm(min(24, start + h))}"]
-                        for d in ("mon", "tue", "wed", "thu", "fri")
-                    }
-                }
-        if "multi_layer" in b.arrangement_names and any(
-            self._moved(w) for w in (self.layers, self.misrouting, self.office)
-        ):
-            p = b.arrangement_params("multi_layer").model_dump(mode="json", by_alias=True)
-            p["layers"] = p["layers"][: self.layers.value]
-            if self._moved(self.misrouting):
-                for layer in p["layers"]:
-                    layer["misrouting"] = self.misrouting.value
-            a, z = self.office.value
-            if (
-                self._moved(self.office) and z > a
-            ):  # the traditional path's own office hours: crews keep theirs
+            span = [f"{_hhmm(start)}-{_hhmm(min(24, start + h))}"]
+            for d in ("mon", "tue", "wed", "thu", "fri"):
+                o[f"calendars.{self.chief_calendar}.weekly.{d}"] = span
+        if self._moved("sign_for"):
+            o["arrangements.hotline.sign_for.median"] = self.sign_for.value
+        if self._moved("grid_patrol"):
+            o["arrangements.grid.patrol.interval_days"] = self.grid_patrol.value
+        if "multi_layer" in b.arrangement_names:
+            layers = raw["arrangements"]["multi_layer"]["layers"]
+            if self._moved("layers"):
+                o["arrangements.multi_layer.layers"] = copy.deepcopy(layers[: self.layers.value])
+            for n, w in enumerate(self.misrouting[: self.layers.value]):
+                if self._moved(f"misrouting.{n}"):
+                    o[f"arrangements.multi_layer.layers.{n}.misrouting"] = w.value
+            if self._moved("office"):
+                a, z = self.office.value
                 spans = [f"{_hhmm(a)}-{_hhmm(min(z, 12))}"] if a < 12 else []
                 spans += [f"{_hhmm(max(a, 14.5))}-{_hhmm(z)}"] if z > 14.5 else []
                 spans = spans or [f"{_hhmm(a)}-{_hhmm(z)}"]
                 o["calendars.traditional_office"] = {
-                    "weekly": {d: spans for d in ("mon", "tue", "wed", "thu", "fri")}
+                    "weekly": {d: spans for d in ("mon", "tue", "wed", "thu", "fri")},
+                    "source": "assumption",
                 }
-                for layer in p["layers"]:
-                    if not b.calendars[layer["calendar"]].always:
-                        layer["calendar"] = "traditional_office"
-                if not b.calendars[p["department_calendar"]].always:
-                    p["department_calendar"] = "traditional_office"
-            o["arrangements.multi_layer"] = p
+                for n in range(self.layers.value):
+                    o[f"arrangements.multi_layer.layers.{n}.calendar"] = "traditional_office"
+                o["arrangements.multi_layer.department_calendar"] = "traditional_office"
         return o
+
+    def problems(self) -> list[str]:
+        """What the controls ask that no scenario allows: which control, what, what is allowed."""
+        out = []
+        if "office" in self.controls:
+            a, z = self.office.value
+            if z <= a:
+                out.append(
+                    f"office hours (traditional path): {_hhmm(a)} to {_hhmm(z)} is no time at "
+                    "all; choose an end after the start"
+                )
+        return out
 
     def scenario_dict(self) -> dict:
         raw = apply_overrides(self.raw, self.overrides(), "planner")
-        raw["name"] = (
-            self.name.value if NAME.match(self.name.value or "") else raw.get("name", "tuned")
-        )
+        name = self.name.value if hasattr(self, "name") else ""
+        raw["name"] = name if NAME.match(name or "") else raw.get("name", "tuned")
         return raw
 
     def scenario(self):
+        problems = self.problems()
+        if problems:
+            raise ScenarioError("the planner's settings", problems)
         return validate(self.scenario_dict(), "the planner's settings")
 
     # --- re-run and redraw ------------------------------------------------------------------------
-    def update(self) -> bool:
-        """Run both arrangements again; a setting the scenario refuses is reported, nothing runs."""
+    def changed(self) -> None:
+        """A control moved: run once the user stops (debounced) when a kernel loop is running."""
+        if getattr(self, "_quiet", False):
+            return
+        self.generation += 1
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or not self.debounce:
+            self.update()
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self.status.value = "<i>waiting for you to stop…</i>"
+        self._timer = loop.call_later(self.debounce, lambda: loop.create_task(self.update_async()))
+
+    async def update_async(self) -> bool:
+        """Run in a worker thread; a newer change abandons it (its result is never shown)."""
+        gen = self.generation
         try:
             sc = self.scenario()
         except ScenarioError as e:
-            self.message.value = "<b style='color:#b00'>Refused:</b> " + "; ".join(e.problems[:3])
+            self._refuse(e)
             return False
-        self.result = run_scenario(sc, days=self.days, seed=self.seed)
-        self.runs += 1
-        if self.figure is not None:
-            plt.close(self.figure)
-        self.figure = dashboard_figure(self.result)
-        self.message.value = ledger_table(self.result.summaries)
-        if self.display_figure:
-            from IPython.display import display
-
-            with self.output:
-                self.output.clear_output(wait=True)
-                display(self.figure)
+        self.running = True
+        self.status.value = "<b>running…</b>"
+        loop = asyncio.get_running_loop()
+        try:
+            results = await loop.run_in_executor(None, self._compute, sc, gen)
+        except Overtaken:
+            return False
+        finally:
+            self.running = False
+        if gen != self.generation:
+            return False
+        self._show(results)
         return True
 
-    def save(self, folder: Path | None = None) -> Path | None:
-        """Write the tuned scenario as YAML (valid: it is checked before and after writing)."""
-        from streetchief.files import write_text
+    def _compute(self, sc, gen: int | None = None) -> list:
+        def check(done, total):
+            if gen is not None and gen != self.generation:
+                raise Overtaken
 
+        seed = sc.run.seed if self.seed is None else self.seed
+        return [
+            run_scenario(sc, days=self.days, seed=seed + r, progress=check)
+            for r in range(self.replications.value)
+        ]
+
+    def update(self) -> bool:
+        """Run every arrangement now; a setting the scenario refuses is reported, nothing runs."""
+        try:
+            sc = self.scenario()
+        except ScenarioError as e:
+            self._refuse(e)
+            return False
+        self._show(self._compute(sc))
+        return True
+
+    def _refuse(self, e: ScenarioError) -> None:
+        self.status.value = ""
+        self.message.value = "<b style='color:#b00'>Refused:</b> " + "; ".join(e.problems[:3])
+
+    def _show(self, results: list) -> None:
+        self.results, self.result = results, results[0]
+        self.runs += 1
+        self.table.value = ledger_table(self.result.summaries, results)
+        warnings = unstable(self.result)
+        self.message.value = (
+            "".join(f"<div style='color:#b00'><b>Unstable:</b> {w}</div>" for w in warnings)
+            or "<span style='color:#070'>every arrangement keeps up with the problems</span>"
+        )
+        fig = Figure(figsize=(12, 7.5))  # apart from pyplot: nothing shows it a second time
+        dashboard_figure(self.result, figure=fig)
+        buf = io.BytesIO()
+        fig.set_dpi(90)
+        FigureCanvasAgg(fig).print_png(buf)  # into memory, for the widget: no file written
+        self.figure = fig
+        self.image.value = buf.getvalue()
+        self.status.value = f"run {self.runs} done"
+
+    # --- saved scenarios --------------------------------------------------------------------------
+    def refresh_saved(self) -> None:
+        files = sorted(p.stem for p in self.folder.glob("*.yaml")) if self.folder.is_dir() else []
+        self.saved.options = files
+        self.compare_select.options = files
+
+    def save(self, folder: Path | None = None, overwrite: bool = False) -> Path | None:
+        """Write the tuned scenario: the base's own text (every comment and source tag kept) with
+        the changed values, and a header naming the base and each change. Never a shipped
+        scenario; an existing file of the user's only when asked again (`overwrite`)."""
+        folder = Path(folder or self.folder)
         name = self.name.value or ""
         if not NAME.match(name):
-            self.message.value = (
-                "<b style='color:#b00'>Refused:</b> a scenario name is letters, digits and _, "
-                f"starting with a letter; got {name!r}"
+            return self._say(
+                f"a scenario name is letters, digits and _, starting with a letter; got {name!r}"
             )
-            return None
+        shipped_names = {p.stem for p in shipped().glob("*.yaml")}
+        if name in shipped_names or folder.resolve() == shipped().resolve():
+            return self._say(
+                f"{name!r} is a shipped scenario (or the shipped folder): it is never overwritten; "
+                "choose another name"
+            )
+        path = folder / f"{name}.yaml"
+        if path.exists() and not overwrite:
+            self._pending_overwrite = path
+            self.overwrite_button.layout.display = None
+            return self._say(
+                f"{path} exists: press Overwrite to replace it, or choose another name"
+            )
         try:
             raw = self.scenario_dict()
             validate(raw, name)
         except ScenarioError as e:
-            self.message.value = "<b style='color:#b00'>Refused:</b> " + "; ".join(e.problems[:3])
-            return None
-        path = Path(folder or shipped()) / f"{name}.yaml"
-        text = f"# tuned in the planner notebook from {self.base.name}\n" + yaml.safe_dump(
-            raw, sort_keys=False, allow_unicode=True, width=110
-        )
+            return self._say("; ".join(e.problems[:3]))
+        text = scenario_text(self.base_text, self.base_raw, raw, self.base_name, self.values())
+        folder.mkdir(parents=True, exist_ok=True)
         write_text(text, path)
         load_scenario(path)
+        self.overwrite_button.layout.display = "none"
+        self._pending_overwrite = None
         self.message.value = f"Saved <code>{path}</code>"
+        self.refresh_saved()
         return path
+
+    def _say(self, why: str) -> None:
+        self.message.value = f"<b style='color:#b00'>Refused:</b> {why}"
+        return None
+
+    def load(self, name_or_path) -> bool:
+        """Set every control from a saved scenario (its header's control values, checked against
+        its own values); the run that follows is that scenario's."""
+        if not name_or_path:
+            self._say("no saved scenario chosen")
+            return False
+        path = Path(name_or_path)
+        if not path.suffix:
+            path = self.folder / f"{path}.yaml"
+        try:
+            text = path.read_text(encoding="utf-8")
+            load_scenario(path)
+        except (OSError, ScenarioError) as e:
+            return bool(self._say(f"cannot load {path}: {e}"))
+        m = re.search(r"^# planner controls: (\{.*\})$", text, re.MULTILINE)
+        values = json.loads(m.group(1)) if m else {}
+        self.name.value = path.stem
+        self.set_values(values)
+        saved = yaml.safe_load(text)
+        mine = self.scenario_dict()
+        differ = [p for p in _diff(saved, mine) if p not in ("name", "description")]
+        self.message.value = f"Loaded <code>{path}</code>" + (
+            f"; values the controls do not set differ: {', '.join(differ[:5])}" if differ else ""
+        )
+        return True
+
+    def compare_saved(self, names: list[str]) -> None:
+        """Every chosen saved scenario run with the same seed and days: a table and a figure."""
+        rows, runs = [], {}
+        for n in names:
+            try:
+                sc = load_scenario(self.folder / f"{n}.yaml")
+            except ScenarioError as e:
+                self._say(f"{n}: {'; '.join(e.problems[:2])}")
+                return
+            runs[n] = run_scenario(sc, days=self.days, seed=self.seed)
+            for a, s in runs[n].summaries.items():
+                rows.append(
+                    f"<tr><td>{n}</td><td>{LABELS.get(a, a)}</td>"
+                    f"<td align='right'>{_h(s['resolution_hours']['median'])}</td>"
+                    f"<td align='right'>{s.get('official_hours_total') or 0:,.0f}</td></tr>"
+                )
+        head = (
+            "<tr><th>scenario</th><th>arrangement</th><th>median resolution</th>"
+            "<th>officials' hours</th></tr>"
+        )
+        self.comparison.value = f"<table>{head}{''.join(rows)}</table>"
+        self.comparison_runs = runs
 
     def widget(self):
         crews = W.Accordion([W.VBox(list(self.crews.values()))], titles=("crews per department",))
-        controls = W.VBox(
-            [
-                W.HTML("<b>Levers and uncertainties</b>"),
-                self.volume,
-                crews,
-                self.liaison,
-                self.unclear,
-                self.chief_hours,
-                self.office,
-                self.layers,
-                self.misrouting,
-                W.HBox([self.name, self.save_button]),
-                self.message,
-            ]
-        )
-        return W.VBox([controls, self.output])
+        sidebar = [W.HTML("<b>Levers and uncertainties</b> (hover for meaning and source)")]
+        sidebar += [w for k, w in self.controls.items() if not k.startswith("crews.")]
+        sidebar += [crews, self.replications]
+        sidebar += [W.HBox([self.name, self.save_button, self.overwrite_button])]
+        sidebar += [W.HBox([self.saved, self.load_button])]
+        sidebar += [W.HBox([self.compare_select, self.compare_button])]
+        main = W.VBox([self.status, self.message, self.image, self.table, self.comparison])
+        return W.HBox([W.VBox(sidebar, layout=W.Layout(min_width="480px")), main])
 
 
-# --- the trainer's view: the district, animated ---------------------------------------------------
-STATUSES = ("reported", "acknowledged", "dispatched", "being fixed", "resolved")
-STATUS_COLOURS = {
-    "reported": "#d62728",
-    "acknowledged": "#ff7f0e",
-    "dispatched": "#bcbd22",
-    "being fixed": "#1f77b4",
-    "resolved": "#2ca02c",
-}
-CASES = {
-    "the street light at 南纬路口, 23 Oct 19:42": "毛毛烟酒",
-    "the trash bins at 新王舍湿地公园, 28 Oct 23:00": "湿地公园旁商户",
-}
+def _hours_of(hhmm: str) -> float:
+    h, m = map(int, hhmm.split(":"))
+    return h + m / 60
 
 
-def district_layout(scenario) -> dict[str, tuple]:
-    """A schematic map: roads as segments on a grid, scenic areas as squares, one place per zone."""
-    roads = [k for k, z in scenario.zones.items() if z.kind == "road"]
-    areas = [k for k, z in scenario.zones.items() if z.kind != "road"]
-    out = {}
-    for n, k in enumerate(roads):
-        if n % 2 == 0:  # east-west
-            y = 1 + (n // 2) * (8 / max(1, (len(roads) + 1) // 2))
-            out[k] = ("road", (0.5, y), (9.5, y))
-        else:  # north-south
-            x = 1 + (n // 2) * (8 / max(1, len(roads) // 2))
-            out[k] = ("road", (x, 0.5), (x, 9.5))
-    for n, k in enumerate(areas):
-        out[k] = ("area", (10.8, 1.5 + n * 3.0), (12.6, 3.3 + n * 3.0))
+def _h(v) -> str:
+    return "—" if v is None else f"{v:.1f} h"
+
+
+def _diff(a, b, path: str = "") -> list[str]:
+    """Dotted paths where two scenario mappings differ (lists of the same length item by item)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in list(a) + [k for k in b if k not in a]:
+            p = f"{path}.{k}" if path else str(k)
+            out += _diff(a.get(k), b.get(k), p) if k in a and k in b else [p]
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [
+            q for n, (x, y) in enumerate(zip(a, b, strict=True)) for q in _diff(x, y, f"{path}.{n}")
+        ]
+    return [] if a == b else [path]
+
+
+def scenario_text(base_text: str, base: dict, raw: dict, base_name: str, controls: dict) -> str:
+    """The base scenario's own text with the values that differ set in place (its comments and
+    source tags kept), under a header that names the base, each change and the control values."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    y = YAML()
+    y.width = 4096
+    doc = y.load(base_text) if base_text else y.load(yaml.safe_dump(base))
+    changed = _diff(base, raw)
+
+    def quoted(v):
+        if isinstance(v, str) and ":" in v:
+            return DoubleQuotedScalarString(v)
+        if isinstance(v, list):
+            return [quoted(x) for x in v]
+        if isinstance(v, dict):
+            return {k: quoted(x) for k, x in v.items()}
+        return v
+
+    for p in changed:
+        keys = p.split(".")
+        node = doc
+        for k in keys[:-1]:
+            node = node[int(k)] if isinstance(node, list) else node[k]
+        last = keys[-1]
+        value = _get(raw, p) if _has(raw, p) else None
+        old = _get(base, p) if _has(base, p) else None
+        if isinstance(value, list) and isinstance(old, list) and old[: len(value)] == value:
+            del node[last][len(value) :]  # fewer items: the rest keep their layout and comments
+        elif isinstance(node, list):
+            node[int(last)] = quoted(value)
+        elif value is None and not _has(raw, p):
+            del node[last]
+        else:
+            node[last] = quoted(value)
+    out = io.StringIO()
+    y.dump(doc, out)
+    body = out.getvalue()
+    # a comment on a value the planner removed (a layer dropped) is kept in the header
+    kept = {line.split("#", 1)[1].strip() for line in body.splitlines() if "#" in line}
+    lost = [
+        c
+        for c in (line.split("#", 1)[1].strip() for line in base_text.splitlines() if "#" in line)
+        if c not in kept
+    ]
+    lines = [
+        f"# saved by the planner from {base_name} on {datetime.now():%Y-%m-%d %H:%M}",
+        f"# planner base: {base_name}",
+        f"# planner controls: {json.dumps(controls, ensure_ascii=False)}",
+    ]
+    for p in changed:
+        if p in ("name", "description"):
+            continue
+        old = _get(base, p) if _has(base, p) else "(none)"
+        new = _get(raw, p) if _has(raw, p) else "(removed)"
+        lines.append(f"# changed: {p}: {_short(old)} -> {_short(new)}")
+    lines += [f"# on a removed value: {c}" for c in lost]
+    return "\n".join(lines) + "\n" + body
+
+
+def _has(raw, dotted: str) -> bool:
+    try:
+        _get(raw, dotted)
+        return True
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
+
+
+def _short(v) -> str:
+    text = json.dumps(v, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def unstable(result) -> list[str]:
+    """The arrangements whose backlog grows without bound: in the last third of the run it is
+    still climbing, at more than a problem a day, and ends over twice its level a third in."""
+    from streetchief.records import backlog_curve
+
+    out = []
+    for name, table in result.tables.items():
+        t, b = backlog_curve(table, result.horizon)
+        if len(t) < 6:
+            continue
+        tail = t >= t[-1] * 2 / 3
+        slope = np.polyfit(t[tail] / 24, b[tail], 1)[0] if tail.sum() > 2 else 0.0
+        third = b[np.searchsorted(t, t[-1] / 3)]
+        if slope > 1.0 and b[-1] > 2 * max(third, 1):
+            out.append(
+                f"{LABELS.get(name, name)}: the backlog grows by {slope:.1f} issues a day to "
+                f"{b[-1]:.0f} at the end; add crews, or fewer problems, for it to keep up"
+            )
     return out
 
 
-def place(layout_entry, key: str) -> tuple[float, float]:
-    """Where an issue of a zone is drawn: a fixed point along it, from the issue's id."""
-    kind, a, b = layout_entry
-    u = (zlib.crc32(key.encode()) % 1000) / 1000
-    v = (zlib.crc32(key[::-1].encode()) % 1000) / 1000
-    if kind == "road":
-        return a[0] + u * (b[0] - a[0]) + (0.15 * (v - 0.5) if a[0] == b[0] else 0), a[1] + u * (
-            b[1] - a[1]
-        ) + (0.15 * (v - 0.5) if a[1] == b[1] else 0)
-    return a[0] + u * (b[0] - a[0]), a[1] + v * (b[1] - a[1])
-
-
-def statuses(table, t: float, work: np.ndarray) -> np.ndarray:
-    """Each issue's status at time t (−1: not yet reported; `being fixed`: its crew on site)."""
-    rep, ack, disp, res = (
-        table[c] for c in ("reported_at", "acknowledged_at", "dispatched_at", "resolved_at")
-    )
-    fixing = res - work
-    s = np.full(len(rep), -1)
-    s[rep <= t] = 0
-    s[ack <= t] = 1
-    s[disp <= t] = 2
-    s[(fixing <= t) & (disp <= t)] = 3
-    s[res <= t] = 4
-    return s
-
-
-class Workshop:
-    """The seed's week, the same issues in two panels (street chief | multi-layer), a clock,
-    counters, and Play / Pause / Step / speed; the seed's two night-time cases can be picked."""
-
-    def __init__(
-        self,
-        scenario="jingxing_2019",
-        log: str | Path = SEED_WEEK,
-        seed: int = 1,
-        display_figure=True,
-    ):
-        self.scenario = load_scenario(scenario) if not hasattr(scenario, "zones") else scenario
-        self.log = read_log(log, self.scenario)
-        res = replay(
-            self.scenario,
-            self.log,
-            ["street_chief", "multi_layer"],
-            seed=seed,
-            recorded=False,
-            keep_models=True,
-        )
-        self.result = res
-        self.start = res.scenario.run.start
-        self.tables = {k: t.to_pandas() for k, t in res.tables.items()}
-        self.work = {}  # crew hours on site of each record's issue, for "being fixed"
-        for k, m in res.models.items():
-            slot = {issue: n for n, issue in enumerate(m.problems.issue_ids)}
-            self.work[k] = np.array([m.issues.work[slot[i]] for i in self.tables[k].issue_id])
-        self.layout = district_layout(self.scenario)
-        # the merchants along each zone (shops, schools, banks, offices): one small square each
-        self.merchants = {
-            z: np.array([place(self.layout[z], f"{z}/{k}") for k in range(zone.merchants)])
-            for z, zone in self.scenario.zones.items()
-        }
-        self.xy = {
-            k: np.array(
-                [
-                    place(self.layout[z], str(i))
-                    for z, i in zip(t.zone.astype(str), t.issue_id, strict=True)
-                ]
-            )
-            for k, t in self.tables.items()
-        }
-        self.t = float(self.tables["street_chief"].reported_at.min()) - 1.0
-        self.horizon = res.horizon
-        self.display_figure = display_figure
-        self.highlight = None
-        self.clock = W.HTML()
-        self.counters = W.HTML()
-        self.story = W.HTML()
-        self.speed = W.FloatSlider(
-            3.0,
-            min=0.25,
-            max=24,
-            step=0.25,
-            description="hours per step",
-            style={"description_width": "110px"},
-            layout=W.Layout(width="380px"),
-        )
-        self.step_button = W.Button(description="Step", icon="step-forward")
-        self.play = W.Play(value=0, min=0, max=100_000, step=1, interval=700, description="Play")
-        self.case = W.Dropdown(
-            options=["(pick one of the seed's cases)", *CASES], description="case"
-        )
-        self.output = W.Output()
-        self.step_button.on_click(lambda _: self.step())
-        self.play.observe(
-            lambda change: self.step() if change["new"] > change["old"] else None, names="value"
-        )
-        self.case.observe(lambda change: self.pick(change["new"]), names="value")
-        self.figure = None
-        self.draw()
-
-    def now_text(self) -> str:
-        from datetime import timedelta
-
-        when = self.start + timedelta(hours=max(self.t, 0))
-        return f"{when:%a %d %b %Y, %H:%M}"
-
-    def step(self, hours: float | None = None) -> None:
-        self.t = min(self.t + (self.speed.value if hours is None else hours), self.horizon)
-        self.draw()
-
-    def set_time(self, t: float) -> None:
-        self.t = t
-        self.draw()
-
-    def pick(self, case: str) -> None:
-        if case not in CASES:
-            self.highlight = None
-            return
-        self.highlight = CASES[case]
-        row = self.tables["street_chief"][
-            self.tables["street_chief"].reporter == self.highlight
-        ].iloc[0]
-        self.set_time(float(row.reported_at) - 0.25)
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        out = {}
-        for k, t in self.tables.items():
-            s = statuses(t, self.t, self.work[k])
-            out[k] = {name: int((s == n).sum()) for n, name in enumerate(STATUSES)}
-        return out
-
-    def _story(self) -> str:
-        if not self.highlight:
-            return ""
-        lines = []
-        for k, t in self.tables.items():
-            row = t[t.reporter == self.highlight].iloc[0]
-
-            def at(col, row=row):
-                v = row[col]
-                if v != v:
-                    return "not yet"
-                from datetime import timedelta
-
-                when = self.start + timedelta(hours=float(v))
-                return f"{when:%d %b %H:%M}" + (" ✓" if v <= self.t else "")
-
-            lines.append(
-                f"<b>{LABELS.get(k, k)}</b>: reported {at('reported_at')}, acknowledged "
-                f"{at('acknowledged_at')}, dispatched {at('dispatched_at')}, resolved "
-                f"{at('resolved_at')}"
-            )
-        return "<br>".join(lines)
-
-    def draw(self) -> None:
-        counts = self.counts()
-        self.clock.value = f"<h3 style='margin:0'>{self.now_text()}</h3>"
-        self.counters.value = (
-            "<table><tr><th></th>"
-            + "".join(f"<th>{s}</th>" for s in STATUSES)
-            + "</tr>"
-            + "".join(
-                f"<tr><td><b>{LABELS.get(k, k)}</b></td>"
-                + "".join(f"<td align='right'>{c[s]}</td>" for s in STATUSES)
-                + "</tr>"
-                for k, c in counts.items()
-            )
-            + "</table>"
-        )
-        self.story.value = self._story()
-        if self.figure is None:
-            self.figure, self.axes = plt.subplots(1, 2, figsize=(13, 5.2))
-        for ax, (k, t) in zip(self.axes, self.tables.items(), strict=True):
-            ax.clear()
-            for z, (kind, a, b) in self.layout.items():
-                if kind == "road":
-                    ax.plot([a[0], b[0]], [a[1], b[1]], color="#bbbbbb", lw=3, zorder=1)
-                else:
-                    ax.add_patch(
-                        plt.Rectangle(a, b[0] - a[0], b[1] - a[1], color="#e6f2e6", zorder=0)
-                    )
-                    ax.text(
-                        (a[0] + b[0]) / 2, b[1] + 0.15, z, ha="center", fontsize=6, color="#557755"
-                    )
-                ax.scatter(
-                    *self.merchants[z].T, s=4, marker="s", color="#888888", zorder=2, linewidth=0
-                )
-            s = statuses(t, self.t, self.work[k])
-            recent = (s < 4) | (
-                t.resolved_at.to_numpy() > self.t - 12
-            )  # resolved ones fade after 12 h
-            for n, name in enumerate(STATUSES):
-                m = (s == n) & recent
-                if m.any():
-                    ax.scatter(
-                        *self.xy[k][m].T,
-                        s=30,
-                        color=STATUS_COLOURS[name],
-                        label=name,
-                        zorder=3,
-                        edgecolor="white",
-                        linewidth=0.5,
-                    )
-            if self.highlight:
-                m = (t.reporter == self.highlight).to_numpy() & (s >= 0)
-                if m.any():
-                    ax.scatter(
-                        *self.xy[k][m].T,
-                        s=260,
-                        facecolor="none",
-                        edgecolor="black",
-                        linewidth=2,
-                        zorder=4,
-                    )
-            ax.set_xlim(0, 13.2)
-            ax.set_ylim(0, 10.5)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_title(
-                f"{LABELS.get(k, k)}: {int((s >= 0).sum() - (s == 4).sum())} open",
-                color=COLOURS.get(k),
-            )
-        handles = [
-            plt.Line2D([], [], marker="o", ls="", color=STATUS_COLOURS[s], label=s)
-            for s in STATUSES
-        ]
-        self.figure.legend(handles=handles, loc="lower center", ncol=5, fontsize=9, frameon=False)
-        self.figure.suptitle(f"The same issues in both arrangements - {self.now_text()}")
-        if self.display_figure:
-            from IPython.display import display
-
-            with self.output:
-                self.output.clear_output(wait=True)
-                display(self.figure)
-
-    def widget(self):
-        return W.VBox(
-            [
-                W.HBox([self.play, self.step_button, self.speed]),
-                self.case,
-                self.clock,
-                self.counters,
-                self.story,
-                self.output,
-            ]
-        )
+REFERENCE = {path: meaning for path, _, _, meaning in parameter_reference()}

@@ -30,22 +30,20 @@ def notebook(name, cells):
 notebook(
     "01_planner.ipynb",
     [
-        "md:# Planner: tune a scenario\n\nMove a control and both arrangements run again **on the same issues**, "
-        "within about a second for the default district: resolution-time distributions side by side, the backlog "
-        "over time, median resolution by category and the share resolved within the deadline. A setting the "
-        "scenario does not allow (no crews at all, say) is refused with a message. **Save** writes the tuned "
-        "scenario to `scenarios/NAME.yaml`, checked before and after writing, ready for `streetchief run NAME`.",
+        "md:# Planner: tune a scenario\n\nEach control shows one value of the scenario and sets exactly that "
+        "value (hover over it for its meaning, unit and source: [seed], [cal] or [assumption]). When you stop "
+        "moving a control, every arrangement (street chiefs, the 12345 hotline, grid management, the "
+        "traditional path) runs again **on the same issues**; *running…* shows meanwhile, and a run overtaken "
+        "by a newer change is dropped. Beside the figure: median resolution, problems resolved within 24 h and "
+        "the officials' hours by role; with more than one replication, 95% intervals; an arrangement whose "
+        "backlog grows without bound is flagged in words.\n\n**Save** writes `../results/scenarios/NAME.yaml`: "
+        "the base scenario's own text with your values, every comment and source tag kept, and a header that "
+        "names the base and each change. A shipped scenario is never overwritten, and a file of yours only "
+        "after **Overwrite**. **Load** sets every control from a saved scenario; **Compare saved** runs several "
+        "side by side.",
         SMALL + '\nSCENARIO = "jingxing_2019"\nDAYS = 30 if SMALL else 365',
-        "from streetchief.widgets import Planner\n\nplanner = Planner(SCENARIO, days=DAYS)\nplanner.widget()",
-        "md:The numbers behind the figure, per arrangement:",
-        'import pandas as pd\n\npd.DataFrame({name: {"reported": s["issues_reported"], "open at the end": s["issues_open"],\n'
-        '                   "median resolution (h)": s["resolution_hours"]["median"],\n'
-        '                   "mean acknowledgement (h)": s["acknowledgement_hours"]["mean"],\n'
-        '                   "on time": s["on_time_share"], "chief hours": s["chief_hours"]}\n'
-        "              for name, s in planner.result.summaries.items()})",
-        "md:What each control changes, in the scenario's own terms (dotted paths, as `streetchief parameters` "
-        "lists them):",
-        "{k: v for k, v in list(planner.overrides().items())[:8]}",
+        "from streetchief.widgets import Planner\n\n"
+        'planner = Planner(SCENARIO, days=DAYS, folder="../results/scenarios")\nplanner.widget()',
     ],
 )
 
@@ -90,25 +88,17 @@ notebook(
 notebook(
     "03_workshop.ipynb",
     [
-        "md:# 街长制: the street chief, in the seed's own week\n\n"
-        "In October 2019 Jingxing Mining District (井陉矿区) made each district leader the **street chief (街长)** "
-        "of a road or scenic area, and put every shop, school, bank and office along it into a WeChat "
-        "**liaison group (联络群)** with a liaison officer and the departments. A problem posted in the group is "
-        "answered in minutes, the responsible department takes it directly (谁主管谁负责), the chief sorts out on "
-        "the spot whose job it is when nobody is sure (现场协调), it is fixed within a deadline (**限期整改**), and "
-        "the result is posted back. Merchants keep their own frontage in order (**门前三包**).\n\n"
-        "The traditional path passes the same report from the community office to the sub-district, the "
-        "district office and the department desk, **in office hours**, and sometimes to the wrong place first.",
-        "md:Below, the **same issues** (the seed's week: 21–29 October 2019) play out in both arrangements side "
-        "by side. Each dot is an issue on its road or scenic area, coloured by what has happened to it: "
-        "reported, acknowledged, dispatched, being fixed, resolved. Press **Play**, or **Step** through the "
-        "hours; pick one of the seed's two night-time reports to follow it.",
-        SMALL
-        + "\nfrom streetchief.widgets import Workshop\n\nworkshop = Workshop()\nworkshop.widget()",
-        "md:**What to look for.** At 23:00 on 28 October a shop beside 新王舍湿地公园 asks for trash bins. In the "
-        "liaison group someone answers within minutes; the crew is there at seven the next morning. On the "
-        "traditional path nobody reads the report until the community office opens at 08:30, and then it "
-        "still has three offices to pass through.",
+        SMALL + "\nfrom streetchief.workshop import Workshop\n\n"
+        "workshop = Workshop()\nworkshop.widget()",
+        "md:## 街长制 · the street chief, in the seed's own week\n\n"
+        "Above, the same problems of 21–29 October 2019 in Jingxing Mining District (井陉矿区) under four "
+        "arrangements: street chiefs (街长制), a 12345 hotline, grid management and the traditional "
+        "multi-layer path. **▶ 播放 / Play** runs the week, **▶| 单步 / Step** moves an hour, **↺ 重置 / "
+        "Reset** goes back to the start; **跟踪案例 / follow a case** picks one of the seed's reports (the "
+        "street light at 南纬路口, the trash bins at 新王舍湿地公园) and tells what each arrangement did "
+        "with it, from the model's own records. 中文 / English switches every label, the story and the "
+        "map. `make workshop` serves this notebook as a web app (the app comes first, so that it fills "
+        "the screen).",
     ],
 )
 

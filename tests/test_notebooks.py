@@ -12,7 +12,7 @@ from streetchief.plots import LABELS
 
 matplotlib.use("Agg")
 
-from streetchief.widgets import CASES, Planner, Workshop  # noqa: E402
+from streetchief.widgets import Planner, Workshop  # noqa: E402
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -34,7 +34,12 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
         if o.output_type == "error"
     ]
     assert not errors
-    assert len(NOTEBOOKS) == 4
+    assert len(NOTEBOOKS) >= 4
+
+
+@pytest.fixture(scope="module")
+def workshop():
+    return Workshop()
 
 
 @pytest.fixture(scope="module")
@@ -68,22 +73,18 @@ def test_changing_a_control_reruns_both_arrangements_and_redraws(planner):
     planner.layers.value = planner.layers.max
 
 
-def test_a_bad_value_is_refused_with_a_message_and_nothing_runs(planner):
+def test_a_control_holds_only_what_the_scenario_allows(planner):
+    assert planner.crews["sanitation"].min == 1  # no department without crews
     runs = planner.runs
-    planner.crews["sanitation"].value = 0
-    assert planner.runs == runs
-    assert (
-        "Refused" in planner.message.value
-        and "departments.sanitation.crews: must be ≥ 1" in planner.message.value
-    )
-    planner.crews["sanitation"].value = 5
-    assert planner.runs == runs + 1 and "median resolution" in planner.message.value
+    planner.office.value = (12.0, 12.0)
+    assert planner.runs == runs and "Refused" in planner.message.value
+    planner.office.value = (8.5, 17.5)
 
 
 def test_the_planner_shows_each_arrangements_ledger_as_the_summaries_say(planner):
     import re
 
-    html = planner.message.value
+    html = planner.table.value
     for name, s in planner.result.summaries.items():
         label = LABELS.get(name, name)
         row = re.search(f"<b>{re.escape(label)}</b>(.*?)</tr>", html).group(1)
@@ -92,43 +93,58 @@ def test_the_planner_shows_each_arrangements_ledger_as_the_summaries_say(planner
         assert f"{s['resolution_hours']['median']:.1f} h" in row
 
 
-def test_save_writes_a_valid_scenario_and_refuses_a_bad_name(planner, tmp_path):
-    from streetchief import load_scenario
-
-    planner.name.value = "../etc/passwd"
-    assert planner.save(tmp_path) is None and "Refused" in planner.message.value
-    planner.name.value = "tuned_district"
-    planner.volume.value = 1.5
-    path = planner.save(tmp_path)
-    s = load_scenario(path)
-    assert path == tmp_path / "tuned_district.yaml" and s.name == "tuned_district"
-    assert s.categories["garbage"].rate_per_day == pytest.approx(
-        planner.base.categories["garbage"].rate_per_day * 1.5
-    )
-
-
-def test_workshop_step_advances_the_clock_and_the_counters():
-    w = Workshop(display_figure=False)
-    t0, clock0, counts0 = w.t, w.clock.value, w.counts()
-    w.step_button.click()
-    assert w.t == pytest.approx(t0 + w.speed.value) and w.clock.value != clock0
+def test_workshop_step_advances_the_clock_and_the_counters(workshop):
+    workshop.reset()
+    t0, clock0, counts0 = workshop.t, workshop.view.value, workshop.counts()
+    workshop.step_button.click()
+    assert workshop.t == pytest.approx(t0 + 1) and workshop.view.value != clock0
     for _ in range(20):
-        w.step()
-    assert w.counts() != counts0
-    w.play.value += 1  # Play advances like Step
-    assert w.t == pytest.approx(t0 + 22 * w.speed.value)
+        workshop.step(3)
+    assert workshop.counts() != counts0
+    workshop.reset_button.click()
+    assert workshop.t == t0 and workshop.counts() == counts0
 
 
-def test_workshop_follows_the_seeds_night_case_in_both_arrangements():
-    w = Workshop(display_figure=False)
-    w.case.value = "the trash bins at 新王舍湿地公园, 28 Oct 23:00"
-    assert "Mon 28 Oct 2019, 22:45" in w.clock.value
-    w.step(1)  # 23:45: answered in the group, still waiting elsewhere
-    assert re.search(
-        r"street chief</b>: reported 28 Oct 23:00 ✓, acknowledged 28 Oct 23:\d\d ✓", w.story.value
-    )
-    assert re.search(
-        r"multi-layer routing</b>: reported 28 Oct 23:00 ✓, acknowledged 29 Oct \d\d:\d\d,",
-        w.story.value,
-    )
-    assert set(CASES) <= set(w.case.options)
+def test_workshop_shows_every_arrangement_and_its_costs(workshop):
+    workshop.set_language("en")
+    assert workshop.arrangements == list(workshop.scenario.arrangement_names)
+    for name, s in workshop.result.summaries.items():
+        assert f"data-arrangement='{name}'" in workshop.view.value
+        row = re.search(
+            f"<b>{re.escape(LABELS.get(name, name))}</b>(.*?)</tr>", workshop.costs.value
+        )
+        assert f"{s['official_hours_total']:,.0f}" in row.group(1)
+    workshop.set_language("zh")
+    assert "街长制" in workshop.view.value and "12345热线" in workshop.view.value
+
+
+def test_workshop_plays_to_the_end_and_stops(workshop):
+    import asyncio
+
+    workshop.reset()
+    workshop.speed.value = workshop.speed.max
+    workshop.fps = 200  # as fast as it goes: the test waits for the end, not for the clock
+
+    async def play():
+        workshop.play()
+        while workshop.playing:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(asyncio.wait_for(play(), 60))
+    assert workshop.t == workshop.end and not workshop.playing
+    assert workshop.play_button.description == "▶ 播放"
+    workshop.reset()
+
+
+def test_workshop_follows_the_seeds_night_case_in_every_arrangement(workshop):
+    workshop.set_language("en")
+    workshop.case.value = "JX-0139"
+    assert "Mon 28 Oct 22:45" in workshop.view.value
+    times = workshop.case_times["JX-0139"]
+    for name, c in times.items():
+        assert "Mon 28 Oct 23:00" in workshop.story.value
+        assert c.resolved.strftime("%H:%M") in workshop.story.value, name
+    assert "The 2019 report" in workshop.story.value
+    assert set(workshop.cases) <= {v for _, v in workshop.case.options}
+    workshop.set_language("zh")
+    assert "10月28日 周一 23:00" in workshop.story.value

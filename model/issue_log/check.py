@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from streetchief.errors import SHOWN
-from streetchief.issue_log.columns import OBSERVED_TIMES, REQUIRED, TIMES
+from streetchief.issue_log.columns import FALSE, OBSERVED_TIMES, REQUIRED, TIMES, TRUE
 from streetchief.issue_log.times import gap_text, guess_format, parse_times
 from streetchief.issues import CHIEF, MERCHANT
 from streetchief.scenario import Scenario
@@ -155,6 +155,28 @@ def check_rows(
             "discovered_by must be merchant or chief",
             lambda m: f"{first_lines(m)}: discovered_by must be {MERCHANT} or {CHIEF} (or empty)",
         )
+    if "unclear" in frame:  # the case's own word on its responsibility; empty: drawn
+        text = frame.unclear.astype("string").str.strip().str.lower()
+        flag(
+            text.notna() & ~text.isin(TRUE + FALSE),
+            "unclear must be true or false (or empty)",
+            lambda m: (
+                f"{first_lines(m)}: unclear must be true or false, or empty to draw it "
+                f"({', '.join(repr(v) for v in frame.unclear[m].head(3))})"
+            ),
+        )
+        frame["unclear"] = text.astype(object).map(lambda v: v in TRUE, na_action="ignore")
+    if "work_hours" in frame:  # crew hours on site; empty: drawn from the category's work
+        hours = pd.to_numeric(frame.work_hours, errors="coerce")
+        flag(
+            frame.work_hours.notna() & ~(hours > 0),
+            "work_hours must be a number of hours above 0 (or empty)",
+            lambda m: (
+                f"{first_lines(m)}: work_hours must be a number of hours above 0, or empty "
+                f"to draw it ({', '.join(repr(v) for v in frame.work_hours[m].head(3))})"
+            ),
+        )
+        frame["work_hours"] = hours
     page_repeats = 0
     if "issue_id" in frame:
         ids = frame.issue_id

@@ -157,7 +157,8 @@ class IssueLog:
     ) -> tuple[Scenario, Problems, pd.DataFrame]:
         """(scenario moved to the window, the issues inside it as problems, the rows outside it).
         Times, zones and categories come from the log; work content and unclear responsibility are
-        drawn from the seed's streams, as for generated problems."""
+        drawn from the seed's streams, as for generated problems, except where the log gives them
+        (`work_hours`, `unclear`): a case's own attributes hold in every replication."""
         run_scenario, horizon = self.for_scenario(scenario, days)
         start = run_scenario.run.start
         inside = self.inside(start, horizon)
@@ -177,6 +178,10 @@ class IssueLog:
             if "discovered_by" in f
             else None,
         )
+        for col, column in (("unclear", problems.unclear), ("work_hours", problems.work)):
+            if col in f:  # drawn for every row first, so the other rows keep their draws
+                given = f[col].notna().to_numpy(bool)
+                column[given] = f[col][given].to_numpy(column.dtype)
         return run_scenario, problems, outside
 
     # --- what a user reads ---------------------------------------------------------------------

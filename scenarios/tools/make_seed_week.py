@@ -2,7 +2,9 @@
 
 The background (every row whose description starts with "background") is made up: the issues
 jingxing_2019 generates for 21–29 October 2019 (seed 1023), with responses from one street-chief
-run, rounded to the minute. The seed's own cases carry the times the report gives.
+run, rounded to the minute. The seed's own cases carry the times the report gives, and what the
+report says of them (`unclear`: whose job it was; `work_hours`: crew hours on site), so that a
+replay tells their story in every replication; the background leaves both to the seed's draws.
     .venv/bin/python scenarios/tools/make_seed_week.py
 """
 
@@ -23,6 +25,8 @@ SEED_CASES = [
         acknowledged_at="2019-10-23 19:47",
         resolved_at="2019-10-24 07:30",
         department="streetlight_maker",
+        unclear="false",  # [seed] 已联系厂家维修: the maker's job, no coordination needed
+        work_hours=1.0,  # [assumption] a lamp replaced in an hour on site
         description="[seed] 南纬路口路灯坏了 (evening of 23 Oct); replied 已联系厂家维修 within "
         "moments; fixed early next morning (exact minutes assumed)",
     ),
@@ -35,6 +39,8 @@ SEED_CASES = [
         resolved_at="2019-10-29 09:00",
         closed_at="2019-10-29 09:05",
         department="sanitation",
+        unclear="false",  # [seed] 分包部门就赴: the department in charge went itself
+        work_hours=1.0,  # [assumption] talks on site and the bins placed, about an hour
         description="[seed] 新王舍湿地公园商铺旁能投放几个垃圾桶吗 at 23:00; 收到 at once; on site "
         "07:00 with township and community; bins placed 09:00; result posted in the group",
     ),
@@ -47,6 +53,7 @@ SEED_CASES = [
         acknowledged_at="2019-10-25 16:20",
         resolved_at="2019-10-25 17:40",
         department="traffic_police",
+        unclear="false",  # [seed] the traffic police's own enforcement
         description="[seed] 交警队继续部署警力对平涉路违停车辆进行整治 (date and times assumed)",
     ),
 ]
@@ -97,6 +104,8 @@ def main():
         "closed_at",
         "department",
         "description",
+        "unclear",
+        "work_hours",
     ]
     log[cols].to_csv(OUT, index=False)
     print(f"wrote {len(log)} rows to {OUT}")

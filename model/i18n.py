@@ -1,0 +1,200 @@
+"""The interface's words in Chinese and English: labels, statuses, narration and figure text.
+
+`tr(key, lang)` gives one; a key missing in a language falls back to English, and a key missing
+everywhere is shown as itself, so a gap is visible rather than an error. Names from a scenario
+(zones, departments, categories) are the scenario's own: `zone_label` adds an English reading.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh"
+
+ARRANGEMENTS = {
+    "street_chief": {"en": "street chief", "zh": "街长制"},
+    "hotline": {"en": "12345 hotline", "zh": "12345热线"},
+    "grid": {"en": "grid management", "zh": "网格化管理"},
+    "multi_layer": {"en": "multi-layer routing", "zh": "逐级上报(传统)"},
+    "recorded": {"en": "recorded history", "zh": "实际记录"},
+}
+
+# what has happened to an issue, in order
+STATUSES = {
+    "reported": {"en": "reported", "zh": "已反映"},
+    "acknowledged": {"en": "answered", "zh": "已回复"},
+    "dispatched": {"en": "taken on", "zh": "已受理"},
+    "being fixed": {"en": "crew on site", "zh": "现场处置"},
+    "resolved": {"en": "resolved", "zh": "已解决"},
+}
+
+# officials' roles in the ledger (`official_hours`)
+ROLES = {
+    "liaison_officers": {"en": "liaison officers", "zh": "联络员"},
+    "group_monitoring": {"en": "departments following the groups", "zh": "部门跟群"},
+    "chiefs": {"en": "street chiefs", "zh": "街长"},
+    "department_acceptance": {"en": "departments' acceptance", "zh": "部门受理"},
+    "dispatch_operators": {"en": "dispatch operators", "zh": "派单员"},
+    "patrol_officers": {"en": "patrol officers", "zh": "巡查员"},
+    "clerks": {"en": "clerks", "zh": "办事员"},
+}
+
+TEXT = {
+    # the workshop
+    "workshop.title": {
+        "en": "The same problems under four arrangements",
+        "zh": "同样的问题,四种处置方式",
+    },
+    "open": {"en": "open", "zh": "待办"},
+    "resolved_n": {"en": "resolved", "zh": "已解决"},
+    "reset": {"en": "↺ Reset", "zh": "↺ 重置"},
+    "step": {"en": "▶| Step", "zh": "▶| 单步"},
+    "play": {"en": "▶ Play", "zh": "▶ 播放"},
+    "pause": {"en": "❚❚ Pause", "zh": "❚❚ 暂停"},
+    "speed": {"en": "hours per second", "zh": "每秒模拟小时"},
+    "speed.help": {
+        "en": "how many simulated hours pass in one second of playback (Step moves 1 hour)",
+        "zh": "播放时每秒经过的模拟小时数(单步前进1小时)",
+    },
+    "case": {"en": "follow a case", "zh": "跟踪案例"},
+    "case.none": {"en": "(none)", "zh": "(不跟踪)"},
+    "replication": {"en": "replication", "zh": "重复实验"},
+    "replication.help": {
+        "en": "which draw of what the log does not say (work, whose job, merchants); the seed's "
+        "cases carry their own",
+        "zh": "日志未记录的随机部分(工作量、责任归属等)取第几次抽样;种子案例自带这些属性",
+    },
+    "language": {"en": "language", "zh": "语言"},
+    "legend": {"en": "status of each issue", "zh": "每个问题的状态"},
+    "at_end": {"en": "end of the replay", "zh": "回放结束"},
+    "mechanism": {
+        "en": "<b>街长制 (street chief)</b>: each road has a district leader as its chief and a "
+        "WeChat <b>liaison group (联络群)</b> with every shop and the departments. A post is "
+        "answered in minutes, the responsible department takes it on in its own hours "
+        "(谁主管谁负责), the chief coordinates on site when nobody is sure whose job it is "
+        "(现场协调), deadlines are enforced (<b>限期整改</b>) and shops keep their frontage "
+        "(<b>门前三包</b>). <b>12345 hotline</b>: a call centre open day and night dispatches "
+        "work orders to departments. <b>Grid management</b>: supervisors patrol their grids and "
+        "file what they find. <b>Multi-layer routing</b>: community → sub-district → district "
+        "office → department, in office hours.",
+        "zh": "<b>街长制</b>:每条道路由一名区领导任街长,沿街商户、单位与职能部门同在一个"
+        "<b>联络群</b>。群里反映的问题几分钟内有人回复,责任部门在本部门工作时间内受理"
+        "(谁主管谁负责),职责不清时街长现场协调,督查考核组<b>限期整改</b>,商户落实"
+        "<b>门前三包</b>。<b>12345热线</b>:全天候接听,派单到职能部门。<b>网格化管理</b>:"
+        "网格员巡查上报,指挥中心派遣。<b>逐级上报</b>:社区 → 街道 → 区城管办 → 职能部门,"
+        "仅在办公时间流转。",
+    },
+    # the seed's cases
+    "story.reported": {"en": "posted {when} by {who}", "zh": "{who}于{when}反映"},
+    "story.ack": {"en": "answered {when} ({after} later)", "zh": "{when}得到回复({after}后)"},
+    "story.coordinated": {
+        "en": "whose job it was unclear: the street chief coordinated on site",
+        "zh": "职责不清:街长现场协调",
+    },
+    "story.taken": {"en": "{dept} took it on {when}", "zh": "{dept}于{when}受理"},
+    "story.on_site": {"en": "crew on site {when}", "zh": "{when}到场处置"},
+    "story.resolved": {"en": "resolved {when}", "zh": "{when}解决"},
+    "story.closed": {"en": "result posted back {when}", "zh": "{when}反馈结果"},
+    "story.not_yet": {
+        "en": "{what}: not by the end of the replay",
+        "zh": "{what}:回放结束时仍未完成",
+    },
+    "story.taken_on_word": {"en": "taken on", "zh": "受理"},
+    "story.resolved_word": {"en": "resolved", "zh": "解决"},
+    "story.report": {"en": "The 2019 report", "zh": "2019年报道"},
+    "story.report_times": {
+        "en": "answered {ack}, resolved {res}",
+        "zh": "{ack}回复,{res}解决",
+    },
+    "story.pending": {"en": "(still ahead)", "zh": "(尚未发生)"},
+    "story.pick": {
+        "en": "Pick one of the seed's cases to follow it through every arrangement.",
+        "zh": "选择一个报道中的案例,看它在每种方式下如何处理。",
+    },
+    # figures
+    "fig.median_label": {
+        "en": "{name}: median {hours} h, mean {mean} h",
+        "zh": "{name}:中位数 {hours} 小时,平均 {mean} 小时",
+    },
+    "fig.hours_to_resolution": {
+        "en": "hours from report to resolution (log scale)",
+        "zh": "从反映到解决的小时数(对数刻度)",
+    },
+    "fig.share_resolved": {"en": "share of reported issues resolved", "zh": "已解决问题的比例"},
+    "fig.resolution_time": {"en": "Resolution time", "zh": "解决用时"},
+    "fig.none_resolved": {"en": "no issue resolved in this run", "zh": "本次运行没有已解决的问题"},
+    "fig.day_since": {"en": "day since {start}", "zh": "自{start}起的天数"},
+    "fig.backlog_axis": {"en": "open issues (backlog)", "zh": "待办问题数"},
+    "fig.backlog": {"en": "Backlog over time", "zh": "待办问题随时间变化"},
+    "fig.median_hours": {"en": "median hours to resolution", "zh": "解决用时中位数(小时)"},
+    "fig.by_category": {
+        "en": "By category (the {n} most frequent)",
+        "zh": "按类别(最常见的{n}类)",
+    },
+    "fig.on_time": {"en": "Resolved within the deadline", "zh": "限期内解决的比例"},
+    "fig.dashboard_title": {
+        "en": "{name}: the same issues under each arrangement ({days} days)",
+        "zh": "{name}:同样的问题,各种处置方式({days}天)",
+    },
+    "costs.title": {"en": "officials' hours over the replay", "zh": "回放期间官员工时"},
+    "hours": {"en": "h", "zh": "小时"},
+    "minutes": {"en": "min", "zh": "分钟"},
+}
+
+WEEKDAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+}
+
+
+def tr(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """The text of `key` in `lang` (English if it has none), with `values` filled in."""
+    for table in (TEXT, ARRANGEMENTS, STATUSES):
+        if key in table:
+            entry = table[key]
+            text = entry.get(lang) or entry["en"]
+            return text.format(**values) if values else text
+    return key
+
+
+def arrangement(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An arrangement's name in `lang`; an arrangement the table does not know keeps its key."""
+    entry = ARRANGEMENTS.get(name)
+    return (entry.get(lang) or entry["en"]) if entry else name
+
+
+def status(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    return STATUSES[name].get(lang) or STATUSES[name]["en"]
+
+
+def role(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A role of the ledger; `clerks: community office` keeps its layer's name."""
+    head, _, rest = name.partition(": ")
+    entry = ROLES.get(head)
+    text = (entry.get(lang) or entry["en"]) if entry else head.replace("_", " ")
+    return f"{text}: {rest}" if rest else text
+
+
+def zone_label(key: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A zone's name: the scenario's own (Chinese), with a reading of its key in English."""
+    if lang == "zh" or not name or name == key:
+        return name or key
+    return f"{name} {key.replace('_', ' ').title()}"
+
+
+def when(dt, lang: str = DEFAULT_LANGUAGE, day: bool = True) -> str:
+    """A moment as the interface writes it: `Tue 29 Oct 07:34`, `10月29日 周二 07:34`."""
+    wd = WEEKDAYS[lang if lang in WEEKDAYS else "en"][dt.weekday()]
+    if not day:
+        return f"{dt:%H:%M}"
+    if lang == "zh":
+        return f"{dt.month}月{dt.day}日 {wd} {dt:%H:%M}"
+    return f"{wd} {dt.day} {dt:%b} {dt:%H:%M}"
+
+
+def duration(hours: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A span for reading: minutes under an hour, hours under two days, else days."""
+    if hours < 1:
+        return f"{hours * 60:.0f} {tr('minutes', lang)}"
+    if hours < 48:
+        return f"{hours:.1f} {tr('hours', lang)}"
+    return f"{hours / 24:.1f} " + ("天" if lang == "zh" else "days")

@@ -1,0 +1,159 @@
+"""The planner never loses work: controls set what they show, saves keep every comment and load
+back, a shipped scenario is never overwritten, bad settings are refused in words."""
+
+import asyncio
+import re
+
+import pytest
+import yaml
+
+from streetchief import load_scenario
+from streetchief.scenario import resolve_path, shipped
+from streetchief.widgets import Planner, unstable
+
+BASE = resolve_path("jingxing_2019").read_text(encoding="utf-8")
+MOVED = {
+    "volume": 30.0,
+    "crews.sanitation": 7,
+    "liaison": 12.5,
+    "night": "morning",
+    "chief_hours": 6.0,
+    "unclear": 1.5,
+    "sign_for": 2.5,
+    "grid_patrol": 1.0,
+    "layers": 2,
+    "office": (9.0, 17.0),
+    "misrouting.0": 0.2,
+    "misrouting.1": 0.05,
+}
+
+
+@pytest.fixture
+def planner(tmp_path):
+    return Planner(days=20, display_figure=False, folder=tmp_path)
+
+
+def test_every_control_sets_the_value_it_shows(planner):
+    planner.set_values(MOVED)
+    sc = planner.scenario()
+    base = planner.base
+    total = sum(c.rate_per_day for c in sc.categories.values())
+    assert total == pytest.approx(30.0)
+    for k, c in sc.categories.items():  # each category keeps its share
+        assert c.rate_per_day / total == pytest.approx(base.categories[k].rate_per_day / 23.7, 1e-3)
+        assert c.unclear_share == pytest.approx(min(1, base.categories[k].unclear_share * 1.5))
+    assert sc.departments["sanitation"].crews == 7
+    p = sc.arrangement_params("street_chief")
+    assert p.liaison_ack_day.median == pytest.approx(12.5 / 60) and p.night_coverage == "morning"
+    assert sc.calendars["chief_duty"].weekly["mon"] == ["14:00-20:00"]  # 6 h a weekday
+    assert sc.arrangement_params("hotline").sign_for.median == 2.5
+    assert sc.arrangement_params("grid").patrol.interval_days == 1.0
+    ml = sc.arrangement_params("multi_layer")
+    assert [layer.misrouting for layer in ml.layers] == [0.2, 0.05]
+    assert sc.calendars["traditional_office"].weekly["mon"] == ["09:00-12:00", "14:30-17:00"]
+
+
+def test_untouched_controls_give_the_scenario_itself(planner):
+    assert planner.overrides() == {}
+
+
+def test_save_and_load_keep_every_control_and_every_comment(planner, tmp_path):
+    planner.set_values(MOVED)
+    planner.name.value = "tuned_district"
+    path = planner.save()
+    assert path == tmp_path / "tuned_district.yaml"
+    text = path.read_text(encoding="utf-8")
+    comments = lambda t: [line.split("#", 1)[1].strip() for line in t.splitlines() if "#" in line]  # noqa: E731
+    saved_comments = comments(text)
+    for c in comments(BASE):  # every comment and source tag of the base survives
+        assert any(c in s for s in saved_comments), c
+    for tag in ("[seed]", "[cal", "[assumption]"):
+        assert text.count(tag) >= BASE.count(tag)
+    assert (
+        "# planner base: jingxing_2019" in text
+        and "# changed: departments.sanitation.crews: 5 -> 7" in text
+    )
+    assert load_scenario(path).name == "tuned_district"
+    fresh = Planner(days=20, display_figure=False, folder=tmp_path)
+    assert fresh.load("tuned_district")
+    assert fresh.values() == planner.values()  # every control comes back, 6 chief hours as 6
+    assert fresh.scenario_dict() | {"description": 0} == yaml.safe_load(text) | {"description": 0}
+    assert "differ" not in fresh.message.value
+
+
+def test_save_never_overwrites_a_shipped_scenario_and_asks_before_a_users(planner, tmp_path):
+    before = (shipped() / "jingxing_2019.yaml").read_bytes()
+    planner.name.value = "jingxing_2019"
+    assert planner.save() is None and "shipped" in planner.message.value
+    assert planner.save(folder=shipped()) is None
+    assert (shipped() / "jingxing_2019.yaml").read_bytes() == before
+    planner.name.value = "mine"
+    first = planner.save()
+    planner.crews["sanitation"].value = 9
+    assert planner.save() is None and "Overwrite" in planner.message.value
+    assert planner.overwrite_button.layout.display != "none"
+    assert load_scenario(first).departments["sanitation"].crews == 5  # not yet replaced
+    planner.overwrite_button.click()
+    assert load_scenario(first).departments["sanitation"].crews == 9
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "", "1abc", "a b"])
+def test_a_bad_name_is_refused_in_words(planner, name):
+    planner.name.value = name
+    assert planner.save() is None
+    assert "letters, digits and _" in planner.message.value
+
+
+def test_collapsed_office_hours_are_refused_not_ignored(planner):
+    runs = planner.runs
+    planner.office.value = (10.0, 10.0)
+    assert planner.runs == runs
+    assert "office hours (traditional path): 10:00 to 10:00" in planner.message.value
+
+
+def test_drags_are_debounced_and_an_overtaken_run_is_abandoned(tmp_path):
+    async def drag():
+        p = Planner(days=20, display_figure=False, folder=tmp_path, debounce=0.2)
+        runs = p.runs
+        for v in (4, 5, 6, 7, 8, 9):  # a 1-second drag: six values
+            p.crews["sanitation"].value = v
+            await asyncio.sleep(0.02)
+        assert "waiting" in p.status.value
+        await asyncio.sleep(0.6)
+        while p.running:
+            await asyncio.sleep(0.05)
+        return p, runs
+
+    p, runs = asyncio.run(drag())
+    assert p.runs == runs + 1  # one run, after the user stopped
+    assert p.result.scenario.departments["sanitation"].crews == 9
+
+
+def test_an_interval_from_replications_and_an_unstable_system_in_words(tmp_path):
+    p = Planner(days=30, display_figure=False, folder=tmp_path)
+    p.replications.value = 3
+    assert len(p.results) == 3 and "95% CI" in p.table.value
+    p.replications.value = 1
+    p.crews["sanitation"].value = 1
+    p.volume.value = p.volume.max
+    assert any("sanitation" in w or "backlog grows" in w for w in unstable(p.result))
+    assert "Unstable" in p.message.value
+
+
+def test_one_figure_per_view(planner):
+    import matplotlib.pyplot as plt
+
+    planner.crews["sanitation"].value = 6
+    assert plt.get_fignums() == []  # nothing for pyplot to show again under the widget
+    assert planner.image.value[:4] == b"\x89PNG"
+
+
+def test_compare_saved_scenarios(planner):
+    planner.name.value = "a"
+    planner.save()
+    planner.crews["sanitation"].value = 8
+    planner.name.value = "b"
+    planner.save()
+    planner.compare_saved(["a", "b"])
+    assert len(re.findall("<tr><td>a</td>", planner.comparison.value)) == 4
+    assert len(re.findall("<tr><td>b</td>", planner.comparison.value)) == 4

@@ -1,0 +1,79 @@
+"""The seed's cases tell the seed's story, in words generated from the model's own records."""
+
+import re
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from streetchief import load_scenario
+from streetchief.experiment import replay
+from streetchief.i18n import LANGUAGES, when
+from streetchief.issue_log import read_log
+from streetchief.story import EVENTS, case_times, narrate, report_account, seed_cases
+from streetchief.widgets import SEED_WEEK
+
+TRASH_BINS, STREET_LIGHT = "JX-0139", "JX-0052"
+
+
+@pytest.fixture(scope="module")
+def week():
+    s = load_scenario("jingxing_2019")
+    return s, read_log(SEED_WEEK, s)
+
+
+def _replay(week, seed, arrangements=None):
+    s, log = week
+    return replay(s, log, arrangements, seed=seed, keep_models=True, recorded=False)
+
+
+def test_the_seed_cases_carry_their_own_attributes(week):
+    s, log = week
+    cases = seed_cases(log)
+    assert {TRASH_BINS, STREET_LIGHT} <= set(cases)
+    f = log.frame.set_index("issue_id")
+    for iid in cases:  # whose job it was is said by the report, not drawn
+        assert f.loc[iid, "unclear"] is False
+    assert f.loc[TRASH_BINS, "work_hours"] == 1.0
+    assert f.drop(index=cases).unclear.isna().all()  # the background is left to the draws
+
+
+def test_every_time_in_a_narration_is_the_models_own(week):
+    s, _ = week
+    res = _replay(week, 3)
+    for iid in seed_cases(week[1]):
+        for name, c in case_times(res, iid).items():
+            table = res.tables[name].to_pandas().set_index("issue_id")
+            start = res.scenario.run.start
+            for lang in LANGUAGES:
+                text = narrate(c, s, lang)
+                for col in ("reported_at", "acknowledged_at", "dispatched_at", "resolved_at"):
+                    v = table.loc[iid, col]
+                    if v == v:
+                        assert when(start + timedelta(hours=float(v)), lang) in text, (name, col)
+                shown = re.findall(r"\d\d:\d\d", text)
+                times = [getattr(c, e) for e in EVENTS if getattr(c, e) is not None]
+                assert shown == [f"{t:%H:%M}" for t in times]  # nothing else, in order
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(1, 13))
+def test_the_trash_bins_and_the_street_light_under_street_chiefs_whatever_the_replication(
+    week, seed
+):
+    res = _replay(week, seed, ["street_chief"])
+    bins = case_times(res, TRASH_BINS)["street_chief"]
+    morning = datetime(2019, 10, 29, 7, 0)
+    assert not bins.coordinated  # no wait for the chief's duty hours
+    assert bins.acknowledged < bins.reported + timedelta(hours=2)  # answered that night
+    assert morning <= bins.taken_on < datetime(2019, 10, 29, 12)  # when the department's day begins
+    assert morning <= bins.on_site and bins.resolved.date() == morning.date()
+    light = case_times(res, STREET_LIGHT)["street_chief"]
+    assert light.acknowledged < light.reported + timedelta(hours=2)
+    assert light.resolved.date() == datetime(2019, 10, 24).date()
+    assert light.resolved.time() < time(12)  # early next morning
+
+
+def test_the_reports_account_comes_from_the_log(week):
+    _, log = week
+    text = report_account(log, TRASH_BINS, "en")
+    assert "Mon 28 Oct 23:04" in text and "Tue 29 Oct 09:00" in text
