@@ -374,6 +374,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     log_options(i, replay=False)
 
+    g = sub.add_parser(
+        "scenario-from-log",
+        help="write a scenario for the city a log comes from: its zones, categories, departments, "
+        "arrival rates and hours",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Zones, categories and departments are named as the log names them; each "
+        "category's rate, hour-of-day profile, and the weekday and holiday factors are estimated "
+        "from the report times (marked [log] with the log's sha256); each category's department "
+        "is the one named most often on its rows. Calendars and the arrangements' parameters come "
+        "from --template as documented defaults ([assumption]), with crews, operators, clerks "
+        "and liaison officers sized to the log's volume. Writes OUT (the scenario) and, unless the "
+        "log already uses the scenario's keys, OUT's name with .mapping.yaml (the log's names → "
+        "the keys), to replay and calibrate the log with.",
+        epilog="example:\n  streetchief scenario-from-log la311.csv --mapping "
+        "scenarios/mappings/la_311.yaml --holidays US-CA --out la.yaml\n  streetchief compare "
+        "la.yaml --replay la311.csv --mapping la.mapping.yaml",
+    )
+    g.add_argument("log", metavar="LOG", nargs="+", help="the log, or several pages of one")
+    g.add_argument("--out", type=Path, required=True, help="the scenario to write (.yaml)")
+    g.add_argument(
+        "--template",
+        default="jingxing_2019",
+        help="scenario whose calendars and arrangement parameters to start from "
+        "(default: jingxing_2019)",
+    )
+    g.add_argument(
+        "--holidays",
+        metavar="CODE|FILE",
+        help="public holidays: a country code (US, US-CA, CN, GB; the holidays package) or a "
+        "file of dates, one a line; without it no day is a holiday",
+    )
+    g.add_argument(
+        "--min-issues",
+        type=_positive_int,
+        default=1,
+        help="categories with fewer issues are put together as 'other' (default: 1, none)",
+    )
+    g.add_argument("--force", action="store_true", help="overwrite OUT and its mapping")
+    log_options(g, replay=False)
+
     v = sub.add_parser(
         "validate", help="check a scenario file and list every problem with its path"
     )
@@ -516,6 +556,8 @@ def _command(args) -> int:
         return _analyze(args)
     if args.command == "verify":
         return _verify(args)
+    if args.command == "scenario-from-log":
+        return _scenario_from_log(args)
     scenario = load_scenario(args.scenario)
     if args.command == "calibrate":
         return _calibrate(args, scenario)
@@ -771,6 +813,13 @@ def _load_log(args, path, scenario, side, shown_folder: Path | None = None):
                 + "\n".join(f"  {x}" for x in e.problems),
             )
         raise
+    _report_log(log, path, put)
+    return log
+
+
+def _report_log(log, path, put) -> None:
+    """Print a log's counts (read = kept + rejected) and notes; `put(kind, frame)` writes what was
+    set aside and returns where (or None)."""
     if log.ignored_columns:
         print(
             f"note: {path}: ignoring columns not in the issue-log format: "
@@ -799,7 +848,6 @@ def _load_log(args, path, scenario, side, shown_folder: Path | None = None):
         print(f"note: {note}", file=sys.stderr)
     if far:
         print(f"note: the rows far from the rest, every one: {far}", file=sys.stderr)
-    return log
 
 
 def _report_window(args, result, folder: Path):
@@ -883,6 +931,68 @@ def _from_log(args, scenario) -> int:
         _record(tmp, result.summary(), "summary.json")
     _print_runs(result)
     print(f"wrote {args.out / 'issues.parquet'} and {args.out / 'summary.json'}")
+    return 0
+
+
+def _scenario_from_log(args) -> int:
+    from streetchief.files import write_csv, write_text
+    from streetchief.folders import check_out_file
+    from streetchief.issue_log.formats import expand
+    from streetchief.scenario.from_log import scenario_from_log
+
+    if args.out.suffix.lower() not in (".yaml", ".yml"):
+        print(f"error: --out {args.out}: write a scenario as .yaml", file=sys.stderr)
+        return 2
+    out = args.out
+    mapping_out = out.with_name(out.stem + ".mapping.yaml")
+    side = {k: out.with_name(out.stem + suffix) for k, (_, suffix) in SIDE_FILES.items()}
+    inputs = [*_inputs(args), *expand(_joined(args.log))]
+    for target in (out, mapping_out):
+        check_out_file(target, inputs)
+        if target.exists() and not args.force:
+            print(
+                f"error: {target} exists; pass --force to replace it, or choose another --out",
+                file=sys.stderr,
+            )
+            return 2
+    made = scenario_from_log(
+        _joined(args.log),
+        args.mapping,
+        args.timezone,
+        args.holidays,
+        args.template,
+        args.min_issues,
+        args.skip_invalid,
+        out.stem,
+    )
+
+    def put(kind, frame):
+        if frame is not None and len(frame):
+            write_csv(frame, side[kind])
+            return side[kind]
+        side[kind].unlink(missing_ok=True)
+        return None
+
+    _report_log(made.log, _joined(args.log), put)
+    if made.mapping_text is not None:
+        write_text(made.mapping_text, mapping_out)
+    else:
+        mapping_out.unlink(missing_ok=True)
+    write_text(made.scenario_text, out)
+    fit = made.fit
+    print(
+        f"{len(made.log):,} issues over {fit.days:.1f} days ({fit.start:%Y-%m-%d %H:%M} to "
+        f"{fit.end:%Y-%m-%d %H:%M} {made.log.timezone}): {len(fit.counts)} categories, "
+        f"{fit.counts.sum() / fit.days:,.0f} issues a day"
+    )
+    for note in made.notes:
+        print(f"note: {note}", file=sys.stderr)
+    mapping_opt = f" --mapping {mapping_out}" if made.mapping_text is not None else ""
+    print(
+        f"wrote {out}" + (f" and {mapping_out}" if mapping_opt else "") + "; next:\n"
+        f"  streetchief validate {out}\n"
+        f"  streetchief compare {out} --replay {' '.join(args.log)}{mapping_opt}"
+    )
     return 0
 
 

@@ -9,7 +9,6 @@ DIR/fit.png           recorded against simulated hours to resolution, fitted par
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +36,7 @@ def split(log, holdout: float):
     t = log.frame.reported_at
     cut = t.quantile(1 - holdout)
     early, late = t < cut, t >= cut
-    return (
-        dataclasses.replace(log, frame=log.frame[early].reset_index(drop=True)),
-        dataclasses.replace(log, frame=log.frame[late].reset_index(drop=True)),
-    )
+    return log.subset(early.to_numpy()), log.subset(late.to_numpy())
 
 
 def _resolved(log) -> int:

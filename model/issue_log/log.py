@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +76,10 @@ class IssueLog:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+    def subset(self, rows) -> IssueLog:
+        """The same log with only `rows` (a boolean mask) kept; hours computed afresh."""
+        return dataclasses.replace(self, frame=self.frame[rows].reset_index(drop=True), _hours={})
 
     @property
     def has_observed(self) -> bool:

@@ -64,13 +64,13 @@ def fit_arrivals(
     exposure[-1] = max((end - hours[-1]) / pd.Timedelta(hours=1), 1e-9)
     hol_days = np.array(sorted(holidays), dtype="datetime64[D]")
     h_of = hours.hour.to_numpy()
-    w_of = hours.weekday.to_numpy()
+    w_of = hours.day_of_week.to_numpy()
     o_of = np.isin(hours.normalize().to_numpy().astype("datetime64[D]"), hol_days).astype(int)
     E = np.zeros((24, 7, 2))
     np.add.at(E, (h_of, w_of, o_of), exposure)
     N = np.zeros((24, 7, 2, n_categories))
     o_t = np.isin(t.normalize().to_numpy().astype("datetime64[D]"), hol_days).astype(int)
-    np.add.at(N, (t.hour.to_numpy(), t.weekday.to_numpy(), o_t, codes), 1.0)
+    np.add.at(N, (t.hour.to_numpy(), t.day_of_week.to_numpy(), o_t, codes), 1.0)
 
     seen = E[:, :, 0].sum(axis=0) > 0  # ordinary hours of each weekday
     has_holiday = E[:, :, 1].sum() > 0
