@@ -156,9 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument(
         "--baseline",
-        default="strongest",
-        help="the arrangement the others are compared with; 'strongest' (default): the one, other "
-        "than the treatment, with the shortest mean resolution",
+        help="the arrangement the others are compared with; 'strongest' (the default without "
+        "--calibrated): the one, other than the treatment, with the shortest mean resolution; "
+        "with --calibrated, the calibrated arrangement",
     )
     c.add_argument(
         "--treatment",
@@ -1146,6 +1146,33 @@ def _calibrate(args, scenario) -> int:
     return 0
 
 
+def _calibrated_arrangement(folder: Path) -> str | None:
+    import json
+
+    try:
+        return json.loads((folder / "calibration.json").read_text(encoding="utf-8"))["arrangement"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # draw_overrides says what is wrong with the folder
+
+
+def _resembles(cmp, arrangement: str, folder: Path) -> None:
+    """The calibrated baseline against the recorded history it was fitted to, in words."""
+    means = cmp.means.set_index("outcome")
+    if "recorded" not in means or arrangement not in means:
+        return
+    rows = []
+    for outcome, what in (("resolution_median_h", "median"), ("resolution_p90_h", "90th pct")):
+        if outcome in means.index:
+            sim, rec = means.loc[outcome, arrangement], means.loc[outcome, "recorded"]
+            if rec == rec and sim == sim and rec > 0:
+                rows.append(f"{what} {sim:.1f} h against {rec:.1f} h ({sim / rec - 1:+.0%})")
+    if rows:
+        print(
+            f"{arrangement}, calibrated in {folder}, against the recorded history, hours to "
+            f"resolution: {'; '.join(rows)}"
+        )
+
+
 def _compare(args, scenario) -> int:
     from streetchief.budget import check, estimate_compare
     from streetchief.experiment import STRONGEST, compare
@@ -1154,6 +1181,9 @@ def _compare(args, scenario) -> int:
     from streetchief.report import comparison_tables, comparison_text, draw_figures
 
     known = scenario.arrangement_names
+    fitted = _calibrated_arrangement(args.calibrated) if args.calibrated is not None else None
+    if args.baseline is None:
+        args.baseline = fitted or STRONGEST
     names = known if not args.arrangements else [a.strip() for a in args.arrangements.split(",")]
     wanted = [*names, args.treatment] + ([] if args.baseline == STRONGEST else [args.baseline])
     unknown = [a for a in wanted if a not in known]
@@ -1204,6 +1234,8 @@ def _compare(args, scenario) -> int:
             bar.close()
         if log is not None:
             _report_window(args, cmp.first, tmp)
+        if fitted is not None:
+            _resembles(cmp, fitted, args.calibrated)
         print(comparison_text(cmp))
         tables = comparison_tables(cmp)
         for name, table in tables.items():

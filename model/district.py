@@ -140,7 +140,15 @@ class DistrictModel(EventModel):
         self.issues.dispatched_at[i] = self.now if at is None else at
 
     def fix(self, i: int) -> None:
-        """Send the responsible department's crew; `arrangement.fixed(i)` follows."""
+        """Send the responsible department's crew (after the category's lead time, if it has one);
+        `arrangement.fixed(i)` follows."""
+        lead = self.category_list[self.issues.category[i]].lead_hours
+        if lead > 0:
+            self.after(lead, self._send_crew, i)
+        else:
+            self._send_crew(i)
+
+    def _send_crew(self, i: int) -> None:
         issues = self.issues
         dept = self.departments[issues.department[i]]
         dept.fix(

@@ -353,6 +353,7 @@ def write_fitted_yaml(
     round_trip.width = 4096
     doc = round_trip.load(base_text)
     summary = posterior.summary()
+    fitted_lines = []
     for path_, s in summary.items():
         value = float(f"{s['median']:.4g}")
         if posterior.samples[path_].dtype.kind in "iu":
@@ -361,15 +362,18 @@ def write_fitted_yaml(
         note = f"[log] fitted (posterior median; 95% interval {lo:.4g}–{hi:.4g})"
         for node, key in _places(doc, path_.split(".")):
             node[key] = value
-            try:
-                node.yaml_add_eol_comment(note, key)
-            except (AttributeError, TypeError):
-                pass
+            flow = getattr(getattr(node, "fa", None), "flow_style", lambda: False)()
+            if not flow:  # a comment inside {…} would break the line: the header says it
+                try:
+                    node.yaml_add_eol_comment(note, key)
+                except (AttributeError, TypeError):
+                    pass
+        fitted_lines.append(f"#   {path_}: {value} {note}")
     buf = io.StringIO()
     round_trip.dump(doc, buf)
     header = (
         f"# fitted by streetchief calibrate to a log with sha256 {log_sha};\n"
-        "# the fitted values are marked [log]\n"
+        "# the fitted values are marked [log]:\n" + "\n".join(fitted_lines) + "\n"
     )
     write_text(header + buf.getvalue(), path)
 
@@ -377,6 +381,9 @@ def write_fitted_yaml(
 def _places(node, keys: list[str]):
     """(container, key) for a dotted path in a round-trip YAML document (`*`: every key)."""
     head, rest = keys[0], keys[1:]
+    if not rest and head != "*" and not isinstance(node, list):
+        yield node, head  # a value the base leaves at its default is written in
+        return
     if isinstance(node, list):
         items = list(enumerate(node)) if head == "*" else [(int(head), node[int(head)])]
     else:

@@ -1,11 +1,11 @@
 """What a fit compares: the recorded responses against the simulated ones, category by category.
 
 For the most frequent categories (the rest pooled as `other`), the hours from report to
-acknowledgement and to resolution, on a log scale (log(1 + h): a few days late weighs like a few
-hours early, not a hundred times more); the share of issues resolved; and the backlog over time.
-The distance between two sets of statistics is the volume-weighted Wasserstein (earth mover's)
-distance of those distributions, plus the difference in the share resolved, plus the backlog's mean
-relative difference: zero when simulation and record agree.
+acknowledgement and to resolution (those the log records), on a log scale (log(1 + h): a few days
+late weighs like a few hours early, not a hundred times more); the share of issues resolved; and the
+backlog over time. The distance between two sets of statistics is the volume-weighted Wasserstein
+(earth mover's) distance of those distributions, plus the difference in the share resolved, plus the
+backlog's mean relative difference: zero when simulation and record agree.
 """
 
 from __future__ import annotations
@@ -52,10 +52,12 @@ def statistics(table: pa.Table, categories: list[str], horizon: float, points: i
 def distance(sim: dict, obs: dict) -> float:
     """How far the simulated statistics are from the observed ones (0: the same)."""
     total_n = sum(float(v[0]) for k, v in obs.items() if k.startswith("n|")) or 1.0
+    # a measure the log never records (no acknowledged_at column) says nothing either way
+    recorded = {m for m in MEASURES for k, v in obs.items() if k.startswith(f"{m}|") and len(v)}
     d = 0.0
     for key, values in obs.items():
         name, _, cat = key.partition("|")
-        if name not in MEASURES:
+        if name not in recorded:
             continue
         weight = float(obs[f"n|{cat}"][0]) / total_n
         other = sim.get(key, np.empty(0))

@@ -359,7 +359,8 @@ def scenario_from_log(
             "",
             f"# rate_per_day, profile: {tag}; department: the one named most often on its rows "
             "[log];",
-            f"# work, deadline_hours ({DEADLINE_HOURS:g}), unclear_share: [assumption]",
+            f"# work, deadline_hours ({DEADLINE_HOURS:g}), unclear_share, lead_hours (a scheduled "
+            "service's wait; fit it with calibrate): [assumption]",
             "categories:",
         ]
         for i, c in enumerate(categories_in_order):
@@ -371,6 +372,7 @@ def scenario_from_log(
                 "work": WORK,
                 "deadline_hours": DEADLINE_HOURS,
                 "unclear_share": UNCLEAR_SHARE,
+                "lead_hours": 0.0,
                 "source": (
                     f"{tag}: {int(fit.counts[i]):,} issues, ± {_round(fit.rate_se[i])} a day"
                     if fit is not None

@@ -157,6 +157,14 @@ class CategorySpec(_Strict):
         gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve"
     )
     unclear_share: float = Field(0.0, ge=0, le=1, description="share with unclear responsibility")
+    lead_hours: float = Field(
+        0.0,
+        ge=0,
+        le=24 * 366,
+        allow_inf_nan=False,
+        description="hours from dispatch to the crew's visit when no one works on it: a scheduled "
+        "service (a collection day, an appointment); the same under every arrangement",
+    )
     frontage: bool = Field(False, description="门前三包: merchants may fix it themselves")
     urgent: bool = Field(False, description="handled by on-call crews at night")
     source: str = Field(
