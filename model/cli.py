@@ -243,7 +243,11 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--log", metavar="LOG", type=Path, required=True, help="the issue log to fit to")
     k.add_argument("--arrangement", required=True, help="the arrangement whose record the log is")
     k.add_argument(
-        "--spec", type=Path, required=True, help="calibration spec (YAML): parameters, budget"
+        "--spec",
+        type=Path,
+        required=True,
+        help="calibration spec (YAML): parameters, budget; or a shipped one by name (hotline, "
+        "grid: `streetchief scenarios` lists them)",
     )
     k.add_argument(
         "--holdout",
@@ -641,8 +645,8 @@ def _list_scenarios(folder: Path) -> int:
     """The shipped scenarios and sweep specs, each with its one-line description."""
     import yaml
 
-    kinds = {"scenarios": [], "sweep specs": []}
-    for f in sorted(folder.glob("*.yaml")):
+    kinds = {"scenarios": [], "sweep specs": [], "calibration specs": []}
+    for f in [*sorted(folder.glob("*.yaml")), *sorted(folder.glob("calibration/*.yaml"))]:
         lines = f.read_text(encoding="utf-8").splitlines()
         line = next((x for x in lines if x.startswith("description:")), "description: ''")
         try:
@@ -650,13 +654,17 @@ def _list_scenarios(folder: Path) -> int:
         except yaml.YAMLError:
             text = line.removeprefix("description:").strip()
         kind = "sweep specs" if any(x.startswith("scenario:") for x in lines) else "scenarios"
+        if f.parent.name == "calibration":
+            kind = "calibration specs"
         kinds[kind].append(f"  {f.stem:22s} {text}")
     for kind, rows in kinds.items():
         if rows:
+            command = "sweep" if kind == "sweep specs" else "calibrate --spec"
+            where = folder / "calibration" if kind == "calibration specs" else folder
             print(
                 f"{kind} (in {folder}):"
                 if kind == "scenarios"
-                else f"\n{kind} (streetchief sweep):"
+                else f"\n{kind} (streetchief {command}, in {where}):"
             )
             print("\n".join(rows))
     return 0
@@ -1108,7 +1116,11 @@ def _run(args, scenario) -> int:
 
 def _calibrate(args, scenario) -> int:
     from streetchief.calibration import calibrate
+    from streetchief.scenario import shipped
 
+    if not args.spec.exists() and not args.spec.suffix and len(args.spec.parts) == 1:
+        named = shipped() / "calibration" / f"{args.spec}.yaml"  # a shipped spec by its name
+        args.spec = named if named.is_file() else args.spec
     log = _load_log(args, str(args.log), scenario, lambda kind: args.out / SIDE_FILES[kind][0])
     bar = _bar(args.quiet, 1, "generations", "calibrating")
     try:

@@ -232,3 +232,55 @@ def test_compare_draws_each_replications_parameters_from_the_posterior(tmp_path,
     printed = capsys.readouterr().out
     assert "each replication draws its parameters from the posterior" in printed
     assert "recorded" in printed
+
+
+@pytest.mark.slow
+def test_the_los_angeles_log_end_to_end(tmp_path, capsys):
+    """A real export: a scenario for its city, the hotline calibrated with a small budget on the
+    earlier 70% and checked on the rest, then every arrangement on the same requests with the
+    fitted parameters drawn per replication; the calibrated hotline resembles the record."""
+    from pathlib import Path
+
+    import pandas as pd
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    la = root / "tests" / "data" / "real" / "la311_2018_mini.csv"
+    mapping = root / "scenarios" / "mappings" / "la_311.yaml"
+    city, city_mapping = tmp_path / "la.yaml", tmp_path / "la.mapping.yaml"
+    assert main(["scenario-from-log", str(la), "--mapping", str(mapping), "--out", str(city)]) == 0
+    spec = yaml.safe_load((root / "scenarios" / "calibration" / "hotline.yaml").read_text())
+    spec.update(population_size=20, generations=3, draws=6)
+    small = tmp_path / "spec.yaml"
+    small.write_text(yaml.safe_dump(spec))
+    fitted = tmp_path / "fitted"
+    log_args = [str(la), "--mapping", str(city_mapping)]
+    assert (
+        main(
+            ["calibrate", str(city), "--log", *log_args, "--arrangement", "hotline"]
+            + ["--spec", str(small), "--holdout", "0.3", "--out", str(fitted), "--quiet"]
+        )
+        == 0
+    )
+    record = json.loads((fitted / "calibration.json").read_text())
+    assert record["held_out"] is not None and 0 <= record["held_out"]["share_inside"] <= 1
+    assert (fitted / "fit.png").stat().st_size > 10_000
+    for check in ("fit", "held_out"):
+        rec, sim = record[check]["median_hours_recorded"], record[check]["median_hours_simulated"]
+        assert abs(sim / rec - 1) <= 0.4, (check, rec, sim)
+    out = tmp_path / "counterfactual"
+    assert (
+        main(
+            ["compare", str(city), "--replay", *log_args, "--calibrated", str(fitted)]
+            + ["--replications", "5", "--arrangements", "hotline,street_chief", "--quiet"]
+            + ["--out", str(out)]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "hotline, calibrated in" in printed and "Against the 12345 hotline" in printed
+    means = pd.read_csv(out / "comparison.csv").set_index("outcome")
+    recorded = means.loc["resolution_median_h", "recorded"]
+    assert recorded == pytest.approx(46.65, abs=0.01)  # the export's own median time to close
+    assert abs(means.loc["resolution_median_h", "hotline"] / recorded - 1) <= 0.25
+    assert json.loads((out / "compare.json").read_text())["calibrated"]["drawn"]
