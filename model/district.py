@@ -17,7 +17,7 @@ from streetchief.calendar import WorkCalendar
 from streetchief.components import build_components
 from streetchief.distributions import sampler
 from streetchief.engine import EventModel
-from streetchief.issues import CHIEF, MERCHANT, IssueBook
+from streetchief.issues import CHIEF, MERCHANT, PATROL, IssueBook
 from streetchief.problems import Problems, ProblemStream, arrangement_seed
 from streetchief.scenario import Scenario
 
@@ -223,6 +223,8 @@ class DistrictModel(EventModel):
             chief = self.chief_of_zone[p.zone[i]]
             chief.found += 1
             self.report(i, chief.key, CHIEF)
+        elif p.found_by_patrol is not None and p.found_by_patrol[i]:
+            self.report(i, PATROL, PATROL)  # the log's reporter, if it names one, below
         else:
             merchant = self._merchant_of(i, self._merchant_u[i])
             merchant.reports += 1

@@ -49,6 +49,7 @@ class Problems:
     issue_ids: np.ndarray | None = None  # the log's ids (strings)
     reporters: list | None = None  # the log's reporter names (None where not given)
     found_by_chief: np.ndarray | None = None  # discovered_by == chief
+    found_by_patrol: np.ndarray | None = None  # discovered_by == patrol (officers on patrol)
 
     def __len__(self) -> int:
         return len(self.time)

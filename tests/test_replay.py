@@ -372,3 +372,30 @@ def test_compare_with_replay_shows_the_recorded_history_beside_both(tmp_path, ca
     table = pd.read_csv(out / "comparison.csv").set_index("outcome")
     assert table.loc["issues_reported"].tolist() == [169] * 5
     assert (out / "comparison.png").stat().st_size > 10_000
+
+
+def test_who_found_an_issue_is_replayed_as_the_log_says(jingxing, tmp_path):
+    text = (
+        "reported_at,zone,category,issue_id,discovered_by,reporter\n"
+        "2019-10-21 08:00,nanwei_road,garbage,a,merchant,\n"
+        "2019-10-21 09:00,nanwei_road,garbage,b,chief,\n"
+        "2019-10-21 10:00,pingshe_road,garbage,c,patrol,supervisor 7\n"
+        "2019-10-21 11:00,pingshe_road,garbage,d,,\n"
+    )
+    log = read_log(_write(tmp_path, text), jingxing)
+    res = replay(jingxing, log, ["grid"], seed=1)
+    t = res.tables["grid"].to_pandas().set_index("issue_id")
+    assert t.discovered_by.to_dict() == {
+        "a": "merchant",
+        "b": "chief",
+        "c": "patrol",
+        "d": "merchant",
+    }
+    assert t.loc["c", "reporter"] == "supervisor 7"
+    bad = text.replace("c,patrol", "c,passer-by")
+    from streetchief.issue_log import IssueLogError
+
+    with pytest.raises(
+        IssueLogError, match="line 4: discovered_by must be merchant, chief or patrol"
+    ):
+        read_log(_write(tmp_path, bad, "bad.csv"), jingxing)

@@ -9,7 +9,8 @@ The format, one row per reported issue, in any order (rows are sorted by `report
   category         required  a category key of the scenario
   issue_id         optional  unique; row numbers are used when absent
   reporter         optional  who posted it (a shop's name, a merchant key)
-  discovered_by    optional  merchant (default) or chief (found on patrol)
+  discovered_by    optional  merchant (default), chief (found on a chief's patrol) or patrol
+                             (found by patrol officers: grid supervisors, city patrols)
   description      optional  free text, carried along
   acknowledged_at, resolved_at, closed_at   optional  the observed response (empty where unknown;
                              closed_at without resolved_at: ended without resolution)

@@ -16,7 +16,7 @@ import pandas as pd
 from streetchief.errors import SHOWN
 from streetchief.issue_log.columns import FALSE, OBSERVED_TIMES, REQUIRED, TIMES, TRUE
 from streetchief.issue_log.times import gap_text, guess_format, parse_times
-from streetchief.issues import CHIEF, MERCHANT
+from streetchief.issues import CHIEF, MERCHANT, PATROL
 from streetchief.scenario import Scenario
 
 
@@ -151,9 +151,12 @@ def check_rows(
     if "discovered_by" in frame:
         d = frame.discovered_by
         flag(
-            d.notna() & ~d.isin([MERCHANT, CHIEF]),
-            "discovered_by must be merchant or chief",
-            lambda m: f"{first_lines(m)}: discovered_by must be {MERCHANT} or {CHIEF} (or empty)",
+            d.notna() & ~d.isin([MERCHANT, CHIEF, PATROL]),
+            "discovered_by must be merchant, chief or patrol",
+            lambda m: (
+                f"{first_lines(m)}: discovered_by must be {MERCHANT}, {CHIEF} or {PATROL} "
+                "(or empty)"
+            ),
         )
     if "unclear" in frame:  # the case's own word on its responsibility; empty: drawn
         text = frame.unclear.astype("string").str.strip().str.lower()

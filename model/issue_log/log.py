@@ -23,7 +23,7 @@ from streetchief.issue_log.mappings import (
     to_our_columns,
 )
 from streetchief.issue_log.times import elapsed_hours, local_hours
-from streetchief.issues import CHIEF
+from streetchief.issues import CHIEF, PATROL
 from streetchief.problems import Problems
 from streetchief.scenario import Scenario
 
@@ -178,8 +178,13 @@ class IssueLog:
             seed,
             replayed=True,
             issue_ids=f.issue_id.to_numpy(object),
-            reporters=f.reporter.tolist() if "reporter" in f else None,
+            reporters=[None if pd.isna(x) or x == "" else str(x) for x in f.reporter]
+            if "reporter" in f
+            else None,
             found_by_chief=(f.discovered_by == CHIEF).to_numpy(bool)
+            if "discovered_by" in f
+            else None,
+            found_by_patrol=(f.discovered_by == PATROL).to_numpy(bool)
             if "discovered_by" in f
             else None,
         )
