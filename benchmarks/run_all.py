@@ -18,6 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import calibration  # noqa: E402
 import import_log  # noqa: E402
 import scaling  # noqa: E402
 import startup  # noqa: E402
@@ -49,6 +50,9 @@ def main():
     startup.report(start)
     print("\n== importing a 1,000,000-row export (benchmarks/import_log.py)", flush=True)
     imported = import_log.run()
+    print("\n== calibration (benchmarks/calibration.py)", flush=True)
+    calibrated = calibration.run(population=20, generations=3) if args.quick else calibration.run()
+    calibrated["los_angeles"] = calibration.run_la()
     print("\n== sweeps (benchmarks/sweep_overhead.py)", flush=True)
     sys.argv = [sys.argv[0], "--out", str(args.out.parent / "sweep.json")]
     sweep_overhead.main()
@@ -82,6 +86,7 @@ def main():
         "sweep": sweep["results"],
         "startup_seconds": start,
         "import_log": imported,
+        "calibration": calibrated,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
