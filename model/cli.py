@@ -780,11 +780,12 @@ SIDE_FILES = {  # what was set aside, and its name beside a folder's results or 
 }
 
 
-def _load_log(args, path, scenario, side, shown_folder: Path | None = None):
+def _load_log(args, path, scenario, side, shown_folder: Path | None = None, later=None):
     """Read a log, print its counts (read = kept + rejected) and notes, and write beside the
     results what was set aside, each row with its reason; a side file an earlier run left that
     this one has nothing for is removed, so that none is stale. `side(kind)` is where each goes;
-    `shown_folder`, where it will be once the result folder is in place (for the messages)."""
+    `shown_folder`, where it will be once the result folder is in place (for the messages). With
+    `later` (a list), the writing is left to the caller: each (target, frame) is appended to it."""
     from streetchief.errors import IssueLogError
     from streetchief.files import write_csv
     from streetchief.folders import MADE
@@ -793,6 +794,9 @@ def _load_log(args, path, scenario, side, shown_folder: Path | None = None):
     def put(kind, frame):
         target = side(kind)
         shown = target if shown_folder is None else shown_folder / target.name
+        if later is not None:
+            later.append((target, frame))
+            return shown if frame is not None and len(frame) else None
         if frame is not None and len(frame):
             write_csv(frame, target)
             return shown
@@ -1116,12 +1120,24 @@ def _run(args, scenario) -> int:
 
 def _calibrate(args, scenario) -> int:
     from streetchief.calibration import calibrate
+    from streetchief.calibration.run import check_inputs
+    from streetchief.files import write_csv
     from streetchief.scenario import shipped
 
     if not args.spec.exists() and not args.spec.suffix and len(args.spec.parts) == 1:
         named = shipped() / "calibration" / f"{args.spec}.yaml"  # a shipped spec by its name
         args.spec = named if named.is_file() else args.spec
-    log = _load_log(args, str(args.log), scenario, lambda kind: args.out / SIDE_FILES[kind][0])
+    side_files = []  # written once the inputs are known good: a refused command writes nothing
+    log = _load_log(
+        args, str(args.log), scenario, lambda kind: args.out / SIDE_FILES[kind][0], None, side_files
+    )
+    check_inputs(args.scenario, log, args.arrangement, args.spec, args.holdout)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for target, frame in side_files:
+        if frame is not None and len(frame):
+            write_csv(frame, target)
+        else:
+            target.unlink(missing_ok=True)
     bar = _bar(args.quiet, 1, "generations", "calibrating")
     try:
         r = calibrate(

@@ -4,6 +4,7 @@ before anything runs, a search resumes, and a comparison draws its parameters fr
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from streetchief import load_scenario
@@ -284,3 +285,18 @@ def test_the_los_angeles_log_end_to_end(tmp_path, capsys):
     assert recorded == pytest.approx(46.65, abs=0.01)  # the export's own median time to close
     assert abs(means.loc["resolution_median_h", "hotline"] / recorded - 1) <= 0.25
     assert json.loads((out / "compare.json").read_text())["calibrated"]["drawn"]
+
+
+def test_a_refused_calibration_writes_nothing_even_with_rows_set_aside(tmp_path, capsys):
+    path, log = _log(tmp_path, days=5)
+    frame = log.frame.copy()
+    frame.loc[0, "resolved_at"] = frame.loc[0, "reported_at"] - pd.Timedelta(hours=2)
+    odd = tmp_path / "odd.csv"
+    write_log(frame, odd)  # one closure before its report: its response is set aside
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(json.dumps({**SPEC, "generations": 0}), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["calibrate", "jingxing_2019", "--log", str(odd), "--arrangement", "hotline"]
+    assert main([*args, "--spec", str(spec), "--out", str(out), "--quiet"]) == 2
+    assert "generations: must be ≥ 1" in capsys.readouterr().err
+    assert not out.exists()

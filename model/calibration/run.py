@@ -43,21 +43,10 @@ def _resolved(log) -> int:
     return int(log.frame.resolved_at.notna().sum()) if "resolved_at" in log.frame else 0
 
 
-def calibrate(
-    scenario_ref,
-    log,
-    arrangement: str,
-    spec,
-    out: str | Path,
-    executor: str = "local",
-    workers: int | None = None,
-    holdout: float | None = None,
-    progress=None,
-) -> dict:
-    """Fit `arrangement`'s parameters named in `spec` to `log` (an IssueLog read against the
-    scenario), replaying the log's own arrivals; with `holdout`, fit on the earlier part and check
-    the later. Returns what calibration.json holds."""
-    out = Path(out)
+def check_inputs(scenario_ref, log, arrangement: str, spec, holdout: float | None):
+    """Everything a calibration checks before it writes anything: the arrangement, the log's
+    resolved issues, the spec's paths and ranges, the holdout's parts. (base, base_text, scenario,
+    calibration, fit_log, test_log)."""
     base, base_text = base_of(scenario_ref)
     scenario = load_scenario(base)
     if arrangement not in scenario.arrangement_names:
@@ -91,6 +80,27 @@ def calibrate(
                         f"issues; at least {MIN_ISSUES} are needed (a smaller holdout, longer log)"
                     ],
                 )
+    return base, base_text, scenario, calibration, fit_log, test_log
+
+
+def calibrate(
+    scenario_ref,
+    log,
+    arrangement: str,
+    spec,
+    out: str | Path,
+    executor: str = "local",
+    workers: int | None = None,
+    holdout: float | None = None,
+    progress=None,
+) -> dict:
+    """Fit `arrangement`'s parameters named in `spec` to `log` (an IssueLog read against the
+    scenario), replaying the log's own arrivals; with `holdout`, fit on the earlier part and check
+    the later. Returns what calibration.json holds."""
+    out = Path(out)
+    base, base_text, scenario, calibration, fit_log, test_log = check_inputs(
+        scenario_ref, log, arrangement, spec, holdout
+    )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
