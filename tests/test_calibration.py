@@ -251,7 +251,7 @@ def test_the_los_angeles_log_end_to_end(tmp_path, capsys):
     city, city_mapping = tmp_path / "la.yaml", tmp_path / "la.mapping.yaml"
     assert main(["scenario-from-log", str(la), "--mapping", str(mapping), "--out", str(city)]) == 0
     spec = yaml.safe_load((root / "scenarios" / "calibration" / "hotline.yaml").read_text())
-    spec.update(population_size=20, generations=3, draws=6)
+    spec.update(population_size=20, generations=3, draws=6)  # a small budget, about 25 s
     small = tmp_path / "spec.yaml"
     small.write_text(yaml.safe_dump(spec))
     fitted = tmp_path / "fitted"
@@ -260,6 +260,7 @@ def test_the_los_angeles_log_end_to_end(tmp_path, capsys):
         main(
             ["calibrate", str(city), "--log", *log_args, "--arrangement", "hotline"]
             + ["--spec", str(small), "--holdout", "0.3", "--out", str(fitted), "--quiet"]
+            + ["--workers", "1"]  # one process: the same posterior on every run
         )
         == 0
     )

@@ -429,14 +429,13 @@ def scenario_from_log(
     )
     zone_counts = zone_text.map(lambda v: zone_keys.get(v, NO_ZONE)).value_counts()
     first = validate(yaml.safe_load(draft(None, {}, "")), f"{name} (draft)")
-    import tempfile
+    new_mapping = None
+    if mapping_text is not None:
+        from streetchief.issue_log.mappings import Mapping
 
-    with tempfile.TemporaryDirectory() as folder:
-        mpath = None
-        if mapping_text is not None:
-            mpath = Path(folder) / "mapping.yaml"
-            mpath.write_text(mapping_text, encoding="utf-8")
-        log = read_log(path, first, mpath, skip_invalid, tz)
+        new_mapping = Mapping.model_validate(yaml.safe_load(mapping_text))
+        new_mapping._folder = mapping._folder if mapping is not None else None
+    log = read_log(path, first, new_mapping, skip_invalid, tz)
     kept = log.frame
     local = kept.reported_at.dt.tz_localize(None)
     codes = pd.Categorical(kept.category, categories=categories_in_order).codes
