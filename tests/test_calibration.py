@@ -301,3 +301,46 @@ def test_a_refused_calibration_writes_nothing_even_with_rows_set_aside(tmp_path,
     assert main([*args, "--spec", str(spec), "--out", str(out), "--quiet"]) == 2
     assert "generations: must be ≥ 1" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["hotline", "grid"])
+def test_the_shipped_specs_fit_the_shipped_scenario(name):
+    from pathlib import Path
+
+    from streetchief.calibration.spec import load_calibration
+    from streetchief.scenario import shipped
+    from streetchief.scenario.load import read_yaml_mapping
+
+    base = read_yaml_mapping(shipped() / "jingxing_2019.yaml", CalibrationError, "a scenario")
+    spec = Path(shipped()) / "calibration" / f"{name}.yaml"
+    c = load_calibration(spec, base)  # every path exists and both ends of every range are valid
+    assert all(p.startswith((f"arrangements.{name}.", "categories.")) for p in c.spec.parameters)
+
+
+@pytest.mark.slow
+def test_the_grid_baseline_is_recovered_too(tmp_path):
+    truth = {"arrangements.grid.sign_for.median": 3.0, "categories.*.lead_hours": 10.0}
+    s = load_scenario("jingxing_2019", **truth)
+    path = tmp_path / "grid.csv"
+    write_log(simulated_log(s, "grid", seed=11, days=40), path)
+    log = read_log(path, load_scenario("jingxing_2019"))
+    spec = {
+        "parameters": {
+            "arrangements.grid.sign_for.median": {
+                "low": 0.25,
+                "high": 32,
+                "distribution": "loguniform",
+            },
+            "categories.*.lead_hours": {"low": 0, "high": 48},
+        },
+        "population_size": 30,
+        "generations": 4,
+        "draws": 4,
+        "seed": 11,
+    }
+    r = calibrate("jingxing_2019", log, "grid", spec, tmp_path / "out", workers=1)
+    for p, v in truth.items():
+        lo, hi = r["fitted"][p]["interval_95"]
+        assert lo <= v <= hi, (p, lo, hi)
+    lo, hi = r["fitted"]["categories.*.lead_hours"]["interval_95"]
+    assert hi - lo < 0.5 * 48  # the log taught something: half the prior's width at most
