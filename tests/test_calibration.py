@@ -54,6 +54,7 @@ def test_known_parameters_fall_inside_the_reported_intervals(tmp_path, seed):
     assert abs(sim - rec) <= 0.25 * rec
 
 
+@pytest.mark.slow
 def test_a_search_resumes_and_a_folder_holding_another_one_is_refused(tmp_path):
     _, log = _log(tmp_path, days=15)
     small = {**SPEC, "population_size": 10, "generations": 2, "draws": 3}
@@ -196,6 +197,7 @@ def test_a_log_with_no_response_times_and_a_holdout_too_small_are_refused(tmp_pa
     assert "--arrangement 'nobody': not among the scenario's" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_compare_draws_each_replications_parameters_from_the_posterior(tmp_path, capsys):
     path, log = _log(tmp_path, days=15)
     small = {**SPEC, "population_size": 10, "generations": 2, "draws": 3}

@@ -311,6 +311,7 @@ def deeply_nested(draw):
     return f"{where}: {value}\n", levels
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=40)
 @given(case=deeply_nested())
 def test_deeply_nested_files_are_refused_with_our_error(tmp_path, case):
