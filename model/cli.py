@@ -222,6 +222,48 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--force", action="store_true", help=FORCE_HELP)
     e.add_argument("--out", type=Path, required=True, help="the log to write: .csv or .parquet")
 
+    g = sub.add_parser(
+        "scenario-from-log",
+        help="write a scenario for the city a log comes from: its zones, categories, departments, "
+        "arrival rates and hours",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Zones, categories and departments are named as the log names them; each "
+        "category's rate, hour-of-day profile, and the weekday and holiday factors are estimated "
+        "from the report times (marked [log] with the log's sha256); each category's department "
+        "is the one named most often on its rows. Calendars and the arrangements' parameters come "
+        "from --template as documented defaults ([assumption]), with crews, operators, clerks "
+        "and liaison officers sized to the log's volume. Writes OUT (the scenario) and, unless the "
+        "log already uses the scenario's keys, OUT's name with .mapping.yaml (the log's names → "
+        "the keys), to replay and calibrate the log with. A --mapping says how to read the log "
+        "(its columns, time format, time zone and statuses); its lists of names are not used: the "
+        "scenario keeps the log's own. Rows set aside go beside OUT (OUT.rejected.csv, ...).",
+        epilog="example:\n  streetchief scenario-from-log la311.csv --mapping "
+        "scenarios/mappings/la_311.yaml --holidays US-CA --out la.yaml\n  streetchief compare "
+        "la.yaml --replay la311.csv --mapping la.mapping.yaml",
+    )
+    g.add_argument("log", metavar="LOG", nargs="+", help="the log, or several pages of one")
+    g.add_argument("--out", type=Path, required=True, help="the scenario to write (.yaml)")
+    g.add_argument(
+        "--template",
+        default="jingxing_2019",
+        help="scenario whose calendars and arrangement parameters to start from "
+        "(default: jingxing_2019)",
+    )
+    g.add_argument(
+        "--holidays",
+        metavar="CODE|FILE",
+        help="public holidays: a country code (US, US-CA, CN, GB; the holidays package) or a "
+        "file of dates, one a line; without it no day is a holiday",
+    )
+    g.add_argument(
+        "--min-issues",
+        type=_positive_int,
+        default=1,
+        help="categories with fewer issues are put together as 'other' (default: 1, none)",
+    )
+    g.add_argument("--force", action="store_true", help="overwrite OUT and its mapping")
+    log_options(g, replay=False)
+
     k = sub.add_parser(
         "calibrate",
         help="fit an arrangement's parameters to a log's recorded responses (ABC-SMC), with a "
@@ -377,46 +419,6 @@ def _parser() -> argparse.ArgumentParser:
         help="write a mapping skeleton for EXPORT (starting from --mapping if given) and stop",
     )
     log_options(i, replay=False)
-
-    g = sub.add_parser(
-        "scenario-from-log",
-        help="write a scenario for the city a log comes from: its zones, categories, departments, "
-        "arrival rates and hours",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Zones, categories and departments are named as the log names them; each "
-        "category's rate, hour-of-day profile, and the weekday and holiday factors are estimated "
-        "from the report times (marked [log] with the log's sha256); each category's department "
-        "is the one named most often on its rows. Calendars and the arrangements' parameters come "
-        "from --template as documented defaults ([assumption]), with crews, operators, clerks "
-        "and liaison officers sized to the log's volume. Writes OUT (the scenario) and, unless the "
-        "log already uses the scenario's keys, OUT's name with .mapping.yaml (the log's names → "
-        "the keys), to replay and calibrate the log with.",
-        epilog="example:\n  streetchief scenario-from-log la311.csv --mapping "
-        "scenarios/mappings/la_311.yaml --holidays US-CA --out la.yaml\n  streetchief compare "
-        "la.yaml --replay la311.csv --mapping la.mapping.yaml",
-    )
-    g.add_argument("log", metavar="LOG", nargs="+", help="the log, or several pages of one")
-    g.add_argument("--out", type=Path, required=True, help="the scenario to write (.yaml)")
-    g.add_argument(
-        "--template",
-        default="jingxing_2019",
-        help="scenario whose calendars and arrangement parameters to start from "
-        "(default: jingxing_2019)",
-    )
-    g.add_argument(
-        "--holidays",
-        metavar="CODE|FILE",
-        help="public holidays: a country code (US, US-CA, CN, GB; the holidays package) or a "
-        "file of dates, one a line; without it no day is a holiday",
-    )
-    g.add_argument(
-        "--min-issues",
-        type=_positive_int,
-        default=1,
-        help="categories with fewer issues are put together as 'other' (default: 1, none)",
-    )
-    g.add_argument("--force", action="store_true", help="overwrite OUT and its mapping")
-    log_options(g, replay=False)
 
     v = sub.add_parser(
         "validate", help="check a scenario file and list every problem with its path"
