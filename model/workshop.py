@@ -214,7 +214,7 @@ class Workshop:
         return list(self.tables)
 
     def now(self):
-        return self.start + timedelta(hours=max(self.t, 0.0))
+        return self.start + timedelta(hours=self.t)
 
     def counts(self) -> dict[str, dict[str, int]]:
         out = {}
