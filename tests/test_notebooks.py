@@ -1,5 +1,6 @@
 """Every notebook runs top to bottom (small settings); the widgets do what a user would try."""
 
+import os
 import re
 from pathlib import Path
 
@@ -17,15 +18,35 @@ from streetchief.widgets import Planner, Workshop  # noqa: E402
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
+_EXECUTED: dict[Path, nbformat.NotebookNode] = {}
+
+
+def _executed(path: Path):
+    """The notebook run top to bottom in the small setting, with Jupyter's own (inline) figures;
+    once per session, for the tests that read what it shows."""
+    if path not in _EXECUTED:
+        nb = nbformat.read(path, as_version=4)
+        saved = {k: os.environ.get(k) for k in ("STREETCHIEF_NOTEBOOK_SMALL", "MPLBACKEND")}
+        os.environ["STREETCHIEF_NOTEBOOK_SMALL"] = "1"
+        os.environ.pop("MPLBACKEND", None)  # the kernel's inline figures, as a reader sees them
+        try:
+            NotebookClient(
+                nb,
+                timeout=300,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(path.parent)}},
+            ).execute()
+        finally:
+            for k, v in saved.items():
+                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        _EXECUTED[path] = nb
+    return _EXECUTED[path]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path, monkeypatch):
-    monkeypatch.setenv("STREETCHIEF_NOTEBOOK_SMALL", "1")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
+def test_notebook_runs_top_to_bottom(path):
+    nb = _executed(path)
     errors = [
         o
         for c in nb.cells
@@ -35,6 +56,61 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
     ]
     assert not errors
     assert len(NOTEBOOKS) >= 4
+
+
+def _shown(cell) -> tuple[str, int]:
+    """A cell's output as a reader sees it: its text (tables, prints) and how many images."""
+    text, images = [], 0
+    for o in cell.get("outputs", []):
+        if o.output_type == "stream":
+            text.append(o.text)
+        data = o.get("data", {})
+        images += "image/png" in data
+        text += [data[k] for k in ("text/html", "text/markdown") if k in data]
+        if not any(
+            k in data
+            for k in ("text/html", "image/png", "application/vnd.jupyter.widget-view+json")
+        ):
+            text.append(data.get("text/plain", ""))
+    return "\n".join(text), images
+
+
+DOTTED = re.compile(r"\b(arrangements|categories|departments|zones|calendars)\.\w")
+SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
+FIGURES = {  # the cells that draw: one figure each, none shown twice
+    "02_evaluator": {"02-cell-06", "02-cell-07", "02-cell-11"},
+    "04_validation": {"04-cell-03", "04-cell-05", "04-cell-09"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_evaluator_and_validation_notebooks_read_as_words(name):
+    nb = _executed(NOTEBOOKS[0].parent / f"{name}.ipynb")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert "--out" not in cell.source and "--" not in cell.source.replace("---", "")
+            continue
+        text, images = _shown(cell)
+        assert not SCIENTIFIC.search(text), (cell.id, SCIENTIFIC.search(text))
+        assert not DOTTED.search(text), (cell.id, DOTTED.search(text))
+        assert "--out" not in text and "Traceback" not in text, cell.id
+        assert images == (1 if cell.id in FIGURES[name] else 0), (cell.id, images)
+
+
+@pytest.mark.slow
+def test_validation_compares_like_with_like_and_checks_the_tandem_and_the_night_case():
+    nb = _executed(NOTEBOOKS[0].parent / "04_validation.ipynb")
+    cells = {c.id: _shown(c)[0] for c in nb.cells if c.cell_type == "code"}
+    assert re.search(
+        r"at ρ = 0.8: simulated [\d.]+ ± [\d.]+ h, theory 19.96 h", cells["04-cell-05"]
+    )
+    published = cells["04-cell-07"]
+    assert "the same quantity on both sides" in published and "model (output)" in published
+    assert "county offices" not in published and "see the workshop" not in published
+    assert "% of " in published and "street chief " in published
+    night = cells["04-cell-09"]
+    assert "bins placed by 09:00 (as reported)" in night and "answered within an hour" in night
 
 
 @pytest.fixture(scope="module")
