@@ -10,6 +10,7 @@ import pandas as pd
 
 from streetchief.errors import SweepError
 from streetchief.files import atomic_write, write_csv, write_text
+from streetchief.outcomes import HIGHER_IS_BETTER
 from streetchief.stats import paired_interval
 from streetchief.sweeps.labels import difference_label, outcome_label, parameter_label, readable
 from streetchief.sweeps.spec import SweepSpec, design_points, unit_problem
@@ -140,8 +141,6 @@ def advantage(
     return pd.DataFrame(rows)
 
 
-# outcomes where more is better; for the others less is better (hours, backlog, bounces, ...)
-HIGHER_IS_BETTER = {"on_time_share", "problems_within_24h_share", "problems_within_72h_share"}
 ADVANTAGE, NO_DIFFERENCE, REVERSAL = "advantage", "no significant difference", "reversal"
 
 

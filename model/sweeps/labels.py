@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from streetchief.outcomes import MEANINGS
+from streetchief.outcomes import HIGHER_IS_BETTER, MEANINGS
 
 # the last key of a parameter's path: what it is, with its unit
 WORDS = {
@@ -126,8 +126,6 @@ def outcome_label(outcome: str) -> str:
 
 def difference_label(outcome: str, treatment="street_chief", baseline="multi_layer") -> str:
     """What a paired difference means, in words: which is better when it is negative."""
-    from streetchief.sweeps.analysis import HIGHER_IS_BETTER
-
     t = ARRANGEMENT_WORDS.get(treatment, _words(treatment))
     b = ARRANGEMENT_WORDS.get(baseline, _words(baseline))
     better = "above" if outcome in HIGHER_IS_BETTER else "below"
