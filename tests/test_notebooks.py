@@ -9,6 +9,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from streetchief.i18n import role
 from streetchief.plots import LABELS
 
 matplotlib.use("Agg")
@@ -165,7 +166,7 @@ def test_the_planner_shows_each_arrangements_ledger_as_the_summaries_say(planner
         label = LABELS.get(name, name)
         row = re.search(f"<b>{re.escape(label)}</b>(.*?)</tr>", html).group(1)
         assert f"{s['official_hours_total']:,.0f}" in row
-        assert all(role in row for role in s["official_hours"])
+        assert all(role(r, "en") in row for r in s["official_hours"])
         assert f"{s['resolution_hours']['median']:.1f} h" in row
 
 
