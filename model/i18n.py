@@ -106,6 +106,14 @@ TEXT = {
         "zh": "{ack}回复,{res}解决",
     },
     "story.pending": {"en": "(still ahead)", "zh": "(尚未发生)"},
+    "story.against": {
+        "en": "Resolved against the report's {when}",
+        "zh": "与报道的解决时间({when})相比",
+    },
+    "story.earlier": {"en": "{span} earlier", "zh": "早{span}"},
+    "story.later": {"en": "{span} later", "zh": "晚{span}"},
+    "story.same_time": {"en": "at the same minute", "zh": "同一时间"},
+    "story.not_resolved": {"en": "not resolved by the end", "zh": "回放结束时未解决"},
     "story.pick": {
         "en": "Pick one of the seed's cases to follow it through every arrangement.",
         "zh": "选择一个报道中的案例,看它在每种方式下如何处理。",
