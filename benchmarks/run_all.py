@@ -23,6 +23,7 @@ import scaling  # noqa: E402
 import startup  # noqa: E402
 import sweep_overhead  # noqa: E402
 import tandem  # noqa: E402
+import workshop  # noqa: E402
 
 from streetchief import __version__  # noqa: E402
 from streetchief.provenance import versions  # noqa: E402
@@ -49,6 +50,9 @@ def main():
     startup.report(start)
     print("\n== importing a 1,000,000-row export (benchmarks/import_log.py)", flush=True)
     imported = import_log.run()
+    print("\n== the planner and the workshop (benchmarks/workshop.py)", flush=True)
+    apps = workshop.run(browser=True)  # in Chromium too, where Debian's chromium is installed
+    workshop.report(apps)
     print("\n== sweeps (benchmarks/sweep_overhead.py)", flush=True)
     sys.argv = [sys.argv[0], "--out", str(args.out.parent / "sweep.json")]
     sweep_overhead.main()
@@ -82,6 +86,7 @@ def main():
         "sweep": sweep["results"],
         "startup_seconds": start,
         "import_log": imported,
+        "planner_and_workshop": apps,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
