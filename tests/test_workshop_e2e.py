@@ -232,8 +232,9 @@ def test_reset_step_and_play_to_the_end(server, browser, model):
     Select(browser.find_element(By.CSS_SELECTOR, ".sc-app select")).select_by_visible_text(
         model._case_name(TRASH_BINS)
     )
-    _wait(browser, lambda b: "湿地公园旁商户" in b.find_element(By.CSS_SELECTOR, ".sc-side").text)
-    story = browser.find_element(By.CSS_SELECTOR, ".sc-side").text
+    side = "return document.querySelector('.sc-side').innerText"
+    _wait(browser, lambda b: "湿地公园旁商户" in b.execute_script(side))
+    story = browser.execute_script(side)
     times = model.case_times[TRASH_BINS]
     assert set(times) == set(model.arrangements)
     for name, c in times.items():
@@ -273,18 +274,20 @@ def test_reset_step_and_play_to_the_end(server, browser, model):
 def test_language_switch_and_chinese_drawn_as_glyphs(server, browser):
     from selenium.webdriver.common.by import By
 
+    def text(css):
+        return browser.execute_script(f"return document.querySelector('{css}').textContent")
+
     _open(browser, server[0])
-    _click(browser, "English")
+    _click(browser, "English")  # the buttons and the picture come in separate messages
     _wait(browser, lambda b: b.find_elements(By.XPATH, "//button[contains(., 'Reset')]"))
-    legend = browser.find_element(By.CSS_SELECTOR, ".sc-legend").text
-    assert "resolved" in legend and "已解决" not in legend
-    assert "street chief" in browser.find_element(By.CSS_SELECTOR, ".sc-grid").text
+    _wait(browser, lambda b: "resolved" in text(".sc-legend"))
+    assert "已解决" not in text(".sc-legend") and "street chief" in text(".sc-grid")
     _click(browser, "中文")
     _wait(browser, lambda b: b.find_elements(By.XPATH, "//button[contains(., '重置')]"))
-    for text in ("单步", "播放"):
-        assert _button(browser, text).is_displayed()
-    assert "已解决" in browser.find_element(By.CSS_SELECTOR, ".sc-legend").text
-    assert "街长制" in browser.find_element(By.CSS_SELECTOR, ".sc-grid").text
+    _wait(browser, lambda b: "已解决" in text(".sc-legend"))
+    for label in ("单步", "播放"):
+        assert _button(browser, label).is_displayed()
+    assert "街长制" in text(".sc-grid") and "resolved" not in text(".sc-legend")
     glyphs = browser.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         f"(async () => {{ {GLYPHS_JS} }})().then(done, e => done(String(e)));"
