@@ -82,7 +82,8 @@ notebook(
         'readable_table(adv.sort_values("difference").drop(columns="point_id"), base, outcome="resolution_mean_h")',
         'params = list(spec.get("uncertainties", {})) + list(spec.get("levers", {}))\n'
         "tor = tornado(adv, params)\nranked = list(tor.parameter[::-1])\n"
-        'heatmap_figure(adv, ranked[0], ranked[1], "resolution_mean_h", scenario=base);',
+        'heat = heatmap_figure(adv, ranked[0], ranked[1], "resolution_mean_h", scenario=base)\n'
+        'print(f"{heat.missing_cells} of {heat.cells} cells hold no point of the design: grey, hatched, marked \\"no point\\"")',
         'tornado_figure(tor, adv.difference.mean(), "resolution_mean_h", scenario=base);',
         "md:## Where does the traditional path do as well?\n\nThe points where the confidence interval of the "
         "difference includes zero:",

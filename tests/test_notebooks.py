@@ -100,6 +100,19 @@ def test_evaluator_and_validation_notebooks_read_as_words(name):
 
 
 @pytest.mark.slow
+def test_the_evaluators_heat_map_says_which_cells_are_missing():
+    nb = _executed(NOTEBOOKS[0].parent / "02_evaluator.ipynb")
+    cells = {c.id: _shown(c)[0] for c in nb.cells if c.cell_type == "code"}
+    m = re.search(r"(\d+) of (\d+) cells hold no point of the design", cells["02-cell-06"])
+    missing, total = int(m.group(1)), int(m.group(2))
+    points = len(re.findall(r"<tr>\s*<th>\d+</th>", cells["02-cell-05"]))
+    assert points == 6  # the small setting's six points, one row each
+    # six points on a grid of their own levels: at most six cells hold one, the rest are marked
+    assert total >= 6 and missing >= total - points and missing < total
+    assert '"no point"' in cells["02-cell-06"]
+
+
+@pytest.mark.slow
 def test_validation_compares_like_with_like_and_checks_the_tandem_and_the_night_case():
     nb = _executed(NOTEBOOKS[0].parent / "04_validation.ipynb")
     cells = {c.id: _shown(c)[0] for c in nb.cells if c.cell_type == "code"}

@@ -405,6 +405,7 @@ def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, s
             title_fontsize=8,
         )
     ax.set_title("Street-chief advantage (mean over the points in each cell)")
+    fig.missing_cells, fig.cells = int(np.isnan(values).sum()), int(values.size)
     fig.tight_layout()
     return _save(fig, path)
 
