@@ -45,8 +45,7 @@ workshop: $(STAMP)
 	@echo "The workshop app: open http://127.0.0.1:$(PORT)/ in a browser (Ctrl-C stops it)"
 	@cd notebooks && JUPYTER_PATH=$(CURDIR)/notebooks/jupyter exec ../$(VENV)/bin/voila 03_workshop.ipynb \
 		--no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --template=streetchief \
-		--MappingKernelManager.cull_idle_timeout=120 --MappingKernelManager.cull_interval=30 \
-		--MappingKernelManager.cull_connected=False
+		--Voila.config_file_paths=$(CURDIR)/notebooks/jupyter
 
 clean:
 	rm -rf $(VENV) results/demo

@@ -24,6 +24,7 @@ import scaling  # noqa: E402
 import startup  # noqa: E402
 import sweep_overhead  # noqa: E402
 import tandem  # noqa: E402
+import workshop  # noqa: E402
 
 from streetchief import __version__  # noqa: E402
 from streetchief.provenance import versions  # noqa: E402
@@ -53,6 +54,9 @@ def main():
     print("\n== calibration (benchmarks/calibration.py)", flush=True)
     calibrated = calibration.run(population=20, generations=3) if args.quick else calibration.run()
     calibrated["los_angeles"] = calibration.run_la()
+    print("\n== the planner and the workshop (benchmarks/workshop.py)", flush=True)
+    apps = workshop.run(browser=True)  # in Chromium too, where Debian's chromium is installed
+    workshop.report(apps)
     print("\n== sweeps (benchmarks/sweep_overhead.py)", flush=True)
     sys.argv = [sys.argv[0], "--out", str(args.out.parent / "sweep.json")]
     sweep_overhead.main()
@@ -87,6 +91,7 @@ def main():
         "startup_seconds": start,
         "import_log": imported,
         "calibration": calibrated,
+        "planner_and_workshop": apps,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")

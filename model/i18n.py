@@ -106,6 +106,14 @@ TEXT = {
         "zh": "{ack}回复,{res}解决",
     },
     "story.pending": {"en": "(still ahead)", "zh": "(尚未发生)"},
+    "story.against": {
+        "en": "Resolved against the report's {when}",
+        "zh": "与报道的解决时间({when})相比",
+    },
+    "story.earlier": {"en": "{span} earlier", "zh": "早{span}"},
+    "story.later": {"en": "{span} later", "zh": "晚{span}"},
+    "story.same_time": {"en": "at the same minute", "zh": "同一时间"},
+    "story.not_resolved": {"en": "not resolved by the end", "zh": "回放结束时未解决"},
     "story.pick": {
         "en": "Pick one of the seed's cases to follow it through every arrangement.",
         "zh": "选择一个报道中的案例,看它在每种方式下如何处理。",
@@ -136,8 +144,61 @@ TEXT = {
         "zh": "{name}:同样的问题,各种处置方式({days}天)",
     },
     "costs.title": {"en": "officials' hours over the replay", "zh": "回放期间官员工时"},
+    # the planner's controls: one scenario value each
+    "planner.volume": {"en": "problems a day (all categories)", "zh": "每天问题数(全部类别)"},
+    "planner.crews": {"en": "crews: {name} ({code})", "zh": "{name}:班组数"},
+    "planner.liaison": {
+        "en": "liaison reply, day: median (min)",
+        "zh": "联络员白天回复中位数(分钟)",
+    },
+    "planner.night": {"en": "liaison at night", "zh": "夜间联络员"},
+    "planner.night.watch": {"en": "watch", "zh": "值守"},
+    "planner.night.morning": {"en": "morning", "zh": "次日早上"},
+    "planner.chief_hours": {"en": "chief duty hours a weekday", "zh": "街长每个工作日值守小时"},
+    "planner.unclear": {"en": "unclear responsibility ×", "zh": "职责不清比例 ×"},
+    "planner.sign_for": {
+        "en": "hotline: sign for an order, median (h)",
+        "zh": "12345热线:签收工单中位数(小时)",
+    },
+    "planner.grid_patrol": {"en": "grid: days between patrols", "zh": "网格化:巡查间隔(天)"},
+    "planner.layers": {"en": "layers (traditional)", "zh": "逐级上报层级数"},
+    "planner.misrouting": {"en": "misrouting: {name}", "zh": "{name}:转错比例"},
+    "planner.office": {"en": "office hours (traditional path)", "zh": "传统路径办公时间(时)"},
+    "planner.replications": {"en": "replications (interval)", "zh": "重复次数(置信区间)"},
+    "planner.save_as": {"en": "save as", "zh": "另存为"},
+    "planner.save": {"en": "Save scenario", "zh": "保存情景"},
+    "planner.overwrite": {"en": "Overwrite", "zh": "覆盖"},
+    "planner.saved": {"en": "saved scenarios", "zh": "已保存情景"},
+    "planner.load": {"en": "Load", "zh": "载入"},
+    "planner.compare": {"en": "compare", "zh": "比较"},
+    "planner.compare_button": {"en": "Compare saved", "zh": "比较已保存情景"},
+    "planner.header": {
+        "en": "<b>Levers and uncertainties</b> (hover for meaning and source)",
+        "zh": "<b>可调因素与不确定因素</b>(鼠标悬停查看含义与来源)",
+    },
+    "planner.crews_title": {"en": "crews per department", "zh": "各部门班组"},
+    "planner.running": {"en": "running…", "zh": "运行中…"},
+    "planner.waiting": {"en": "waiting for you to stop…", "zh": "等待调整结束…"},
+    "planner.done": {"en": "run {n} done", "zh": "第{n}次运行完成"},
+    "planner.median": {"en": "median resolution", "zh": "解决用时中位数"},
+    "planner.within_24h": {"en": "problems resolved in 24 h", "zh": "24小时内解决的问题"},
+    "planner.hours": {"en": "officials' hours", "zh": "官员工时"},
+    "planner.by_role": {"en": "by role", "zh": "按角色"},
+    "planner.scenario": {"en": "scenario", "zh": "情景"},
+    "planner.arrangement": {"en": "arrangement", "zh": "处置方式"},
+    "planner.ci": {
+        "en": "mean {mean} (95% CI {lo} to {hi})",
+        "zh": "平均 {mean}(95%置信区间 {lo} 至 {hi})",
+    },
     "hours": {"en": "h", "zh": "小时"},
     "minutes": {"en": "min", "zh": "分钟"},
+}
+
+# the multi-layer path's layers, as the shipped scenarios name them
+LAYERS = {
+    "community office": "社区",
+    "sub-district office": "街道办",
+    "district urban-management office": "区城管办",
 }
 
 WEEKDAYS = {
@@ -154,6 +215,11 @@ def tr(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
             text = entry.get(lang) or entry["en"]
             return text.format(**values) if values else text
     return key
+
+
+def layer(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A layer's name in `lang`; one the table does not know keeps the scenario's name."""
+    return LAYERS.get(name, name) if lang == "zh" else name
 
 
 def arrangement(name: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -37,6 +37,9 @@ OUTCOMES = {  # name in the comparison table → how to read it from a summary
     "official_hours": lambda s: s["official_hours_total"],
 }
 
+# outcomes where more is better; for the others less is better (hours, backlog, bounces, ...)
+HIGHER_IS_BETTER = {"on_time_share", "problems_within_24h_share", "problems_within_72h_share"}
+
 # what each outcome means, for tables and figures
 MEANINGS = {
     "resolution_mean_h": "hours from report to resolution, mean",

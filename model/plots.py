@@ -9,13 +9,21 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from streetchief.files import atomic_write
 from streetchief.i18n import arrangement as arrangement_label
 from streetchief.i18n import tr
 from streetchief.records import backlog_curve
+
+
+def _plt():
+    """pyplot, imported when a figure is drawn: importing this module (the workshop does, for its
+    colours and font) stays light."""
+    import matplotlib.pyplot as plt
+
+    return plt
+
 
 CJK_FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Subset.ttf"
 # matplotlib falls back glyph by glyph along an explicit list of families (not a generic one)
@@ -36,7 +44,7 @@ def with_cjk_font(make):
 
     @functools.wraps(make)
     def wrapper(*args, **kwargs):
-        with plt.rc_context({"font.family": use_cjk_font()}):
+        with _plt().rc_context({"font.family": use_cjk_font()}):
             return make(*args, **kwargs)
 
     return wrapper
@@ -112,7 +120,7 @@ def _resolution_and_backlog(
 def comparison_figure(result, path=None, replications: int | None = None):
     """Resolution-time distributions side by side, plus backlog over time, for one run (of
     `replications`, when it is the first of a comparison: the table's means are over all)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5.5))
+    fig, (ax1, ax2) = _plt().subplots(1, 2, figsize=(12, 5.5))
     _resolution_and_backlog(ax1, ax2, result, legend_below=True)
     source = (
         f"issues replayed from {Path(result.replay['log']).name}, seed {result.seed}"
@@ -125,7 +133,7 @@ def comparison_figure(result, path=None, replications: int | None = None):
     fig.tight_layout()
     if path is not None:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-        plt.close(fig)
+        _plt().close(fig)
     return fig
 
 
@@ -134,7 +142,7 @@ def dashboard_figure(result, path=None, categories: int = 10, lang: str = "en", 
     """The planner's four panels: resolution-time distributions, backlog over time, median
     resolution by category (the most frequent ones), on-time share. With `figure` (a matplotlib
     Figure made apart from pyplot), it is drawn there: nothing shows it a second time."""
-    fig = figure if figure is not None else plt.figure(figsize=(12, 7.5))
+    fig = figure if figure is not None else _plt().figure(figsize=(12, 7.5))
     axes = fig.subplots(2, 2)
     (ax1, ax2), (ax3, ax4) = axes
     names = list(result.tables)
@@ -184,7 +192,7 @@ def dashboard_figure(result, path=None, categories: int = 10, lang: str = "en", 
     fig.tight_layout()
     if path is not None:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
-        plt.close(fig)
+        _plt().close(fig)
     return fig
 
 
@@ -195,7 +203,9 @@ def equity_figure(equity, arrangements: list[str], path=None, top: int = 12):
     from streetchief.equity import TIMES_OF_WEEK
 
     panels = [("time_of_week", "time of week"), ("zone", "zone"), ("category", "category")]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 6.5), gridspec_kw={"width_ratios": [1, 1.4, 1.4]})
+    fig, axes = _plt().subplots(
+        1, 3, figsize=(15, 6.5), gridspec_kw={"width_ratios": [1, 1.4, 1.4]}
+    )
     for ax, (dim, title) in zip(axes, panels, strict=True):
         d = equity[equity.dimension == dim]
         wide = d.pivot_table(index="group", columns="arrangement", values="resolution_mean_h")
@@ -220,5 +230,5 @@ def equity_figure(equity, arrangements: list[str], path=None, top: int = 12):
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     if path is not None:
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
-        plt.close(fig)
+        _plt().close(fig)
     return fig

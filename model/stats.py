@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 
 def paired_interval(d, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -13,5 +12,7 @@ def paired_interval(d, level: float = 0.95) -> tuple[float, float, float, int]:
     d = d[~np.isnan(d)]
     n = len(d)
     mean = float(d.mean()) if n else np.nan
+    from scipy import stats  # imported when first needed: the workshop's kernel never does
+
     half = stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
     return mean, mean - half, mean + half, n

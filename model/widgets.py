@@ -27,7 +27,8 @@ from matplotlib.figure import Figure
 from streetchief.errors import ScenarioError
 from streetchief.experiment import run_scenario
 from streetchief.files import write_text
-from streetchief.plots import LABELS, dashboard_figure
+from streetchief.i18n import LANGUAGES, layer, role, tr
+from streetchief.plots import LABELS, dashboard_figure, label
 from streetchief.scenario import apply_overrides, load_scenario, resolve_path, shipped, validate
 from streetchief.scenario.reference import parameter_reference
 from streetchief.workshop import SEED_WEEK, Workshop  # noqa: E402,F401 (the notebooks' names)
@@ -41,7 +42,7 @@ def _raw(scenario) -> dict:
     return yaml.safe_load(resolve_path(scenario).read_text(encoding="utf-8"))
 
 
-def ledger_table(summaries: dict, results: list | None = None) -> str:
+def ledger_table(summaries: dict, results: list | None = None, lang: str = "en") -> str:
     """Per arrangement: median resolution, problems resolved within 24 h of arising, and the
     officials' hours by role (the ledger), as an HTML table; over several replications, each
     mean with its 95% interval."""
@@ -53,22 +54,27 @@ def ledger_table(summaries: dict, results: list | None = None) -> str:
 
     def ci(name, get) -> str:
         mean, lo, hi, _ = paired_interval(pd.Series([get(r.summaries[name]) for r in results]))
-        return f"<br><small>mean {mean:,.1f} (95% CI {lo:,.1f} to {hi:,.1f})</small>"
+        text = tr("planner.ci", lang, mean=f"{mean:,.1f}", lo=f"{lo:,.1f}", hi=f"{hi:,.1f}")
+        return f"<br><small>{text}</small>"
 
-    head = (
-        "<tr><th></th><th>median resolution</th><th>problems resolved in 24 h</th>"
-        "<th>officials' hours</th><th>by role</th></tr>"
+    head = "<tr><th></th>" + "".join(
+        f"<th>{tr(k, lang)}</th>"
+        for k in ("planner.median", "planner.within_24h", "planner.hours", "planner.by_role")
     )
+    head += "</tr>"
     rows = []
     for k, s in summaries.items():
         med = s["resolution_hours"]["median"]
         within = (s.get("problems") or {}).get("resolved_within_24h_share")
-        roles = ", ".join(f"{r} {h:,.0f}" for r, h in (s.get("official_hours") or {}).items())
+        roles = ", ".join(
+            f"{role(r, lang)} {h:,.0f}" for r, h in (s.get("official_hours") or {}).items()
+        )
         med_ci = ci(k, lambda x: x["resolution_hours"]["median"] or np.nan) if many else ""
         cost_ci = ci(k, lambda x: x.get("official_hours_total") or 0.0) if many else ""
         rows.append(
-            f"<tr><td><b>{LABELS.get(k, k)}</b></td>"
-            f"<td align='right'>{'—' if med is None else f'{med:.1f} h'}{med_ci}</td>"
+            f"<tr><td><b>{label(k, lang)}</b></td>"
+            f"<td align='right'>{'—' if med is None else f'{med:.1f} {tr("hours", lang)}'}"
+            f"{med_ci}</td>"
             f"<td align='right'>{'—' if within is None else f'{within:.0%}'}</td>"
             f"<td align='right'>{s.get('official_hours_total') or 0:,.0f}{cost_ci}</td>"
             f"<td>{roles}</td></tr>"
@@ -119,6 +125,7 @@ class Planner:
         display_figure=True,
         folder: str | Path | None = None,
         debounce: float = 0.4,
+        lang: str = "en",
     ):
         self.base_name = scenario if isinstance(scenario, str) else "scenario"
         self.base_raw = _raw(scenario)
@@ -129,6 +136,7 @@ class Planner:
         self.base = load_scenario(self.base_raw)
         self.days, self.seed = days, seed
         self.display_figure = display_figure
+        self.lang = lang
         self.folder = Path(folder or Path.cwd() / "my_scenarios")
         self.debounce = debounce
         self.runs, self.generation, self.result, self.results = 0, 0, None, []
@@ -321,7 +329,60 @@ class Planner:
         self.overwrite_button.on_click(lambda _: self.save(overwrite=True))
         self.load_button.on_click(lambda _: self.load(self.saved.value))
         self.compare_button.on_click(lambda _: self.compare_saved(list(self.compare_select.value)))
+        self.comparison_figures: list[bytes] = []
+        self.comparison_view = W.HBox(layout=W.Layout(flex_flow="row wrap"))
+        self.language = W.ToggleButtons(
+            options=[(v, k) for k, v in LANGUAGES.items()], value=self.lang
+        )
+        self.language.style.button_width = "90px"
+        self.language.observe(lambda c: self.set_language(c["new"]), names="value")
+        self.header = W.HTML()
+        self.crews_box = W.Accordion([W.VBox(list(self.crews.values()))])
+        self._label_controls()
         self.refresh_saved()
+
+    def _label_controls(self) -> None:
+        """Every control's label, button and heading in the chosen language."""
+        lang, b = self.lang, self.base
+        for k, w in self.controls.items():
+            if k.startswith("crews."):
+                key = k.split(".", 1)[1]
+                w.description = tr("planner.crews", lang, name=b.departments[key].name, code=key)
+            elif k.startswith("misrouting."):
+                n = int(k.split(".", 1)[1])
+                name = self.base_raw["arrangements"]["multi_layer"]["layers"][n]["name"]
+                w.description = tr("planner.misrouting", lang, name=layer(name, lang))
+            else:
+                w.description = tr(f"planner.{k}", lang)
+        if "night" in self.controls:
+            value, self._quiet = self.night.value, True
+            try:
+                self.night.options = [
+                    (tr(f"planner.night.{v}", lang), v) for v in ("watch", "morning")
+                ]
+                self.night.value = value
+            finally:
+                self._quiet = False
+        self.replications.description = tr("planner.replications", lang)
+        self.name.description = tr("planner.save_as", lang)
+        self.save_button.description = tr("planner.save", lang)
+        self.overwrite_button.description = tr("planner.overwrite", lang)
+        self.saved.description = tr("planner.saved", lang)
+        self.load_button.description = tr("planner.load", lang)
+        self.compare_select.description = tr("planner.compare", lang)
+        self.compare_button.description = tr("planner.compare_button", lang)
+        self.header.value = tr("planner.header", lang)
+        self.crews_box.set_title(0, tr("planner.crews_title", lang))
+
+    def set_language(self, lang: str) -> None:
+        """Labels, table and figures in `lang`; nothing runs again."""
+        self.lang = lang
+        self.language.value = lang
+        self._label_controls()
+        if self.results:
+            self._draw()
+        if getattr(self, "comparison_runs", None):
+            self._draw_comparison()
 
     def values(self) -> dict:
         """Every control's value, by its name."""
@@ -429,7 +490,7 @@ class Planner:
             return
         if self._timer is not None:
             self._timer.cancel()
-        self.status.value = "<i>waiting for you to stop…</i>"
+        self.status.value = f"<i>{tr('planner.waiting', self.lang)}</i>"
         self._timer = loop.call_later(self.debounce, lambda: loop.create_task(self.update_async()))
 
     async def update_async(self) -> bool:
@@ -441,7 +502,7 @@ class Planner:
             self._refuse(e)
             return False
         self.running = True
-        self.status.value = "<b>running…</b>"
+        self.status.value = f"<b>{tr('planner.running', self.lang)}</b>"
         loop = asyncio.get_running_loop()
         try:
             results = await loop.run_in_executor(None, self._compute, sc, gen)
@@ -482,20 +543,19 @@ class Planner:
     def _show(self, results: list) -> None:
         self.results, self.result = results, results[0]
         self.runs += 1
-        self.table.value = ledger_table(self.result.summaries, results)
+        self._draw()
+
+    def _draw(self) -> None:
+        """The table, the words and the figure of the latest run, in the chosen language."""
+        results = self.results
+        self.table.value = ledger_table(self.result.summaries, results, self.lang)
         warnings = unstable(self.result)
         self.message.value = (
             "".join(f"<div style='color:#b00'><b>Unstable:</b> {w}</div>" for w in warnings)
             or "<span style='color:#070'>every arrangement keeps up with the problems</span>"
         )
-        fig = Figure(figsize=(12, 7.5))  # apart from pyplot: nothing shows it a second time
-        dashboard_figure(self.result, figure=fig)
-        buf = io.BytesIO()
-        fig.set_dpi(90)
-        FigureCanvasAgg(fig).print_png(buf)  # into memory, for the widget: no file written
-        self.figure = fig
-        self.image.value = buf.getvalue()
-        self.status.value = f"run {self.runs} done"
+        self.figure, self.image.value = _dashboard_png(self.result, self.lang)
+        self.status.value = tr("planner.done", self.lang, n=self.runs)
 
     # --- saved scenarios --------------------------------------------------------------------------
     def refresh_saved(self) -> None:
@@ -573,7 +633,7 @@ class Planner:
 
     def compare_saved(self, names: list[str]) -> None:
         """Every chosen saved scenario run with the same seed and days: a table and a figure."""
-        rows, runs = [], {}
+        runs = {}
         for n in names:
             try:
                 sc = load_scenario(self.folder / f"{n}.yaml")
@@ -581,29 +641,63 @@ class Planner:
                 self._say(f"{n}: {'; '.join(e.problems[:2])}")
                 return
             runs[n] = run_scenario(sc, days=self.days, seed=self.seed)
-            for a, s in runs[n].summaries.items():
+        self.comparison_runs = runs
+        self._draw_comparison()
+
+    def _draw_comparison(self) -> None:
+        """The saved scenarios side by side: a table, and each one's dashboard figure."""
+        lang, rows = self.lang, []
+        for n, result in self.comparison_runs.items():
+            for a, s in result.summaries.items():
                 rows.append(
-                    f"<tr><td>{n}</td><td>{LABELS.get(a, a)}</td>"
+                    f"<tr><td>{n}</td><td>{label(a, lang)}</td>"
                     f"<td align='right'>{_h(s['resolution_hours']['median'])}</td>"
                     f"<td align='right'>{s.get('official_hours_total') or 0:,.0f}</td></tr>"
                 )
-        head = (
-            "<tr><th>scenario</th><th>arrangement</th><th>median resolution</th>"
-            "<th>officials' hours</th></tr>"
+        head = "<tr>" + "".join(
+            f"<th>{tr(k, lang)}</th>"
+            for k in ("planner.scenario", "planner.arrangement", "planner.median", "planner.hours")
         )
-        self.comparison.value = f"<table>{head}{''.join(rows)}</table>"
-        self.comparison_runs = runs
+        self.comparison.value = f"<table>{head}</tr>{''.join(rows)}</table>"
+        self.comparison_figures = [
+            _dashboard_png(r, lang, figsize=(9, 5.6))[1] for r in self.comparison_runs.values()
+        ]
+        self.comparison_view.children = [
+            W.VBox(
+                [W.HTML(f"<b>{n}</b>"), W.Image(value=png, format="png", width="540px")],
+                layout=W.Layout(margin="0 8px 8px 0"),
+            )
+            for n, png in zip(self.comparison_runs, self.comparison_figures, strict=True)
+        ]
 
     def widget(self):
-        crews = W.Accordion([W.VBox(list(self.crews.values()))], titles=("crews per department",))
-        sidebar = [W.HTML("<b>Levers and uncertainties</b> (hover for meaning and source)")]
+        sidebar = [self.language, self.header]
         sidebar += [w for k, w in self.controls.items() if not k.startswith("crews.")]
-        sidebar += [crews, self.replications]
+        sidebar += [self.crews_box, self.replications]
         sidebar += [W.HBox([self.name, self.save_button, self.overwrite_button])]
         sidebar += [W.HBox([self.saved, self.load_button])]
         sidebar += [W.HBox([self.compare_select, self.compare_button])]
-        main = W.VBox([self.status, self.message, self.image, self.table, self.comparison])
+        main = W.VBox(
+            [
+                self.status,
+                self.message,
+                self.image,
+                self.table,
+                self.comparison,
+                self.comparison_view,
+            ]
+        )
         return W.HBox([W.VBox(sidebar, layout=W.Layout(min_width="480px")), main])
+
+
+def _dashboard_png(result, lang: str, figsize=(12, 7.5)) -> tuple[Figure, bytes]:
+    """The dashboard drawn into memory, apart from pyplot: nothing shows it a second time."""
+    fig = Figure(figsize=figsize)
+    dashboard_figure(result, figure=fig, lang=lang)
+    buf = io.BytesIO()
+    fig.set_dpi(90)
+    FigureCanvasAgg(fig).print_png(buf)
+    return fig, buf.getvalue()
 
 
 def _hours_of(hhmm: str) -> float:

@@ -28,7 +28,7 @@ from streetchief.i18n import DEFAULT_LANGUAGE, LANGUAGES, arrangement, role, sta
 from streetchief.issue_log import read_log
 from streetchief.plots import CJK_FONT, COLOURS
 from streetchief.scenario import load_scenario, shipped
-from streetchief.story import case_times, narrate, report_account, seed_cases
+from streetchief.story import against_report, case_times, narrate, report_account, seed_cases
 
 SEED_WEEK = shipped() / "jingxing_2019_cases.csv"
 STATUSES = ("reported", "acknowledged", "dispatched", "being fixed", "resolved")
@@ -214,7 +214,7 @@ class Workshop:
         return list(self.tables)
 
     def now(self):
-        return self.start + timedelta(hours=max(self.t, 0.0))
+        return self.start + timedelta(hours=self.t)
 
     def counts(self) -> dict[str, dict[str, int]]:
         out = {}
@@ -454,6 +454,11 @@ class Workshop:
             for c in self.case_times[self.highlight].values()
         ]
         lines.append(report_account(self.log, self.highlight, self.lang))
+        beside = against_report(
+            self.log, self.highlight, self.case_times[self.highlight], self.lang
+        )
+        if beside:
+            lines.append(beside)
         return "<div class='sc-story'>" + "<br>".join(lines) + "</div>"
 
     def _costs(self) -> str:

@@ -148,7 +148,9 @@ def test_one_figure_per_view(planner):
     assert planner.image.value[:4] == b"\x89PNG"
 
 
-def test_compare_saved_scenarios(planner):
+def test_compare_saved_scenarios_shows_the_table_and_each_dashboard(planner):
+    import matplotlib.pyplot as plt
+
     planner.name.value = "a"
     planner.save()
     planner.crews["sanitation"].value = 8
@@ -157,3 +159,50 @@ def test_compare_saved_scenarios(planner):
     planner.compare_saved(["a", "b"])
     assert len(re.findall("<tr><td>a</td>", planner.comparison.value)) == 4
     assert len(re.findall("<tr><td>b</td>", planner.comparison.value)) == 4
+    assert len(planner.comparison_figures) == 2
+    assert all(png[:4] == b"\x89PNG" for png in planner.comparison_figures)
+    assert planner.comparison_figures[0] != planner.comparison_figures[1]  # each its own run
+    boxes = planner.comparison_view.children
+    assert [b.children[0].value for b in boxes] == ["<b>a</b>", "<b>b</b>"]
+    assert [b.children[1].value for b in boxes] == planner.comparison_figures
+    assert plt.get_fignums() == []  # one figure each, nothing for pyplot to show again
+    assert planner.comparison_view in planner.widget().children[1].children
+    english = list(planner.comparison_figures)
+    planner.language.value = "zh"  # the comparison follows the switch, without a run
+    assert "情景" in planner.comparison.value and "街长制" in planner.comparison.value
+    assert planner.comparison_figures != english
+
+
+def test_control_labels_follow_the_language_switch(planner):
+    import unicodedata
+
+    def cjk(text):
+        return any(unicodedata.name(ch, "").startswith("CJK") for ch in text)
+
+    english = {k: w.description for k, w in planner.controls.items()}
+    buttons = [
+        planner.save_button,
+        planner.overwrite_button,
+        planner.load_button,
+        planner.compare_button,
+    ]
+    english_buttons = [b.description for b in buttons]
+    runs, value = planner.runs, planner.night.value
+    planner.language.value = "zh"
+    assert planner.runs == runs  # a language is not a new run
+    for k, w in planner.controls.items():
+        assert w.description != english[k] and cjk(w.description), (k, w.description)
+    assert planner.controls["crews.sanitation"].description == "环卫:班组数"
+    assert planner.controls["misrouting.0"].description == "社区:转错比例"
+    assert [label for label, _ in planner.night.options] == ["值守", "次日早上"]
+    assert planner.night.value == value
+    for b, before in zip(buttons, english_buttons, strict=True):
+        assert b.description != before and cjk(b.description)
+    for w in (planner.replications, planner.name, planner.saved, planner.compare_select):
+        assert cjk(w.description)
+    assert cjk(planner.header.value) and cjk(planner.crews_box.get_title(0))
+    assert "解决用时中位数" in planner.table.value and "街长制" in planner.table.value
+    planner.language.value = "en"
+    assert {k: w.description for k, w in planner.controls.items()} == english
+    assert [b.description for b in buttons] == english_buttons
+    assert "median resolution" in planner.table.value

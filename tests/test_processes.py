@@ -76,7 +76,9 @@ def test_timeout_on_a_sweep_leaves_no_worker_and_does_not_hang_its_caller(tmp_pa
     t0 = time.time()
     r = subprocess.run(
         ["timeout", "-s", "KILL", "6", sys.executable, "-m", "streetchief", "sweep"]
-        + [str(_spec(tmp_path)), "--workers", "2", "--out", str(tmp_path / "o"), "--quiet"],
+        # a sweep of about 25 s on 2 cores: still running when the 6 s are up
+        + [str(_spec(tmp_path, replications=80)), "--workers", "2", "--out", str(tmp_path / "o")]
+        + ["--quiet"],
         capture_output=True,
         timeout=60,
     )
@@ -89,9 +91,9 @@ def test_timeout_on_a_sweep_leaves_no_worker_and_does_not_hang_its_caller(tmp_pa
     assert not _survivors(mine)
 
 
-def _spec(tmp_path):
+def _spec(tmp_path, **changes):
     spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump(SPEC), encoding="utf-8")
+    spec.write_text(yaml.safe_dump({**SPEC, **changes}), encoding="utf-8")
     return spec
 
 

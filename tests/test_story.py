@@ -7,9 +7,16 @@ import pytest
 
 from streetchief import load_scenario
 from streetchief.experiment import replay
-from streetchief.i18n import LANGUAGES, when
+from streetchief.i18n import LANGUAGES, arrangement, duration, when
 from streetchief.issue_log import read_log
-from streetchief.story import EVENTS, case_times, narrate, report_account, seed_cases
+from streetchief.story import (
+    EVENTS,
+    against_report,
+    case_times,
+    narrate,
+    report_account,
+    seed_cases,
+)
 from streetchief.widgets import SEED_WEEK
 
 TRASH_BINS, STREET_LIGHT = "JX-0139", "JX-0052"
@@ -55,11 +62,38 @@ def test_every_time_in_a_narration_is_the_models_own(week):
                 assert shown == [f"{t:%H:%M}" for t in times]  # nothing else, in order
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_model_against_the_report_is_told_from_the_records(week, seed):
+    """Each arrangement's resolution beside the report's 09:00: earlier or later by as much as
+    the records say (seed 1 places the bins before 09:00 under street chiefs, seed 2 after)."""
+    s, log = week
+    res = _replay(week, seed)
+    times = case_times(res, TRASH_BINS)
+    reported = datetime(2019, 10, 29, 9, 0)
+    for lang in LANGUAGES:
+        text = against_report(log, TRASH_BINS, times, lang)
+        assert when(reported, lang) in text
+        for name, c in times.items():
+            hours = (c.resolved - reported).total_seconds() / 3600
+            word = {"en": ("earlier", "later"), "zh": ("早", "晚")}[lang][hours > 0]
+            span = duration(abs(hours), lang)
+            said = f"{span} {word}" if lang == "en" else f"{word}{span}"
+            assert f"{arrangement(name, lang)} {said}" in text, (name, lang, text)
+    chief = times["street_chief"].resolved
+    assert (chief <= reported) == (seed == 1)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(1, 13))
 def test_the_trash_bins_and_the_street_light_under_street_chiefs_whatever_the_replication(
     week, seed
 ):
+    """What the model does in every replication: the 23:00 post answered that night, no wait for
+    a chief, the bins taken on once sanitation's day begins at 07:00 and placed that morning.
+    Not always by 09:00: the department's time to claim the post (lognormal, median 30 min) and
+    the crew's travel run from 07:00, so the bins are in place by 09:00 in about two thirds of
+    the replications (68 of seeds 1-100), as the workshop's story and the validation notebook
+    say beside the report's 09:00."""
     res = _replay(week, seed, ["street_chief"])
     bins = case_times(res, TRASH_BINS)["street_chief"]
     morning = datetime(2019, 10, 29, 7, 0)

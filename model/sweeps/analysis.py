@@ -10,7 +10,9 @@ import pandas as pd
 
 from streetchief.errors import SweepError
 from streetchief.files import atomic_write, write_csv, write_text
+from streetchief.outcomes import HIGHER_IS_BETTER
 from streetchief.stats import paired_interval
+from streetchief.sweeps.labels import difference_label, outcome_label, parameter_label, readable
 from streetchief.sweeps.spec import SweepSpec, design_points, unit_problem
 
 META_COLUMNS = {
@@ -139,8 +141,6 @@ def advantage(
     return pd.DataFrame(rows)
 
 
-# outcomes where more is better; for the others less is better (hours, backlog, bounces, ...)
-HIGHER_IS_BETTER = {"on_time_share", "problems_within_24h_share", "problems_within_72h_share"}
 ADVANTAGE, NO_DIFFERENCE, REVERSAL = "advantage", "no significant difference", "reversal"
 
 
@@ -205,7 +205,7 @@ def where_it_vanishes(
     return lines, [p for _, _, p in ranked]
 
 
-def region_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
+def region_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, scenario=None):
     """The design's points over two parameters, marked: the advantage holds, vanishes, reverses."""
     import matplotlib.pyplot as plt
 
@@ -246,9 +246,11 @@ def region_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
         ax.set_xticks(range(len(xcats)), xcats)
     if ycats:
         ax.set_yticks(range(len(ycats)), ycats)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.legend(fontsize=8, title=f"{outcome}: treatment against baseline", title_fontsize=8)
+    ax.set_xlabel(parameter_label(x, scenario))
+    ax.set_ylabel(parameter_label(y, scenario))
+    ax.legend(
+        fontsize=8, title=f"{outcome_label(outcome)}: treatment against baseline", title_fontsize=8
+    )
     ax.set_title("Where the advantage holds, vanishes or reverses")
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -346,34 +348,83 @@ def tornado(adv: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 
 
 # --- figures --------------------------------------------------------------------------------------
-def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None):
+MISSING = "no point"  # what a heat-map cell without a point of the design says
+
+
+def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, scenario=None):
+    """The mean advantage over two parameters' levels, blue where the treatment does better; a
+    cell no point of the design fell in is grey, hatched and says so (never the white of "no
+    difference")."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch, Rectangle
 
     grid = adv.assign(_x=_levels(adv[x]), _y=_levels(adv[y])).pivot_table(
-        index="_y", columns="_x", values="difference", aggfunc="mean"
+        index="_y", columns="_x", values="difference", aggfunc="mean", dropna=False
     )
-    fig, ax = plt.subplots(figsize=(7, 5))
-    lim = np.nanmax(np.abs(grid.to_numpy())) or 1.0
-    im = ax.imshow(grid.to_numpy(), origin="lower", cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
-    ax.set_xticks(
-        range(len(grid.columns)),
-        [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns],
+    values = grid.to_numpy(float)
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    lim = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
+    im = ax.imshow(
+        values,
+        origin="lower",
+        cmap="RdBu" if outcome in HIGHER_IS_BETTER else "RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        aspect="auto",
     )
-    ax.set_yticks(
-        range(len(grid.index)), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index]
-    )
-    for (i, j), v in np.ndenumerate(grid.to_numpy()):
+    ax.set_xticks(range(len(grid.columns)), [readable(v) for v in grid.columns])
+    ax.set_yticks(range(len(grid.index)), [readable(v) for v in grid.index])
+    for (i, j), v in np.ndenumerate(values):
         if v == v:
-            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    fig.colorbar(im, ax=ax, label=f"street chief − multi-layer: {outcome}")
-    ax.set_title("Street-chief advantage (mean over points in each cell)")
+            ax.text(j, i, readable(v), ha="center", va="center", fontsize=8)
+        else:
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    facecolor="#bdbdbd",
+                    hatch="///",
+                    edgecolor="#7f7f7f",
+                    linewidth=0,
+                )
+            )
+            ax.text(j, i, MISSING, ha="center", va="center", fontsize=7, color="#333")
+    ax.set_xlabel(_wrap(parameter_label(x, scenario), 70))
+    ax.set_ylabel(_wrap(parameter_label(y, scenario), 45))
+    base, treat = _pair(adv)
+    fig.colorbar(im, ax=ax, label=_wrap(difference_label(outcome, treat, base)))
+    if np.isnan(values).any():
+        ax.legend(
+            handles=[Patch(facecolor="#bdbdbd", hatch="///", edgecolor="#7f7f7f", label=MISSING)],
+            loc="upper left",
+            bbox_to_anchor=(0, -0.12),
+            fontsize=8,
+            frameon=False,
+            title="no point of the design in this cell:",
+            title_fontsize=8,
+        )
+    ax.set_title("Street-chief advantage (mean over the points in each cell)")
+    fig.missing_cells, fig.cells = int(np.isnan(values).sum()), int(values.size)
     fig.tight_layout()
     return _save(fig, path)
 
 
-def indices_figure(ind: pd.DataFrame, outcome: str, path=None):
+def _pair(adv: pd.DataFrame) -> tuple[str, str]:
+    """The baseline and the treatment of an advantage table (its two arrangement columns)."""
+    from streetchief.sweeps.labels import ARRANGEMENT_WORDS
+
+    names = [c for c in adv.columns if c in ARRANGEMENT_WORDS]
+    return (names[0], names[1]) if len(names) == 2 else ("multi_layer", "street_chief")
+
+
+def _wrap(text: str, width: int = 48) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def indices_figure(ind: pd.DataFrame, outcome: str, path=None, scenario=None):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(ind) + 1.5))
@@ -385,15 +436,15 @@ def indices_figure(ind: pd.DataFrame, outcome: str, path=None):
     else:
         ax.barh(y, ind.mu_star, 0.6, xerr=ind.mu_star_conf, color="#1f77b4", label="mu*")
         ax.set_xlabel("Morris mu* (effect per unit of the parameter's range, 95% CI)")
-    ax.set_yticks(y, ind.parameter)
+    ax.set_yticks(y, [_wrap(parameter_label(p, scenario), 40) for p in ind.parameter])
     ax.legend(fontsize=8)
-    ax.set_title(f"What drives the advantage in {outcome}")
+    ax.set_title(_wrap(f"What drives the advantage in {outcome_label(outcome)}", 60))
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return _save(fig, path)
 
 
-def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None):
+def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None, scenario=None):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(tor) + 1.5))
@@ -407,15 +458,15 @@ def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None):
     )
     ax.barh(y, tor.high_third - overall, left=overall, color="#1f77b4", label="highest third")
     ax.axvline(overall, color="k", lw=0.8)
-    ax.set_yticks(y, tor.parameter)
-    ax.set_xlabel(f"mean street chief − multi-layer: {outcome}")
+    ax.set_yticks(y, [_wrap(parameter_label(p, scenario), 40) for p in tor.parameter])
+    ax.set_xlabel(_wrap("mean " + difference_label(outcome), 70))
     ax.legend(fontsize=8)
     ax.set_title("Tornado: how far each parameter moves the advantage")
     fig.tight_layout()
     return _save(fig, path)
 
 
-def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None):
+def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None, scenario=None):
     import matplotlib.pyplot as plt
 
     from streetchief.plots import COLOURS, LABELS
@@ -435,14 +486,12 @@ def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None):
             patch.set_facecolor(COLOURS.get(a, "#999999"))
             patch.set_alpha(0.6)
         ax.plot([], [], color=COLOURS.get(a, "#999999"), lw=6, alpha=0.6, label=LABELS.get(a, a))
-    ax.set_xticks(
-        range(len(levels)), [f"{v:g}" if isinstance(v, float) else str(v) for v in levels]
-    )
-    ax.set_xlabel(parameter)
-    ax.set_ylabel(outcome)
+    ax.set_xticks(range(len(levels)), [readable(v) for v in levels])
+    ax.set_xlabel(parameter_label(parameter, scenario))
+    ax.set_ylabel(_wrap(outcome_label(outcome), 40))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
-    ax.set_title(f"{outcome} per level of {parameter}")
+    ax.set_title(_wrap(f"{outcome_label(outcome)}, per level of {parameter_label(parameter)}", 80))
     fig.tight_layout()
     return _save(fig, path)
 
@@ -473,6 +522,17 @@ def analysis_record(folder: str | Path, outcome: str, x: str | None, y: str | No
     }
 
 
+def base_scenario(meta: dict):
+    """The sweep's base scenario, for names (a layer's); None when it cannot be loaded here."""
+    from streetchief.errors import ScenarioError
+    from streetchief.scenario import load_scenario
+
+    try:
+        return load_scenario(meta["spec"]["scenario"])
+    except (ScenarioError, OSError, KeyError, TypeError, ValueError):
+        return None
+
+
 def analyze(
     folder: str | Path,
     outcome: str = "resolution_mean_h",
@@ -492,6 +552,7 @@ def analyze(
             )
     adv = advantage(runs, meta, outcome)
     adv["verdict"] = verdicts(adv, outcome)
+    scenario = base_scenario(meta)
     write_csv(adv, out / "advantage.csv")
     base, treat = meta["spec"]["baseline"], meta["spec"]["treatment"]
     words, deciding = where_it_vanishes(adv, params, outcome, treat, base)
@@ -507,7 +568,7 @@ def analyze(
     if len(params) > 1:
         rx = x or (deciding[0] if deciding else params[0])
         ry = y or next(p for p in (deciding or params) + params if p != rx)
-        region_figure(adv, rx, ry, outcome, out / "region.png")
+        region_figure(adv, rx, ry, outcome, out / "region.png", scenario)
         report["figures"].append(out / "region.png")
     # by default, the two parameters that move the advantage most
     tor = tornado(adv, params)
@@ -515,20 +576,20 @@ def analyze(
     x = x or ranked[0]
     y = y or next((p for p in ranked if p != x), None)
     if y is not None:
-        heatmap_figure(adv, x, y, outcome, out / "heatmap.png")
+        heatmap_figure(adv, x, y, outcome, out / "heatmap.png", scenario)
         report["figures"].append(out / "heatmap.png")
     if meta["spec"]["design"] in ("sobol", "morris"):
         ind = indices(runs, meta, outcome)
         write_csv(ind, out / "indices.csv")
-        indices_figure(ind, outcome, out / "indices.png")
+        indices_figure(ind, outcome, out / "indices.png", scenario)
         report["indices"] = ind
         report["figures"].append(out / "indices.png")
     else:
         write_csv(tor, out / "tornado.csv")
-        tornado_figure(tor, adv.difference.mean(), outcome, out / "tornado.png")
+        tornado_figure(tor, adv.difference.mean(), outcome, out / "tornado.png", scenario)
         report["tornado"] = tor
         report["figures"].append(out / "tornado.png")
-    boxplot_figure(runs, x, outcome, out / "boxplots.png")
+    boxplot_figure(runs, x, outcome, out / "boxplots.png", scenario)
     report["figures"].append(out / "boxplots.png")
     report["out"] = out
     return report

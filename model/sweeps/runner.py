@@ -96,14 +96,14 @@ def _check_folder(out: Path) -> bool:
     """True for a new (or empty) folder; a folder with anything in it but no sweep.json is refused:
     nothing says which sweep its parts belong to."""
     if out.exists() and not out.is_dir():
-        raise SweepError(str(out), ["is a file, not a folder; choose another --out"])
+        raise SweepError(str(out), ["is a file, not a folder; choose another output folder"])
     names = set(os.listdir(out)) if out.is_dir() else set()
     if names - {".lock", "runs"} - {"sweep.json"} and "sweep.json" not in names:
         raise SweepError(
             str(out),
             [
                 "holds files but no sweep.json, so nothing says what they are; choose a new or "
-                "empty --out"
+                "empty output folder"
             ],
         )
     if "sweep.json" not in names:
@@ -113,7 +113,7 @@ def _check_folder(out: Path) -> bool:
                 str(out),
                 [
                     f"runs/ holds {len(parts)} file(s) but there is no sweep.json, so nothing says "
-                    "which sweep they belong to; choose a new --out, or remove runs/"
+                    "which sweep they belong to; choose a new output folder, or remove runs/"
                 ],
             )
         return True
@@ -144,7 +144,7 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
                 str(out),
                 [
                     f"holds a different sweep ({old.get('name')!r}, digest {old.get('digest')}); "
-                    "choose another --out, or delete the folder to start again"
+                    "choose another output folder, or delete this one to start again"
                 ],
             )
     outcomes = s.outcomes or list(OUTCOMES)
