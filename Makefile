@@ -6,10 +6,12 @@ OUT    ?= results/demo
 
 .PHONY: demo test quick lint bench workshop venv clean help
 PORT   ?= 8866
+# a test file runs on one worker (its fixtures, a browser or a server, start once)
+PARALLEL ?= -n 2 --dist loadfile
 help:
 	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
 	@echo "make test   create .venv if missing, run ruff and the whole test suite (what CI runs)"
-	@echo "make quick  ruff, then the quick loop: the tests not marked slow (about 45 s)"
+	@echo "make quick  ruff, then the quick loop: the tests not marked slow (about a minute on 2 cores)"
 	@echo "make lint   ruff: lint and format check"
 	@echo "make bench  run the benchmarks in benchmarks/ (about half an hour; not part of make test), write results/benchmarks/latest.json"
 	@echo "make workshop  serve the trainer notebook as a web app on http://127.0.0.1:$(PORT)/ (Voila; Ctrl-C stops it)"
@@ -32,10 +34,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PARALLEL)
 
 quick: lint
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q $(PARALLEL) -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'

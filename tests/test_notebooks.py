@@ -212,6 +212,7 @@ def test_workshop_shows_every_arrangement_and_its_costs(workshop):
     assert "街长制" in workshop.view.value and "12345热线" in workshop.view.value
 
 
+@pytest.mark.slow
 def test_workshop_plays_to_the_end_and_stops(workshop):
     import asyncio
 

@@ -129,6 +129,7 @@ def test_drags_are_debounced_and_an_overtaken_run_is_abandoned(tmp_path):
     assert p.result.scenario.departments["sanitation"].crews == 9
 
 
+@pytest.mark.slow
 def test_an_interval_from_replications_and_an_unstable_system_in_words(tmp_path):
     p = Planner(days=30, display_figure=False, folder=tmp_path)
     p.replications.value = 3
@@ -148,6 +149,7 @@ def test_one_figure_per_view(planner):
     assert planner.image.value[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
 def test_compare_saved_scenarios_shows_the_table_and_each_dashboard(planner):
     import matplotlib.pyplot as plt
 

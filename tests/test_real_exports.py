@@ -145,6 +145,7 @@ def test_a_shorter_window_counts_the_closures_it_leaves_out(tmp_path, capsys):
     assert "have a recorded response after the window's end" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXPORTS)
 def test_compare_replays_a_real_export_with_the_recorded_column_in_full(name, tmp_path, capsys):
     want = _expected(name)
