@@ -142,6 +142,7 @@ def test_outputs_honour_the_umask(tmp_path, mask, mode):
     assert out.stat().st_mode & 0o777 == mode | 0o111 & ~mask
 
 
+@pytest.mark.slow
 def test_formula_like_cells_are_escaped_in_csv_outputs(tmp_path, capsys):
     log = tmp_path / "log.csv"
     lines = CASES.read_text(encoding="utf-8").splitlines()

@@ -220,6 +220,7 @@ def mutated_log(draw):
     return ("\n".join(",".join(row) for row in rows) + "\n").encode("utf-8")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.one_of(mutated_log(), mangled_text(LOG_TEXT)), skip=st.booleans())
 def test_mutated_issue_logs_read_or_say_what_is_wrong(tmp_path, jingxing, data, skip):

@@ -306,6 +306,7 @@ def test_names_from_data_cannot_move_outputs_out_of_the_chosen_folder(tmp_path):
 
 
 # --- what produced a result, and verifying it -----------------------------------------------------
+@pytest.mark.slow
 def test_run_and_compare_folders_say_what_produced_them_and_verify(tmp_path, capsys):
     run_dir, cmp_dir = tmp_path / "run", tmp_path / "cmp"
     assert (
@@ -363,6 +364,7 @@ def test_run_and_compare_folders_say_what_produced_them_and_verify(tmp_path, cap
     assert "multi_layer: resolution_hours.mean: recorded" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_sweep_and_replay_folders_verify(tmp_path, capsys):
     out = tmp_path / "sweep"
     sweep(SPEC, out, workers=1, progress=False)

@@ -152,6 +152,7 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(flaky, tmp_path):
     assert load_runs(tmp_path / "out")[1]["runs_failed"] == 4
 
 
+@pytest.mark.slow
 def test_sobol_gives_a_parameter_that_does_nothing_an_index_near_zero(tmp_path):
     spec = {
         "name": "sobol",
