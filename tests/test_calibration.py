@@ -38,7 +38,7 @@ def _log(tmp_path, seed=5, days=40, **truth):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [5, 6])
+@pytest.mark.parametrize("seed", [5, 6, 7])  # three logs: one could pass by luck
 def test_known_parameters_fall_inside_the_reported_intervals(tmp_path, seed):
     _, log = _log(tmp_path, seed=seed)
     r = calibrate(
