@@ -47,6 +47,7 @@ def test_a_plain_install_outside_the_checkout_runs_the_comparison(tmp_path):
         text=True,
     )
     assert build.returncode == 0, build.stderr[-2000:]
+    assert "BuildBackendWarning" not in build.stderr, build.stderr[-2000:]
     # a fresh environment, its dependencies (not streetchief) borrowed from this one by a .pth line
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -95,6 +96,8 @@ def test_a_plain_install_outside_the_checkout_runs_the_comparison(tmp_path):
     assert package.startswith(site) and scenarios.startswith(site)  # the installed copy, not ours
     assert Path(scenarios, "jingxing_2019.yaml").is_file()
     assert Path(scenarios, "mappings", "nyc_311.yaml").is_file()
+    assert Path(scenarios, "calibration", "hotline.yaml").is_file()
+    assert any(Path(package).parent.joinpath("fonts").glob("*.ttf"))  # Chinese offline
 
     run = subprocess.run(
         [
