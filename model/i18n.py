@@ -180,6 +180,23 @@ TEXT = {
     "planner.running": {"en": "running…", "zh": "运行中…"},
     "planner.waiting": {"en": "waiting for you to stop…", "zh": "等待调整结束…"},
     "planner.done": {"en": "run {n} done", "zh": "第{n}次运行完成"},
+    "planner.refused": {"en": "Refused:", "zh": "未采用:"},
+    "planner.unstable": {"en": "Unstable:", "zh": "积压失控:"},
+    "planner.unstable_line": {
+        "en": "{name}: the backlog grows by {slope:.1f} issues a day to {end:.0f} at the end; "
+        "add crews, or fewer problems, for it to keep up",
+        "zh": "{name}:积压每天增加{slope:.1f}件,结束时达到{end:.0f}件;需增加班组或减少问题才跟得上",
+    },
+    "planner.keeps_up": {
+        "en": "every arrangement keeps up with the problems",
+        "zh": "每种处置方式都跟得上问题的增长",
+    },
+    "planner.saved_to": {"en": "Saved {path}", "zh": "已保存 {path}"},
+    "planner.loaded": {"en": "Loaded {path}", "zh": "已载入 {path}"},
+    "planner.differ": {
+        "en": "; values the controls do not set differ: {paths}",
+        "zh": ";控件未涉及、与当前设置不同的值:{paths}",
+    },
     "planner.median": {"en": "median resolution", "zh": "解决用时中位数"},
     "planner.within_24h": {"en": "problems resolved in 24 h", "zh": "24小时内解决的问题"},
     "planner.hours": {"en": "officials' hours", "zh": "官员工时"},

@@ -28,7 +28,7 @@ from streetchief.errors import ScenarioError
 from streetchief.experiment import run_scenario
 from streetchief.files import write_text
 from streetchief.i18n import LANGUAGES, layer, role, tr
-from streetchief.plots import LABELS, dashboard_figure, label
+from streetchief.plots import dashboard_figure, label
 from streetchief.scenario import apply_overrides, load_scenario, resolve_path, shipped, validate
 from streetchief.scenario.reference import parameter_reference
 from streetchief.workshop import SEED_WEEK, Workshop  # noqa: E402,F401 (the notebooks' names)
@@ -375,14 +375,57 @@ class Planner:
         self.crews_box.set_title(0, tr("planner.crews_title", lang))
 
     def set_language(self, lang: str) -> None:
-        """Labels, table and figures in `lang`; nothing runs again."""
+        """Labels, table, figures, the status and the last message in `lang`; nothing runs again
+        and nothing shown is replaced (a refusal stays a refusal)."""
+        if lang == self.lang and self.language.value == lang:
+            return
         self.lang = lang
-        self.language.value = lang
+        self.language.value = lang  # its observer calls back here, and returns at once
         self._label_controls()
         if self.results:
-            self._draw()
+            self._draw_results()
+        self._show_notice()
+        self._show_status()
         if getattr(self, "comparison_runs", None):
             self._draw_comparison()
+
+    def _set_status(self, key: str | None, **values) -> None:
+        self._status = (key, values)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        key, values = getattr(self, "_status", (None, {}))
+        text = tr(key, self.lang, **values) if key else ""
+        style = {"planner.waiting": "i", "planner.running": "b"}.get(key)
+        self.status.value = f"<{style}>{text}</{style}>" if style and text else text
+
+    def _notify(self, kind: str, **values) -> None:
+        """What the message line says: kept as what it means, so a language switch redraws it."""
+        self._notice = (kind, values)
+        self._show_notice()
+
+    def _show_notice(self) -> None:
+        kind, v = getattr(self, "_notice", (None, {}))
+        lang = self.lang
+        if kind == "refused":
+            html = f"<b style='color:#b00'>{tr('planner.refused', lang)}</b> {v['why']}"
+        elif kind == "results":
+            html = (
+                "".join(
+                    f"<div style='color:#b00'><b>{tr('planner.unstable', lang)}</b> {w}</div>"
+                    for w in unstable(self.result, lang)
+                )
+                or f"<span style='color:#070'>{tr('planner.keeps_up', lang)}</span>"
+            )
+        elif kind == "saved":
+            html = tr("planner.saved_to", lang, path=f"<code>{v['path']}</code>")
+        elif kind == "loaded":
+            html = tr("planner.loaded", lang, path=f"<code>{v['path']}</code>")
+            if v["differ"]:
+                html += tr("planner.differ", lang, paths=", ".join(v["differ"][:5]))
+        else:
+            html = ""
+        self.message.value = html
 
     def values(self) -> dict:
         """Every control's value, by its name."""
@@ -490,7 +533,7 @@ class Planner:
             return
         if self._timer is not None:
             self._timer.cancel()
-        self.status.value = f"<i>{tr('planner.waiting', self.lang)}</i>"
+        self._set_status("planner.waiting")
         self._timer = loop.call_later(self.debounce, lambda: loop.create_task(self.update_async()))
 
     async def update_async(self) -> bool:
@@ -502,7 +545,7 @@ class Planner:
             self._refuse(e)
             return False
         self.running = True
-        self.status.value = f"<b>{tr('planner.running', self.lang)}</b>"
+        self._set_status("planner.running")
         loop = asyncio.get_running_loop()
         try:
             results = await loop.run_in_executor(None, self._compute, sc, gen)
@@ -537,8 +580,8 @@ class Planner:
         return True
 
     def _refuse(self, e: ScenarioError) -> None:
-        self.status.value = ""
-        self.message.value = "<b style='color:#b00'>Refused:</b> " + "; ".join(e.problems[:3])
+        self._set_status(None)
+        self._notify("refused", why="; ".join(e.problems[:3]))
 
     def _show(self, results: list) -> None:
         self.results, self.result = results, results[0]
@@ -547,15 +590,13 @@ class Planner:
 
     def _draw(self) -> None:
         """The table, the words and the figure of the latest run, in the chosen language."""
-        results = self.results
-        self.table.value = ledger_table(self.result.summaries, results, self.lang)
-        warnings = unstable(self.result)
-        self.message.value = (
-            "".join(f"<div style='color:#b00'><b>Unstable:</b> {w}</div>" for w in warnings)
-            or "<span style='color:#070'>every arrangement keeps up with the problems</span>"
-        )
+        self._draw_results()
+        self._notify("results")
+        self._set_status("planner.done", n=self.runs)
+
+    def _draw_results(self) -> None:
+        self.table.value = ledger_table(self.result.summaries, self.results, self.lang)
         self.figure, self.image.value = _dashboard_png(self.result, self.lang)
-        self.status.value = tr("planner.done", self.lang, n=self.runs)
 
     # --- saved scenarios --------------------------------------------------------------------------
     def refresh_saved(self) -> None:
@@ -597,12 +638,12 @@ class Planner:
         load_scenario(path)
         self.overwrite_button.layout.display = "none"
         self._pending_overwrite = None
-        self.message.value = f"Saved <code>{path}</code>"
+        self._notify("saved", path=path)
         self.refresh_saved()
         return path
 
     def _say(self, why: str) -> None:
-        self.message.value = f"<b style='color:#b00'>Refused:</b> {why}"
+        self._notify("refused", why=why)
         return None
 
     def load(self, name_or_path) -> bool:
@@ -626,9 +667,7 @@ class Planner:
         saved = yaml.safe_load(text)
         mine = self.scenario_dict()
         differ = [p for p in _diff(saved, mine) if p not in ("name", "description")]
-        self.message.value = f"Loaded <code>{path}</code>" + (
-            f"; values the controls do not set differ: {', '.join(differ[:5])}" if differ else ""
-        )
+        self._notify("loaded", path=path, differ=differ)
         return True
 
     def compare_saved(self, names: list[str]) -> None:
@@ -798,7 +837,7 @@ def _short(v) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def unstable(result) -> list[str]:
+def unstable(result, lang: str = "en") -> list[str]:
     """The arrangements whose backlog grows without bound: in the last third of the run it is
     still climbing, at more than a problem a day, and ends over twice its level a third in."""
     from streetchief.records import backlog_curve
@@ -812,10 +851,8 @@ def unstable(result) -> list[str]:
         slope = np.polyfit(t[tail] / 24, b[tail], 1)[0] if tail.sum() > 2 else 0.0
         third = b[np.searchsorted(t, t[-1] / 3)]
         if slope > 1.0 and b[-1] > 2 * max(third, 1):
-            out.append(
-                f"{LABELS.get(name, name)}: the backlog grows by {slope:.1f} issues a day to "
-                f"{b[-1]:.0f} at the end; add crews, or fewer problems, for it to keep up"
-            )
+            who = label(name, lang)
+            out.append(tr("planner.unstable_line", lang, name=who, slope=slope, end=b[-1]))
     return out
 
 

@@ -111,6 +111,26 @@ def test_collapsed_office_hours_are_refused_not_ignored(planner):
     assert "office hours (traditional path): 10:00 to 10:00" in planner.message.value
 
 
+def test_a_language_switch_keeps_what_is_said_and_draws_once(planner, monkeypatch):
+    import streetchief.widgets as widgets
+
+    planner.update()
+    planner.office.value = (10.0, 10.0)  # refused: the last run stays, the refusal is what is said
+    drawn = []
+    real = widgets._dashboard_png
+    monkeypatch.setattr(widgets, "_dashboard_png", lambda *a: drawn.append(a) or real(*a))
+    planner.set_language("zh")
+    assert len(drawn) == 1  # the figure once, in Chinese
+    assert "未采用" in planner.message.value and "10:00 to 10:00" in planner.message.value
+    assert "跟得上" not in planner.message.value and planner.status.value == ""
+    planner.language.value = "en"  # the toggle a user presses
+    assert len(drawn) == 2 and "Refused:" in planner.message.value
+    planner.office.value = (9.0, 17.0)  # accepted: a run, and its words in the chosen language
+    planner.set_language("zh")
+    assert "每种处置方式都跟得上" in planner.message.value
+    assert planner.status.value == f"第{planner.runs}次运行完成"
+
+
 def test_drags_are_debounced_and_an_overtaken_run_is_abandoned(tmp_path):
     async def drag():
         p = Planner(days=20, display_figure=False, folder=tmp_path, debounce=0.2)
@@ -139,6 +159,8 @@ def test_an_interval_from_replications_and_an_unstable_system_in_words(tmp_path)
     p.volume.value = p.volume.max
     assert any("sanitation" in w or "backlog grows" in w for w in unstable(p.result))
     assert "Unstable" in p.message.value
+    p.set_language("zh")
+    assert "积压失控" in p.message.value and "积压每天增加" in p.message.value
 
 
 def test_one_figure_per_view(planner):
