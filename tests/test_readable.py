@@ -38,6 +38,7 @@ def base():
 def test_every_shipped_sweep_parameter_reads_as_words(path, base):
     label = parameter_label(path, base)
     assert not DOTTED.search(label) and "_" not in label.split(":")[0], label
+    assert "*" not in label, label
     assert ": " in label and len(label) < 120, label
 
 
@@ -49,6 +50,11 @@ def test_layers_carry_their_names_and_units_are_said(base):
         "illegal parking: problems a day"
     )
     assert outcome_label("resolution_median_h") == "hours from report to resolution, median (h)"
+    cv = parameter_label("arrangements.multi_layer.layers.0.handling.cv", base)
+    assert cv.endswith("(coefficient of variation)")  # a ratio: no unit
+    assert parameter_label("arrivals.bursts.0.hours") == "arrivals: how long it lasts (h)"
+    assert parameter_label("arrangements.grid.patrol.hours").endswith("hours a round (h)")
+    assert parameter_label("categories.*.unclear_share").startswith("every category: ")
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
@@ -62,6 +68,7 @@ def test_numbers_for_reading_have_no_scientific_notation(x):
 def test_readable_values():
     assert readable(-1093.4) == "-1,093" and readable(0.000123) == "0.0001"
     assert readable(float("nan")) == "—" and readable(True) == "yes" and readable(2.0) == "2"
+    assert readable(float("inf")) == "∞" and readable(float("-inf")) == "−∞"
 
 
 def _advantage(missing: bool) -> pd.DataFrame:
@@ -126,6 +133,11 @@ def test_tornado_and_tables_read_as_words(base):
     fig = tornado_figure(tor, adv.difference.mean(), "resolution_mean_h", scenario=base)
     texts = _texts(fig)
     assert "sanitation: crews" in texts and not any(DOTTED.search(t) for t in texts)
+    assert "street chief − multi-layer routing" in fig.axes[0].get_xlabel().replace("\n", " ")
+    plt.close(fig)
+    hotline = adv.rename(columns={"multi_layer": "hotline"})  # the pair the table holds is named
+    fig = tornado_figure(tornado(hotline, params), 0.0, "resolution_mean_h", scenario=base)
+    assert "street chief − 12345 hotline" in fig.axes[0].get_xlabel().replace("\n", " ")
     plt.close(fig)
     table = readable_table(adv, base, outcome="resolution_mean_h")
     shown = table.to_html() + " ".join(map(str, table.columns))

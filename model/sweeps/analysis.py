@@ -344,7 +344,9 @@ def tornado(adv: pd.DataFrame, params: list[str]) -> pd.DataFrame:
         rows.append(
             {"parameter": p, "low_third": low, "high_third": high, "swing": abs(high - low)}
         )
-    return pd.DataFrame(rows).sort_values("swing", ascending=True)
+    out = pd.DataFrame(rows).sort_values("swing", ascending=True)
+    out.attrs["pair"] = _pair(adv)  # (baseline, treatment), for the figure's words
+    return out
 
 
 # --- figures --------------------------------------------------------------------------------------
@@ -459,7 +461,8 @@ def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None, s
     ax.barh(y, tor.high_third - overall, left=overall, color="#1f77b4", label="highest third")
     ax.axvline(overall, color="k", lw=0.8)
     ax.set_yticks(y, [_wrap(parameter_label(p, scenario), 40) for p in tor.parameter])
-    ax.set_xlabel(_wrap("mean " + difference_label(outcome), 70))
+    base, treat = tor.attrs.get("pair", ("multi_layer", "street_chief"))
+    ax.set_xlabel(_wrap("mean " + difference_label(outcome, treat, base), 70))
     ax.legend(fontsize=8)
     ax.set_title("Tornado: how far each parameter moves the advantage")
     fig.tight_layout()
@@ -491,7 +494,8 @@ def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None, 
     ax.set_ylabel(_wrap(outcome_label(outcome), 40))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
-    ax.set_title(_wrap(f"{outcome_label(outcome)}, per level of {parameter_label(parameter)}", 80))
+    what = parameter_label(parameter, scenario)
+    ax.set_title(_wrap(f"{outcome_label(outcome)}, per level of {what}", 80))
     fig.tight_layout()
     return _save(fig, path)
 

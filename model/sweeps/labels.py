@@ -37,8 +37,10 @@ WORDS = {
     "sanction_factor": "time factor under sanction",
     "sanction_days": "days a sanction lasts",
 }
-# a duration's own keys: the statistic, in hours
+# a duration's own keys: the statistic (in hours, but for the coefficient of variation)
 STATISTICS = {"median": "median", "mean": "mean", "cv": "coefficient of variation"}
+UNITLESS = {"cv"}
+EVERY = {"categories": "every category", "departments": "every department", "zones": "every zone"}
 ARRANGEMENT_WORDS = {
     "street_chief": "street chief",
     "hotline": "12345 hotline",
@@ -75,7 +77,9 @@ def _owner(keys: list[str], scenario) -> tuple[str, list[str]]:
     """Whose value it is, in words, and the keys left after the owner."""
     head = keys[0]
     if head in ("categories", "departments", "zones") and len(keys) > 2:
-        return _words(keys[1]), keys[2:]
+        return EVERY[head] if keys[1] == "*" else _words(keys[1]), keys[2:]
+    if head == "chiefs" and len(keys) > 2:
+        return "every street chief" if keys[1] == "*" else _words(keys[1]), keys[2:]
     if head == "arrangements" and len(keys) > 2:
         name, rest = ARRANGEMENT_WORDS.get(keys[1], _words(keys[1])), keys[2:]
         if rest[0] == "layers" and len(rest) > 2 and rest[1].isdigit():
@@ -101,14 +105,16 @@ def parameter_label(path: str, scenario=None) -> str:
     last = rest[-1]
     if last in STATISTICS and len(rest) > 1:  # a duration's median or mean, in hours
         what = _reference().get(_generic(keys[:-1])) or _words(rest[-2])
-        return f"{owner}: {what} ({STATISTICS[last]}, h)"
-    what = WORDS.get(last)
+        unit = "" if last in UNITLESS else ", h"
+        return f"{owner}: {what} ({STATISTICS[last]}{unit})"
+    # "hours" is a round's length under a patrol or an inspection; elsewhere the reference says
+    what = WORDS.get(last) if last != "hours" or keys[-2] in SECTION_WORDS else None
     if what is None:
         meaning = _reference().get(_generic(keys))
         what = meaning or _words(last)
         if last.endswith("_days"):
             what += " (days)"
-        elif last.endswith(("_hours", "_h")):
+        elif last == "hours" or last.endswith(("_hours", "_h")):
             what += " (h)"
     return f"{owner}: {what}"
 
@@ -142,6 +148,8 @@ def readable(v, digits: int = 3) -> str:
         return str(v)
     if math.isnan(x):
         return "—"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
     if x == int(x) and abs(x) < 1e15:
         return f"{int(x):,}"
     a = abs(x)
