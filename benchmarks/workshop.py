@@ -86,6 +86,20 @@ new MutationObserver(seen).observe(document.body, {subtree: true, childList: tru
 """
 
 
+def wait_for_server(server, port: int, seconds: float = 120) -> None:
+    """Until the server answers on `port`; an error if it exits or takes longer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with code {server.returncode} before answering")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer on port {port} within {seconds:.0f} s")
+
+
 def browser_playback() -> dict:
     """The app as `make workshop` serves it, in headless Chromium: start-up, frames a second
     while playing the whole replay at full speed, one visitor's kernel memory."""
@@ -100,8 +114,8 @@ def browser_playback() -> dict:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     t0 = time.perf_counter()
-    server = subprocess.Popen(
-        ["make", "--no-print-directory", "workshop", f"PORT={port}"],
+    server = subprocess.Popen(  # as make workshop serves it; -o: never rebuild .venv meanwhile
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "workshop", f"PORT={port}"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -112,14 +126,10 @@ def browser_playback() -> dict:
     opts.binary_location = shutil.which("chromium")
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,720"):
         opts.add_argument(a)
-    b = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    b = None
     try:
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        b = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+        wait_for_server(server, port)
         b.get(f"http://127.0.0.1:{port}/")
         wait = WebDriverWait(b, 120, poll_frequency=0.05)
         wait.until(lambda d: d.find_elements(By.XPATH, "//button[contains(., '播放')]"))
@@ -149,7 +159,8 @@ def browser_playback() -> dict:
             "server_rss_mib": voila.memory_info().rss / 2**20,
         }
     finally:
-        b.quit()
+        if b is not None:
+            b.quit()
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
 

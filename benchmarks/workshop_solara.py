@@ -108,7 +108,9 @@ def measure(visitors: int = 4) -> dict:
     opts.binary_location = shutil.which("chromium")
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,720"):
         opts.add_argument(a)
-    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    from workshop import wait_for_server  # benchmarks/workshop.py, beside this file
+
+    browser = None
     url = f"http://127.0.0.1:{port}/"
 
     def rss():
@@ -116,12 +118,8 @@ def measure(visitors: int = 4) -> dict:
         return sum(q.memory_info().rss for q in [p, *p.children(recursive=True)]) / 2**20
 
     try:
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        browser = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+        wait_for_server(server, port)
         browser.get(url)
         wait = WebDriverWait(browser, 120, poll_frequency=0.05)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".sc-clock"))
@@ -160,7 +158,8 @@ def measure(visitors: int = 4) -> dict:
             "requests_through_solara_cdn_proxy": len(cdn),
         }
     finally:
-        browser.quit()
+        if browser is not None:
+            browser.quit()
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
 

@@ -407,32 +407,34 @@ class Planner:
     def _show_notice(self) -> None:
         kind, v = getattr(self, "_notice", (None, {}))
         lang = self.lang
-        if kind == "refused":
-            html = f"<b style='color:#b00'>{tr('planner.refused', lang)}</b> {v['why']}"
-        elif kind == "results":
-            html = (
-                "".join(
-                    f"<div style='color:#b00'><b>{tr('planner.unstable', lang)}</b> {w}</div>"
-                    for w in unstable(self.result, lang)
-                )
-                or f"<span style='color:#070'>{tr('planner.keeps_up', lang)}</span>"
-            )
-        elif kind == "saved":
+        if kind == "refused":  # the figure is of the last accepted run: its words would mislead
+            why = v["why"]
+            self.message.value = f"<b style='color:#b00'>{tr('planner.refused', lang)}</b> {why}"
+            return
+        html = ""
+        if kind == "saved":
             html = tr("planner.saved_to", lang, path=f"<code>{v['path']}</code>")
         elif kind == "loaded":
             html = tr("planner.loaded", lang, path=f"<code>{v['path']}</code>")
             if v["differ"]:
                 html += tr("planner.differ", lang, paths=", ".join(v["differ"][:5]))
-        else:
-            html = ""
+        if self.results:  # what the run shown says stays said, after a save or a load too
+            warnings = unstable(self.result, lang)
+            html = (f"<div>{html}</div>" if html else "") + (
+                "".join(
+                    f"<div style='color:#b00'><b>{tr('planner.unstable', lang)}</b> {w}</div>"
+                    for w in warnings
+                )
+                or f"<span style='color:#070'>{tr('planner.keeps_up', lang)}</span>"
+            )
         self.message.value = html
 
     def values(self) -> dict:
         """Every control's value, by its name."""
         return {k: w.value for k, w in self.controls.items()}
 
-    def set_values(self, values: dict) -> None:
-        """Set controls without a run for each; one run follows."""
+    def set_values(self, values: dict, named: str | None = None) -> None:
+        """Set controls without a run for each; one run follows (titled `named`, if given)."""
         self._quiet = True
         try:
             for k, v in values.items():
@@ -441,6 +443,8 @@ class Planner:
                     w.value = tuple(v) if isinstance(w.value, tuple) else v
         finally:
             self._quiet = False
+        if named:
+            self._named = (self.values(), named)
         self.update()
 
     # --- the controls as scenario values ----------------------------------------------------------
@@ -506,10 +510,18 @@ class Planner:
                 )
         return out
 
-    def scenario_dict(self) -> dict:
-        raw = apply_overrides(self.raw, self.overrides(), "planner")
-        name = self.name.value if hasattr(self, "name") else ""
-        raw["name"] = name if NAME.match(name or "") else raw.get("name", "tuned")
+    def scenario_dict(self, name: str | None = None) -> dict:
+        """The scenario the controls set: named `name` when saved, else after its base."""
+        overrides = self.overrides()
+        raw = apply_overrides(self.raw, overrides, "planner")
+        base = raw.get("name") or self.base_name
+        named = getattr(self, "_named", None)  # (controls, name) of the last save or load
+        if name and NAME.match(name):
+            raw["name"] = name
+        elif named and named[0] == self.values():
+            raw["name"] = named[1]
+        else:  # not the save-as name: nothing is saved under it yet
+            raw["name"] = f"{base}, {len(overrides)} changed" if overrides else base
         return raw
 
     def scenario(self):
@@ -628,7 +640,7 @@ class Planner:
                 f"{path} exists: press Overwrite to replace it, or choose another name"
             )
         try:
-            raw = self.scenario_dict()
+            raw = self.scenario_dict(name)
             validate(raw, name)
         except ScenarioError as e:
             return self._say("; ".join(e.problems[:3]))
@@ -638,6 +650,7 @@ class Planner:
         load_scenario(path)
         self.overwrite_button.layout.display = "none"
         self._pending_overwrite = None
+        self._named = (self.values(), name)
         self._notify("saved", path=path)
         self.refresh_saved()
         return path
@@ -663,7 +676,7 @@ class Planner:
         m = re.search(r"^# planner controls: (\{.*\})$", text, re.MULTILINE)
         values = json.loads(m.group(1)) if m else {}
         self.name.value = path.stem
-        self.set_values(values)
+        self.set_values(values, named=path.stem)
         saved = yaml.safe_load(text)
         mine = self.scenario_dict()
         differ = [p for p in _diff(saved, mine) if p not in ("name", "description")]
@@ -839,7 +852,8 @@ def _short(v) -> str:
 
 def unstable(result, lang: str = "en") -> list[str]:
     """The arrangements whose backlog grows without bound: in the last third of the run it is
-    still climbing, at more than a problem a day, and ends over twice its level a third in."""
+    still climbing, at more than a problem a day and by more than 15% of where that third began
+    (a backlog that has settled only wanders about its level)."""
     from streetchief.records import backlog_curve
 
     out = []
@@ -848,9 +862,12 @@ def unstable(result, lang: str = "en") -> list[str]:
         if len(t) < 6:
             continue
         tail = t >= t[-1] * 2 / 3
-        slope = np.polyfit(t[tail] / 24, b[tail], 1)[0] if tail.sum() > 2 else 0.0
-        third = b[np.searchsorted(t, t[-1] / 3)]
-        if slope > 1.0 and b[-1] > 2 * max(third, 1):
+        if tail.sum() <= 2:
+            continue
+        days = t[tail] / 24
+        slope, intercept = np.polyfit(days, b[tail], 1)
+        began = max(intercept + slope * days[0], 1.0)
+        if slope > 1.0 and slope * (days[-1] - days[0]) > 0.15 * began:
             who = label(name, lang)
             out.append(tr("planner.unstable_line", lang, name=who, slope=slope, end=b[-1]))
     return out

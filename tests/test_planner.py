@@ -163,6 +163,21 @@ def test_an_interval_from_replications_and_an_unstable_system_in_words(tmp_path)
     assert "积压失控" in p.message.value and "积压每天增加" in p.message.value
 
 
+@pytest.mark.slow
+def test_a_backlog_still_climbing_at_the_end_of_a_year_is_flagged_and_stays_flagged(tmp_path):
+    """Twice the seed's volume: the traditional path's backlog climbs all year (0 → 1,500 in
+    the first third, on to 2,800, more slowly): not keeping up, though it does not double in
+    the last two thirds. The default volume flags nothing; a save keeps the flag in view."""
+    p = Planner(days=365, display_figure=False, folder=tmp_path)
+    p.update()
+    assert unstable(p.result) == [] and "keeps up" in p.message.value
+    p.volume.value = 48.4
+    assert any(w.startswith("multi-layer routing:") for w in unstable(p.result))
+    p.name.value = "busy"
+    assert p.save() is not None
+    assert "Saved" in p.message.value and "Unstable" in p.message.value
+
+
 def test_one_figure_per_view(planner):
     import matplotlib.pyplot as plt
 
