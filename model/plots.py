@@ -31,6 +31,18 @@ FONT_FAMILY = ["DejaVu Sans", "Noto Sans SC"]
 
 
 @functools.cache
+def font_face_css() -> str:
+    """The shipped Chinese font as a CSS @font-face, inline: a page needs nothing from outside."""
+    import base64
+
+    data = base64.b64encode(CJK_FONT.read_bytes()).decode("ascii")
+    return (
+        "@font-face{font-family:'Noto Sans SC';font-style:normal;font-weight:400;"
+        f"src:url(data:font/ttf;base64,{data}) format('truetype');}}"
+    )
+
+
+@functools.cache
 def use_cjk_font() -> list[str]:
     """Make the shipped Chinese font known to matplotlib (once); the families figures draw with."""
     from matplotlib import font_manager

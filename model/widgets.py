@@ -28,12 +28,19 @@ from streetchief.errors import ScenarioError
 from streetchief.experiment import run_scenario
 from streetchief.files import write_text
 from streetchief.i18n import LANGUAGES, layer, role, tr
-from streetchief.plots import dashboard_figure, label
+from streetchief.plots import dashboard_figure, font_face_css, label
 from streetchief.scenario import apply_overrides, load_scenario, resolve_path, shipped, validate
 from streetchief.scenario.reference import parameter_reference
 from streetchief.workshop import SEED_WEEK, Workshop  # noqa: E402,F401 (the notebooks' names)
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
+# Chinese from the shipped font where the machine has none: the page's own font first
+PLANNER_CSS = """
+.sc-planner, .sc-planner .widget-label, .sc-planner button, .sc-planner select,
+.sc-planner input, .sc-planner .widget-readout, .sc-planner .widget-html-content,
+.sc-planner table, .sc-planner .lm-TabBar, .sc-planner .jupyter-widget-Collapse-header {
+  font-family: var(--jp-ui-font-family, system-ui), 'Noto Sans SC', sans-serif !important; }
+"""
 
 
 def _raw(scenario) -> dict:
@@ -104,10 +111,19 @@ def _get(raw: dict, dotted: str):
     return node
 
 
-def _source_tag(text: str, key: str) -> str:
-    """The comment on the scenario file's line that sets `key` (its [seed]/[cal]/[assumption])."""
-    m = re.search(rf"^\s*-?\s*{re.escape(key)}:.*?#\s*(.+)$", text, re.MULTILINE)
-    return m.group(1).strip() if m else ""
+def _source_tag(text: str, key: str, section: str | None = None) -> str:
+    """The comment on the scenario file's line that sets `key` (its [seed]/[cal]/[assumption]),
+    or on the comment-only line below it; the first such line after `section:` if given."""
+    if section:
+        m = re.search(rf"^\s*{re.escape(section)}:", text, re.MULTILINE)
+        text = text[m.start() :] if m else text
+    m = re.search(rf"^\s*-?\s*{re.escape(key)}:(.*)\n(\s*#.*)?", text, re.MULTILINE)
+    if not m:
+        return ""
+    for part in (m.group(1), m.group(2) or ""):
+        if "#" in part:
+            return part.split("#", 1)[1].strip()
+    return ""
 
 
 class Overtaken(Exception):
@@ -148,13 +164,18 @@ class Planner:
     # --- the controls, one scenario value each ----------------------------------------------------
     def _build_controls(self) -> None:
         b, raw, text = self.base, self.base_raw, self.base_text
-        style = {"description_width": "230px"}
-        lay = W.Layout(width="470px")
+        # wide enough for the longest label in either language, a slider and its readout
+        style = {"description_width": "320px"}
+        lay = W.Layout(width="610px")
+        short, row = {"description_width": "120px"}, W.Layout(width="400px")
+        button = W.Layout(width="170px")
 
         def tip(path: str, key: str, unit: str) -> str:
             meaning = REFERENCE.get(path, "")
-            source = _source_tag(text, key)
-            return f"{meaning} ({unit}). Source: {source or 'see the scenario file'}"
+            keys = path.split(".")
+            section = keys[1] if keys[0] == "arrangements" else None
+            source = _source_tag(text, key, section)
+            return f"{meaning}. Set here in {unit}. Source: {source or 'see the scenario file'}"
 
         self.total_rate = sum(c.rate_per_day for c in b.categories.values())
         self.volume = W.FloatSlider(
@@ -201,9 +222,9 @@ class Planner:
                 value=sc.get("night_coverage", "watch"),
                 description="liaison at night",
                 tooltip=tip(
-                    "arrangements.street_chief.night_coverage", "night_coverage", "watch|morning"
+                    "arrangements.street_chief.night_coverage", "night_coverage", "one of two ways"
                 ),
-                style={"description_width": "230px", "button_width": "90px"},
+                style={"description_width": "320px", "button_width": "90px"},
             )
             cal = next(iter(b.chiefs.values())).calendar
             self.chief_calendar = cal
@@ -294,6 +315,7 @@ class Planner:
                 min=0,
                 max=24,
                 step=0.5,
+                readout_format=".1f",
                 description="office hours (traditional path)",
                 tooltip="when the traditional path's offices and departments work, weekdays "
                 "(h of day; lunch 12:00-14:30 kept). Source: " + _source_tag(text, "office"),
@@ -311,15 +333,17 @@ class Planner:
         self.initial = self.values()
         for w in [*self.controls.values(), self.replications]:
             w.observe(lambda change: self.changed(), names="value")
-        self.name = W.Text("my_district", description="save as", style=style, layout=lay)
-        self.save_button = W.Button(description="Save scenario")
+        self.name = W.Text("my_district", description="save as", style=short, layout=row)
+        self.save_button = W.Button(description="Save scenario", layout=button)
         self.overwrite_button = W.Button(
-            description="Overwrite", button_style="warning", layout=W.Layout(display="none")
+            description="Overwrite",
+            button_style="warning",
+            layout=W.Layout(display="none", width="110px"),
         )
-        self.saved = W.Dropdown(description="saved scenarios", style=style, layout=lay)
-        self.load_button = W.Button(description="Load")
-        self.compare_select = W.SelectMultiple(description="compare", style=style, layout=lay)
-        self.compare_button = W.Button(description="Compare saved")
+        self.saved = W.Dropdown(description="saved scenarios", style=short, layout=row)
+        self.load_button = W.Button(description="Load", layout=button)
+        self.compare_select = W.SelectMultiple(description="compare", style=short, layout=row)
+        self.compare_button = W.Button(description="Compare saved", layout=button)
         self.status = W.HTML()
         self.message = W.HTML()
         self.table = W.HTML()
@@ -739,7 +763,10 @@ class Planner:
                 self.comparison_view,
             ]
         )
-        return W.HBox([W.VBox(sidebar, layout=W.Layout(min_width="480px")), main])
+        style = W.HTML(f"<style>{font_face_css()}{PLANNER_CSS}</style>")
+        box = W.HBox([style, W.VBox(sidebar, layout=W.Layout(min_width="630px")), main])
+        box.add_class("sc-planner")
+        return box
 
 
 def _dashboard_png(result, lang: str, figsize=(12, 7.5)) -> tuple[Figure, bytes]:

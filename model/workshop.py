@@ -12,7 +12,6 @@ the shipped Noto Sans SC subset, so nothing is fetched from the internet.
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 import html
 import time
@@ -26,7 +25,7 @@ import numpy as np
 from streetchief.experiment import replay
 from streetchief.i18n import DEFAULT_LANGUAGE, LANGUAGES, arrangement, role, status, tr, when
 from streetchief.issue_log import read_log
-from streetchief.plots import CJK_FONT, COLOURS
+from streetchief.plots import COLOURS, font_face_css
 from streetchief.scenario import load_scenario, shipped
 from streetchief.story import against_report, case_times, narrate, report_account, seed_cases
 
@@ -43,16 +42,6 @@ STATUS_STYLE = {
 WIDTH, HEIGHT = 132.0, 80.0  # the map's own units (its viewBox)
 FONT = "'Noto Sans SC', 'DejaVu Sans', sans-serif"
 RESOLVED_FADE_HOURS = 12.0  # resolved issues stay on the map this long
-
-
-@functools.cache
-def font_face_css() -> str:
-    """The shipped Chinese font as a CSS @font-face, inline: a page needs nothing from outside."""
-    data = base64.b64encode(Path(CJK_FONT).read_bytes()).decode("ascii")
-    return (
-        "@font-face{font-family:'Noto Sans SC';font-style:normal;font-weight:400;"
-        f"src:url(data:font/ttf;base64,{data}) format('truetype');}}"
-    )
 
 
 PAGE_CSS = f"""

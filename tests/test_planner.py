@@ -205,7 +205,7 @@ def test_compare_saved_scenarios_shows_the_table_and_each_dashboard(planner):
     assert [b.children[0].value for b in boxes] == ["<b>a</b>", "<b>b</b>"]
     assert [b.children[1].value for b in boxes] == planner.comparison_figures
     assert plt.get_fignums() == []  # one figure each, nothing for pyplot to show again
-    assert planner.comparison_view in planner.widget().children[1].children
+    assert planner.comparison_view in planner.widget().children[-1].children
     english = list(planner.comparison_figures)
     planner.language.value = "zh"  # the comparison follows the switch, without a run
     assert "情景" in planner.comparison.value and "街长制" in planner.comparison.value
@@ -245,3 +245,28 @@ def test_control_labels_follow_the_language_switch(planner):
     assert {k: w.description for k, w in planner.controls.items()} == english
     assert [b.description for b in buttons] == english_buttons
     assert "median resolution" in planner.table.value
+
+
+def test_every_control_says_its_meaning_unit_and_own_source(planner):
+    for key, w in planner.controls.items():
+        tip = w.tooltip or ""
+        assert "Source:" in tip and tip.split("Source:")[0].strip() not in ("", "None"), key
+        assert "null" not in tip and "None" not in tip, key
+    # each arrangement's value cites its own line, not the first line with the same key
+    assert "chiefs find problems" not in planner.controls["grid_patrol"].tooltip
+    assert "Tianmen" in planner.controls["grid_patrol"].tooltip
+    assert "hour to sign for" in planner.controls["sign_for"].tooltip
+
+
+def test_the_page_carries_the_chinese_font_and_labels_fit(planner):
+    box = planner.widget()
+    assert "sc-planner" in box._dom_classes
+    style = box.children[0].value
+    assert "@font-face{font-family:'Noto Sans SC'" in style and ".sc-planner" in style
+    width = int(planner.volume.style.description_width.rstrip("px"))
+    for lang in ("zh", "en"):
+        planner.set_language(lang)
+        for key, w in planner.controls.items():  # about 14 px a Chinese character, 7 a Latin one
+            text = w.description
+            need = sum(14 if ord(ch) > 0x2E80 else 7 for ch in text)
+            assert need <= width, (lang, key, text, need)
