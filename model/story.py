@@ -140,27 +140,37 @@ def report_account(log, issue_id: str, lang: str = "en") -> str:
     return f"<b>{tr('story.report', lang)}</b>: {times}"
 
 
-def against_report(log, issue_id: str, times: dict[str, CaseTimes], lang: str = "en") -> str:
+def _minute(t: datetime) -> datetime:
+    return t.replace(second=0, microsecond=0)
+
+
+def against_report(
+    log, issue_id: str, times: dict[str, CaseTimes], lang: str = "en", now: datetime | None = None
+) -> str:
     """Each arrangement's resolution beside the log's (the 2019 report's): how much earlier or
-    later the model resolved the case, from the records; empty when the log has no resolution."""
+    later the model resolved the case, to the minute shown, from the records; a resolution still
+    ahead of `now` is greyed, as in the narration. Empty when the log has no resolution."""
     row = log.frame[log.frame.issue_id == issue_id].iloc[0]
     recorded = row.get("resolved_at")
     if recorded is None or recorded != recorded:
         return ""
     if recorded.tzinfo is not None:  # the log's wall time, as report_account shows it
         recorded = recorded.tz_localize(None)
-    recorded = recorded.to_pydatetime()
+    recorded = _minute(recorded.to_pydatetime())
     parts = []
     for name, c in times.items():
         if c.resolved is None:
             text = tr("story.not_resolved", lang)
-        else:
-            hours = (c.resolved - recorded).total_seconds() / 3600
-            if abs(hours) < 1 / 120:
+        else:  # minutes as the narration prints them: 08:59:31 is 1 min before 09:00
+            hours = (_minute(c.resolved) - recorded).total_seconds() / 3600
+            if hours == 0:
                 text = tr("story.same_time", lang)
             else:
                 key = "story.earlier" if hours < 0 else "story.later"
                 text = tr(key, lang, span=duration(abs(hours), lang))
+            if now is not None and c.resolved > now:
+                title = tr("story.pending", lang)
+                text = f"<span class='ahead' title='{title}'>{text}</span>"
         parts.append(f"{arrangement(name, lang)} {text}")
     sep = ";" if lang == "zh" else "; "
     head = tr("story.against", lang, when=when(recorded, lang))

@@ -444,7 +444,7 @@ class Workshop:
         ]
         lines.append(report_account(self.log, self.highlight, self.lang))
         beside = against_report(
-            self.log, self.highlight, self.case_times[self.highlight], self.lang
+            self.log, self.highlight, self.case_times[self.highlight], self.lang, now
         )
         if beside:
             lines.append(beside)

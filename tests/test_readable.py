@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 from streetchief import load_scenario
 from streetchief.scenario import shipped
-from streetchief.sweeps.analysis import MISSING, heatmap_figure, tornado, tornado_figure
+from streetchief.sweeps.analysis import (
+    MISSING,
+    UNDEFINED,
+    heatmap_figure,
+    tornado,
+    tornado_figure,
+)
 from streetchief.sweeps.labels import outcome_label, parameter_label, readable, readable_table
 
 matplotlib.use("Agg")
@@ -121,6 +127,19 @@ def test_heat_map_marks_a_cell_without_a_point_and_reads_as_words(base, missing)
     assert not any(DOTTED.search(t) for t in texts + [fig.axes[1].get_ylabel()])
     ylabel = fig.axes[0].get_ylabel().replace("\n", " ")
     assert ylabel == "community office: share sent to the wrong place (0–1)"
+    plt.close(fig)
+
+
+def test_a_cell_whose_points_have_no_value_is_not_called_empty(base):
+    import matplotlib.pyplot as plt
+
+    adv = _advantage(False)
+    adv.loc[4, "difference"] = np.nan  # the middle point: the outcome undefined in every run
+    params = ["departments.sanitation.crews", "arrangements.multi_layer.layers.0.misrouting"]
+    fig = heatmap_figure(adv, *params, "resolution_mean_h", scenario=base)
+    cells = [t.get_text() for t in fig.axes[0].texts]
+    assert cells.count(UNDEFINED) == 1 and MISSING not in cells
+    assert (fig.missing_cells, fig.undefined_cells) == (0, 1)
     plt.close(fig)
 
 

@@ -74,13 +74,20 @@ def test_the_model_against_the_report_is_told_from_the_records(week, seed):
         text = against_report(log, TRASH_BINS, times, lang)
         assert when(reported, lang) in text
         for name, c in times.items():
-            hours = (c.resolved - reported).total_seconds() / 3600
+            shown = datetime.strptime(f"{c.resolved:%Y-%m-%d %H:%M}", "%Y-%m-%d %H:%M")
+            hours = (shown - reported).total_seconds() / 3600  # between the minutes printed
             word = {"en": ("earlier", "later"), "zh": ("早", "晚")}[lang][hours > 0]
             span = duration(abs(hours), lang)
             said = f"{span} {word}" if lang == "en" else f"{word}{span}"
             assert f"{arrangement(name, lang)} {said}" in text, (name, lang, text)
     chief = times["street_chief"].resolved
     assert (chief <= reported) == (seed == 1)
+    # while the clock stands before a resolution, its comparison is greyed as still ahead
+    night = datetime(2019, 10, 28, 23, 30)
+    text = against_report(log, TRASH_BINS, times, "en", now=night)
+    assert text.count("class='ahead'") == sum(c.resolved > night for c in times.values()) > 0
+    after = max(c.resolved for c in times.values())
+    assert "class='ahead'" not in against_report(log, TRASH_BINS, times, "en", now=after)
 
 
 @pytest.mark.slow

@@ -351,6 +351,7 @@ def tornado(adv: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 
 # --- figures --------------------------------------------------------------------------------------
 MISSING = "no point"  # what a heat-map cell without a point of the design says
+UNDEFINED = "no value"  # a cell with points whose outcome is undefined in every replication
 
 
 def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, scenario=None):
@@ -360,10 +361,15 @@ def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, s
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
-    grid = adv.assign(_x=_levels(adv[x]), _y=_levels(adv[y])).pivot_table(
+    cells = adv.assign(_x=_levels(adv[x]), _y=_levels(adv[y]))
+    grid = cells.pivot_table(
         index="_y", columns="_x", values="difference", aggfunc="mean", dropna=False
     )
     values = grid.to_numpy(float)
+    points = (
+        cells.groupby(["_y", "_x"]).size().unstack().reindex(index=grid.index, columns=grid.columns)
+    )
+    empty = points.isna().to_numpy() | (points.fillna(0).to_numpy() == 0)
     fig, ax = plt.subplots(figsize=(8, 5.5))
     lim = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
     im = ax.imshow(
@@ -391,23 +397,25 @@ def heatmap_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, s
                     linewidth=0,
                 )
             )
-            ax.text(j, i, MISSING, ha="center", va="center", fontsize=7, color="#333")
+            what = MISSING if empty[i, j] else UNDEFINED
+            ax.text(j, i, what, ha="center", va="center", fontsize=7, color="#333")
     ax.set_xlabel(_wrap(parameter_label(x, scenario), 70))
     ax.set_ylabel(_wrap(parameter_label(y, scenario), 45))
     base, treat = _pair(adv)
     fig.colorbar(im, ax=ax, label=_wrap(difference_label(outcome, treat, base)))
     if np.isnan(values).any():
+        grey = {"facecolor": "#bdbdbd", "hatch": "///", "edgecolor": "#7f7f7f"}
+        handles = [Patch(**grey, label=f"{MISSING}: no point of the design in the cell")]
+        if (np.isnan(values) & ~empty).any():
+            handles.append(
+                Patch(**grey, label=f"{UNDEFINED}: points, but the outcome undefined in every run")
+            )
         ax.legend(
-            handles=[Patch(facecolor="#bdbdbd", hatch="///", edgecolor="#7f7f7f", label=MISSING)],
-            loc="upper left",
-            bbox_to_anchor=(0, -0.12),
-            fontsize=8,
-            frameon=False,
-            title="no point of the design in this cell:",
-            title_fontsize=8,
+            handles=handles, loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=8, frameon=False
         )
     ax.set_title("Street-chief advantage (mean over the points in each cell)")
-    fig.missing_cells, fig.cells = int(np.isnan(values).sum()), int(values.size)
+    fig.missing_cells, fig.cells = int(empty.sum()), int(values.size)
+    fig.undefined_cells = int((np.isnan(values) & ~empty).sum())
     fig.tight_layout()
     return _save(fig, path)
 
