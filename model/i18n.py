@@ -139,6 +139,10 @@ TEXT = {
         "zh": "按类别(最常见的{n}类)",
     },
     "fig.on_time": {"en": "Resolved within the deadline", "zh": "限期内解决的比例"},
+    "fig.on_time_within": {
+        "en": "Resolved within the deadline ({span} h, by category)",
+        "zh": "限期内解决的比例(期限{span}小时,按类别)",
+    },
     "fig.dashboard_title": {
         "en": "{name}: the same issues under each arrangement ({days} days)",
         "zh": "{name}:同样的问题,各种处置方式({days}天)",
@@ -254,7 +258,7 @@ def role(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     head, _, rest = name.partition(": ")
     entry = ROLES.get(head)
     text = (entry.get(lang) or entry["en"]) if entry else head.replace("_", " ")
-    return f"{text}: {rest}" if rest else text
+    return f"{text}: {layer(rest, lang)}" if rest else text
 
 
 def zone_label(key: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -193,11 +193,20 @@ def dashboard_figure(result, path=None, categories: int = 10, lang: str = "en", 
     ax3.grid(alpha=0.3, axis="x")
     shares = [result.summaries[n]["on_time_share"] or 0.0 for n in names]
     ax4.bar(range(len(names)), shares, color=[COLOURS.get(n) for n in names])
-    ax4.set_xticks(range(len(names)), [label(n, lang) for n in names], fontsize=8)
+    import textwrap
+
+    ticks = [textwrap.fill(label(n, lang), 12) for n in names]  # side by side, never run together
+    ax4.set_xticks(range(len(names)), ticks, fontsize=8)
     for k, v in enumerate(shares):
         ax4.text(k, v + 0.02, f"{v:.0%}", ha="center")
     ax4.set_ylim(0, 1.1)
-    ax4.set_title(tr("fig.on_time", lang))
+    limits = sorted({c.deadline_hours for c in result.scenario.categories.values()})
+    if limits:  # which deadline: each category's own
+        lo, hi = limits[0], limits[-1]
+        span = f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+        ax4.set_title(tr("fig.on_time_within", lang, span=span))
+    else:
+        ax4.set_title(tr("fig.on_time", lang))
     fig.suptitle(
         tr("fig.dashboard_title", lang, name=result.scenario.name, days=f"{result.horizon / 24:g}")
     )

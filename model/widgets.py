@@ -779,6 +779,17 @@ def _dashboard_png(result, lang: str, figsize=(12, 7.5)) -> tuple[Figure, bytes]
     return fig, buf.getvalue()
 
 
+def _tidy(value):
+    """Numbers as a person set them: a slider's 8.500000000000002 is 8.5."""
+    if isinstance(value, float):
+        return float(f"{value:.10g}")
+    if isinstance(value, (list, tuple)):
+        return [_tidy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    return value
+
+
 def _hours_of(hhmm: str) -> float:
     h, m = map(int, hhmm.split(":"))
     return h + m / 60
@@ -852,7 +863,7 @@ def scenario_text(base_text: str, base: dict, raw: dict, base_name: str, control
     lines = [
         f"# saved by the planner from {base_name} on {datetime.now():%Y-%m-%d %H:%M}",
         f"# planner base: {base_name}",
-        f"# planner controls: {json.dumps(controls, ensure_ascii=False)}",
+        f"# planner controls: {json.dumps(_tidy(controls), ensure_ascii=False)}",
     ]
     for p in changed:
         if p in ("name", "description"):

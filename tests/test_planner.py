@@ -270,3 +270,11 @@ def test_the_page_carries_the_chinese_font_and_labels_fit(planner):
             text = w.description
             need = sum(14 if ord(ch) > 0x2E80 else 7 for ch in text)
             assert need <= width, (lang, key, text, need)
+
+
+def test_a_saved_header_gives_numbers_as_set_not_float_noise(planner):
+    planner.unclear.value = 0.1 + 0.2  # what a slider's steps can leave: 0.30000000000000004
+    planner.name.value = "noisy"
+    header = planner.save().read_text(encoding="utf-8").splitlines()[2]
+    assert header.startswith("# planner controls:") and '"unclear": 0.3,' in header
+    assert not re.search(r"\d\.\d{9,}", header), header
