@@ -156,6 +156,10 @@ class Planner:
         self.folder = Path(folder or Path.cwd() / "my_scenarios")
         self.debounce = debounce
         self.runs, self.generation, self.result, self.results = 0, 0, None, []
+        # what the status and message lines say, as keys: redrawn in another language as they are
+        self._status: tuple[str | None, dict] = (None, {})
+        self._notice: tuple[str | None, dict] = (None, {})
+        self._named: tuple[dict, str] | None = None  # (controls, name) of the last save or load
         self.running, self._timer, self._pending_overwrite = False, None, None
         self.figure = None
         self._build_controls()
@@ -418,7 +422,7 @@ class Planner:
         self._show_status()
 
     def _show_status(self) -> None:
-        key, values = getattr(self, "_status", (None, {}))
+        key, values = self._status
         text = tr(key, self.lang, **values) if key else ""
         style = {"planner.waiting": "i", "planner.running": "b"}.get(key)
         self.status.value = f"<{style}>{text}</{style}>" if style and text else text
@@ -429,7 +433,7 @@ class Planner:
         self._show_notice()
 
     def _show_notice(self) -> None:
-        kind, v = getattr(self, "_notice", (None, {}))
+        kind, v = self._notice
         lang = self.lang
         if kind == "refused":  # the figure is of the last accepted run: its words would mislead
             why = v["why"]
@@ -539,7 +543,7 @@ class Planner:
         overrides = self.overrides()
         raw = apply_overrides(self.raw, overrides, "planner")
         base = raw.get("name") or self.base_name
-        named = getattr(self, "_named", None)  # (controls, name) of the last save or load
+        named = self._named
         if name and NAME.match(name):
             raw["name"] = name
         elif named and named[0] == self.values():
