@@ -196,6 +196,22 @@ TEXT = {
         "zh": "每种处置方式都跟得上问题的增长",
     },
     "planner.saved_to": {"en": "Saved {path}", "zh": "已保存 {path}"},
+    "planner.exists": {
+        "en": "{path} exists: press Overwrite to replace it, or choose another name",
+        "zh": "{path} 已存在:按“覆盖”替换它,或另选一个名称",
+    },
+    "planner.bad_name": {
+        "en": "a scenario name is letters, digits and _, starting with a letter; got {name}",
+        "zh": "情景名称只能含字母、数字和 _,并以字母开头;收到的是 {name}",
+    },
+    "planner.shipped": {
+        "en": "{name} is a shipped scenario (or the shipped folder): it is never overwritten; "
+        "choose another name",
+        "zh": "{name} 是随软件提供的情景(或其所在文件夹),不会被覆盖;请另选一个名称",
+    },
+    "planner.none_chosen": {"en": "no saved scenario chosen", "zh": "未选择已保存的情景"},
+    "planner.cannot_load": {"en": "cannot load {path}: {why}", "zh": "无法载入 {path}:{why}"},
+    "planner.problems": {"en": "{why}", "zh": "{why}"},
     "planner.loaded": {"en": "Loaded {path}", "zh": "已载入 {path}"},
     "planner.differ": {
         "en": "; values the controls do not set differ: {paths}",

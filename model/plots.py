@@ -204,7 +204,7 @@ def dashboard_figure(result, path=None, categories: int = 10, lang: str = "en", 
     if limits:  # which deadline: each category's own
         lo, hi = limits[0], limits[-1]
         span = f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
-        ax4.set_title(tr("fig.on_time_within", lang, span=span))
+        ax4.set_title(textwrap.fill(tr("fig.on_time_within", lang, span=span), 40))
     else:
         ax4.set_title(tr("fig.on_time", lang))
     fig.suptitle(

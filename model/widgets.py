@@ -334,6 +334,8 @@ class Planner:
         self.replications.tooltip = (
             "runs with seeds seed, seed+1, ...: with more than one, a 95% interval is shown"
         )
+        for w in self.controls.values():
+            _on_its_steps(w)
         self.initial = self.values()
         for w in [*self.controls.values(), self.replications]:
             w.observe(lambda change: self.changed(), names="value")
@@ -436,11 +438,13 @@ class Planner:
         kind, v = self._notice
         lang = self.lang
         if kind == "refused":  # the figure is of the last accepted run: its words would mislead
-            why = v["why"]
+            why = tr(v["key"], lang, **v["values"])
             self.message.value = f"<b style='color:#b00'>{tr('planner.refused', lang)}</b> {why}"
             return
         html = ""
-        if kind == "saved":
+        if kind == "confirm":
+            html = "<b style='color:#a60'>⚠</b> " + tr("planner.exists", lang, path=v["path"])
+        elif kind == "saved":
             html = tr("planner.saved_to", lang, path=f"<code>{v['path']}</code>")
         elif kind == "loaded":
             html = tr("planner.loaded", lang, path=f"<code>{v['path']}</code>")
@@ -477,7 +481,17 @@ class Planner:
 
     # --- the controls as scenario values ----------------------------------------------------------
     def _moved(self, key: str) -> bool:
-        return key in self.controls and self.controls[key].value != self.initial[key]
+        """Moved by the user: a browser slider's float steps (8.500000000000002) are not a move."""
+        if key not in self.controls:
+            return False
+        now, then = self.controls[key].value, self.initial[key]
+        if isinstance(then, (int, float, tuple)) and not isinstance(then, bool):
+            return not np.allclose(np.atleast_1d(now), np.atleast_1d(then), rtol=0, atol=1e-6)
+        return now != then
+
+    def moved(self) -> list[str]:
+        """The controls the user moved, by name."""
+        return [k for k in self.controls if self._moved(k)]
 
     def overrides(self) -> dict:
         """Only the controls moved from where they started: untouched, the scenario is its own."""
@@ -549,7 +563,8 @@ class Planner:
         elif named and named[0] == self.values():
             raw["name"] = named[1]
         else:  # not the save-as name: nothing is saved under it yet
-            raw["name"] = f"{base}, {len(overrides)} changed" if overrides else base
+            moved = len(self.moved())
+            raw["name"] = f"{base}, {moved} changed" if moved else base
         return raw
 
     def scenario(self):
@@ -621,7 +636,7 @@ class Planner:
 
     def _refuse(self, e: ScenarioError) -> None:
         self._set_status(None)
-        self._notify("refused", why="; ".join(e.problems[:3]))
+        self._notify("refused", key="planner.problems", values={"why": "; ".join(e.problems[:3])})
 
     def _show(self, results: list) -> None:
         self.results, self.result = results, results[0]
@@ -651,27 +666,21 @@ class Planner:
         folder = Path(folder or self.folder)
         name = self.name.value or ""
         if not NAME.match(name):
-            return self._say(
-                f"a scenario name is letters, digits and _, starting with a letter; got {name!r}"
-            )
+            return self._say("planner.bad_name", name=repr(name))
         shipped_names = {p.stem for p in shipped().glob("*.yaml")}
         if name in shipped_names or folder.resolve() == shipped().resolve():
-            return self._say(
-                f"{name!r} is a shipped scenario (or the shipped folder): it is never overwritten; "
-                "choose another name"
-            )
+            return self._say("planner.shipped", name=repr(name))
         path = folder / f"{name}.yaml"
         if path.exists() and not overwrite:
             self._pending_overwrite = path
             self.overwrite_button.layout.display = None
-            return self._say(
-                f"{path} exists: press Overwrite to replace it, or choose another name"
-            )
+            self._notify("confirm", path=path)  # a question, not a refusal: the run's words stay
+            return None
         try:
             raw = self.scenario_dict(name)
             validate(raw, name)
         except ScenarioError as e:
-            return self._say("; ".join(e.problems[:3]))
+            return self._say("planner.problems", why="; ".join(e.problems[:3]))
         text = scenario_text(self.base_text, self.base_raw, raw, self.base_name, self.values())
         folder.mkdir(parents=True, exist_ok=True)
         write_text(text, path)
@@ -681,17 +690,18 @@ class Planner:
         self._named = (self.values(), name)
         self._notify("saved", path=path)
         self.refresh_saved()
+        self.saved.value = name  # ready to Load back
         return path
 
-    def _say(self, why: str) -> None:
-        self._notify("refused", why=why)
+    def _say(self, key: str, **values) -> None:
+        self._notify("refused", key=key, values=values)
         return None
 
     def load(self, name_or_path) -> bool:
         """Set every control from a saved scenario (its header's control values, checked against
         its own values); the run that follows is that scenario's."""
         if not name_or_path:
-            self._say("no saved scenario chosen")
+            self._say("planner.none_chosen")
             return False
         path = Path(name_or_path)
         if not path.suffix:
@@ -700,7 +710,7 @@ class Planner:
             text = path.read_text(encoding="utf-8")
             load_scenario(path)
         except (OSError, ScenarioError) as e:
-            return bool(self._say(f"cannot load {path}: {e}"))
+            return bool(self._say("planner.cannot_load", path=path, why=e))
         m = re.search(r"^# planner controls: (\{.*\})$", text, re.MULTILINE)
         values = json.loads(m.group(1)) if m else {}
         self.name.value = path.stem
@@ -718,7 +728,7 @@ class Planner:
             try:
                 sc = load_scenario(self.folder / f"{n}.yaml")
             except ScenarioError as e:
-                self._say(f"{n}: {'; '.join(e.problems[:2])}")
+                self._say("planner.problems", why=f"{n}: {'; '.join(e.problems[:2])}")
                 return
             runs[n] = run_scenario(sc, days=self.days, seed=self.seed)
         self.comparison_runs = runs
@@ -768,7 +778,11 @@ class Planner:
             ]
         )
         style = W.HTML(f"<style>{font_face_css()}{PLANNER_CSS}</style>")
-        box = W.HBox([style, W.VBox(sidebar, layout=W.Layout(min_width="630px")), main])
+        # side by side where there is room for both; on a narrower screen the results go below,
+        # at full width, rather than a figure shrunk past reading
+        side = W.VBox(sidebar, layout=W.Layout(min_width="630px", flex="0 0 auto"))
+        main.layout = W.Layout(flex="1 1 640px", min_width="640px")
+        box = W.HBox([style, side, main], layout=W.Layout(flex_flow="row wrap"))
         box.add_class("sc-planner")
         return box
 
@@ -781,6 +795,18 @@ def _dashboard_png(result, lang: str, figsize=(12, 7.5)) -> tuple[Figure, bytes]
     fig.set_dpi(90)
     FigureCanvasAgg(fig).print_png(buf)
     return fig, buf.getvalue()
+
+
+def _on_its_steps(w) -> None:
+    """A browser slider snaps its value to min + k·step and sends it back as a move: start each
+    one's steps from a point of its value (23.7 stays 23.7, not 23.9) so what it shows is what
+    the scenario says."""
+    if not isinstance(w, W.FloatSlider | W.FloatRangeSlider) or not w.step:
+        return
+    first = min(np.atleast_1d(w.value))
+    off = (first - w.min) / w.step
+    if abs(off - round(off)) > 1e-9:
+        w.min = round(first - w.step * np.floor(off), 10)
 
 
 def _tidy(value):
@@ -894,8 +920,9 @@ def _short(v) -> str:
 
 def unstable(result, lang: str = "en") -> list[str]:
     """The arrangements whose backlog grows without bound: in the last third of the run it is
-    still climbing, at more than a problem a day and by more than 15% of where that third began
-    (a backlog that has settled only wanders about its level)."""
+    still climbing, by more than a problem every two days and by more than 15% of where that
+    third began (a settled backlog only wanders about its level; the shipped district's, as
+    shipped, drifts by about 0.1 a day over a year)."""
     from streetchief.records import backlog_curve
 
     out = []
@@ -909,7 +936,7 @@ def unstable(result, lang: str = "en") -> list[str]:
         days = t[tail] / 24
         slope, intercept = np.polyfit(days, b[tail], 1)
         began = max(intercept + slope * days[0], 1.0)
-        if slope > 1.0 and slope * (days[-1] - days[0]) > 0.15 * began:
+        if slope > 0.5 and slope * (days[-1] - days[0]) > 0.15 * began:
             who = label(name, lang)
             out.append(tr("planner.unstable_line", lang, name=who, slope=slope, end=b[-1]))
     return out

@@ -54,7 +54,22 @@ def test_every_control_sets_the_value_it_shows(planner):
 
 
 def test_untouched_controls_give_the_scenario_itself(planner):
-    assert planner.overrides() == {}
+    assert planner.overrides() == {} and planner.moved() == []
+    assert planner.scenario_dict()["name"] == "jingxing_2019"
+    for key, w in planner.controls.items():  # on its slider's steps: a browser keeps it there
+        if hasattr(w, "step") and isinstance(w.value, float | tuple):
+            for v in w.value if isinstance(w.value, tuple) else [w.value]:
+                k = (v - w.min) / w.step
+                assert abs(k - round(k)) < 1e-6, (key, v, w.min, w.step)
+    # what a browser's float steps send back is not a move
+    planner.set_values(
+        {"volume": planner.volume.value + 3e-15, "office": (8.500000000000002, 17.5)}
+    )
+    assert planner.overrides() == {} and planner.moved() == []
+    planner.set_values({"volume": 30.0})
+    assert planner.moved() == ["volume"] and planner.scenario_dict()["name"] == (
+        "jingxing_2019, 1 changed"
+    )
 
 
 def test_save_and_load_keep_every_control_and_every_comment(planner, tmp_path):
@@ -91,6 +106,11 @@ def test_save_never_overwrites_a_shipped_scenario_and_asks_before_a_users(planne
     first = planner.save()
     planner.crews["sanitation"].value = 9
     assert planner.save() is None and "Overwrite" in planner.message.value
+    assert "Refused" not in planner.message.value  # a question: the run's own words stay
+    assert "keeps up" in planner.message.value or "Unstable" in planner.message.value
+    planner.set_language("zh")
+    assert "已存在" in planner.message.value and "覆盖" in planner.message.value
+    planner.set_language("en")
     assert planner.overwrite_button.layout.display != "none"
     assert load_scenario(first).departments["sanitation"].crews == 5  # not yet replaced
     planner.overwrite_button.click()
