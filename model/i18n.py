@@ -196,6 +196,7 @@ TEXT = {
         "zh": "每种处置方式都跟得上问题的增长",
     },
     "planner.saved_to": {"en": "Saved {path}", "zh": "已保存 {path}"},
+    "planner.n_changed": {"en": "{name}, {n} changed", "zh": "{name}(改动{n}项)"},
     "planner.exists": {
         "en": "{path} exists: press Overwrite to replace it, or choose another name",
         "zh": "{path} 已存在:按“覆盖”替换它,或另选一个名称",

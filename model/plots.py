@@ -150,10 +150,18 @@ def comparison_figure(result, path=None, replications: int | None = None):
 
 
 @with_cjk_font
-def dashboard_figure(result, path=None, categories: int = 10, lang: str = "en", figure=None):
+def dashboard_figure(
+    result,
+    path=None,
+    categories: int = 10,
+    lang: str = "en",
+    figure=None,
+    title_name: str | None = None,
+):
     """The planner's four panels: resolution-time distributions, backlog over time, median
     resolution by category (the most frequent ones), on-time share. With `figure` (a matplotlib
-    Figure made apart from pyplot), it is drawn there: nothing shows it a second time."""
+    Figure made apart from pyplot), it is drawn there: nothing shows it a second time.
+    `title_name` names the scenario in the title (else the scenario's own name)."""
     fig = figure if figure is not None else _plt().figure(figsize=(12, 7.5))
     axes = fig.subplots(2, 2)
     (ax1, ax2), (ax3, ax4) = axes
@@ -208,7 +216,12 @@ def dashboard_figure(result, path=None, categories: int = 10, lang: str = "en", 
     else:
         ax4.set_title(tr("fig.on_time", lang))
     fig.suptitle(
-        tr("fig.dashboard_title", lang, name=result.scenario.name, days=f"{result.horizon / 24:g}")
+        tr(
+            "fig.dashboard_title",
+            lang,
+            name=title_name or result.scenario.name,
+            days=f"{result.horizon / 24:g}",
+        )
     )
     fig.tight_layout()
     if path is not None:

@@ -160,6 +160,8 @@ class Planner:
         self._status: tuple[str | None, dict] = (None, {})
         self._notice: tuple[str | None, dict] = (None, {})
         self._named: tuple[dict, str] | None = None  # (controls, name) of the last save or load
+        self._ran_with: dict | None = None  # the setting the figure shows
+        self._shown_moved = 0
         self.running, self._timer, self._pending_overwrite = False, None, None
         self.figure = None
         self._build_controls()
@@ -171,7 +173,7 @@ class Planner:
         # wide enough for the longest label in either language, a slider and its readout
         style = {"description_width": "320px"}
         lay = W.Layout(width="610px")
-        short, row = {"description_width": "120px"}, W.Layout(width="400px")
+        short, row = {"description_width": "120px"}, W.Layout(width="330px")
         button = W.Layout(width="170px")
 
         def tip(path: str, key: str, unit: str) -> str:
@@ -186,7 +188,7 @@ class Planner:
             round(self.total_rate, 1),
             min=round(self.total_rate / 4, 1),
             max=round(self.total_rate * 4, 1),
-            step=0.5,
+            step=0.1,
             description="problems a day (all categories)",
             tooltip=tip("categories.<name>.rate_per_day", "rate_per_day", "problems/day")
             + "; each category keeps its share",
@@ -560,11 +562,10 @@ class Planner:
         named = self._named
         if name and NAME.match(name):
             raw["name"] = name
-        elif named and named[0] == self.values():
+        elif named and _same(named[0], self.values()):
             raw["name"] = named[1]
         else:  # not the save-as name: nothing is saved under it yet
-            moved = len(self.moved())
-            raw["name"] = f"{base}, {moved} changed" if moved else base
+            raw["name"] = base
         return raw
 
     def scenario(self):
@@ -578,7 +579,13 @@ class Planner:
         """A control moved: run once the user stops (debounced) when a kernel loop is running."""
         if getattr(self, "_quiet", False):
             return
-        self.generation += 1
+        self.generation += 1  # whatever is running or waiting is now stale
+        if self._ran_with is not None and _same(self._setting(), self._ran_with):
+            # back where the figure stands (a browser echoing a value, a drag undone): no run
+            if self._timer is not None:
+                self._timer.cancel()
+            self._set_status("planner.done", n=self.runs)
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -638,9 +645,13 @@ class Planner:
         self._set_status(None)
         self._notify("refused", key="planner.problems", values={"why": "; ".join(e.problems[:3])})
 
+    def _setting(self) -> dict:
+        return {**self.values(), "replications": self.replications.value}
+
     def _show(self, results: list) -> None:
         self.results, self.result = results, results[0]
         self.runs += 1
+        self._ran_with, self._shown_moved = self._setting(), len(self.moved())
         self._draw()
 
     def _draw(self) -> None:
@@ -651,7 +662,14 @@ class Planner:
 
     def _draw_results(self) -> None:
         self.table.value = ledger_table(self.result.summaries, self.results, self.lang)
-        self.figure, self.image.value = _dashboard_png(self.result, self.lang)
+        self.figure, self.image.value = _dashboard_png(self.result, self.lang, self._title())
+
+    def _title(self) -> str:
+        """The scenario shown: its saved or loaded name, or its base and how many controls moved."""
+        name = self.result.scenario.name
+        if name == (self.raw.get("name") or self.base_name) and self._shown_moved:
+            return tr("planner.n_changed", self.lang, name=name, n=self._shown_moved)
+        return name
 
     # --- saved scenarios --------------------------------------------------------------------------
     def refresh_saved(self) -> None:
@@ -787,10 +805,12 @@ class Planner:
         return box
 
 
-def _dashboard_png(result, lang: str, figsize=(12, 7.5)) -> tuple[Figure, bytes]:
+def _dashboard_png(
+    result, lang: str, name: str | None = None, figsize=(12, 7.5)
+) -> tuple[Figure, bytes]:
     """The dashboard drawn into memory, apart from pyplot: nothing shows it a second time."""
     fig = Figure(figsize=figsize)
-    dashboard_figure(result, figure=fig, lang=lang)
+    dashboard_figure(result, figure=fig, lang=lang, title_name=name)
     buf = io.BytesIO()
     fig.set_dpi(90)
     FigureCanvasAgg(fig).print_png(buf)
@@ -807,6 +827,20 @@ def _on_its_steps(w) -> None:
     off = (first - w.min) / w.step
     if abs(off - round(off)) > 1e-9:
         w.min = round(first - w.step * np.floor(off), 10)
+
+
+def _same(a: dict, b: dict) -> bool:
+    """Two settings alike but for a browser's float noise."""
+    if a.keys() != b.keys():
+        return False
+    for k, x in a.items():
+        y = b[k]
+        if isinstance(x, int | float | tuple | list) and not isinstance(x, bool):
+            if np.shape(x) != np.shape(y) or not np.allclose(x, y, rtol=0, atol=1e-6):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def _tidy(value):

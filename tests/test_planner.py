@@ -67,9 +67,13 @@ def test_untouched_controls_give_the_scenario_itself(planner):
     )
     assert planner.overrides() == {} and planner.moved() == []
     planner.set_values({"volume": 30.0})
-    assert planner.moved() == ["volume"] and planner.scenario_dict()["name"] == (
-        "jingxing_2019, 1 changed"
-    )
+    assert planner.moved() == ["volume"]
+    assert planner.figure._suptitle.get_text().startswith("jingxing_2019, 1 changed:")
+    runs = planner.runs
+    planner.volume.value = 30.0 + 1e-12  # a browser echoing the value back: no run
+    assert planner.runs == runs and "done" in planner.status.value
+    planner.set_language("zh")
+    assert planner.figure._suptitle.get_text().startswith("jingxing_2019(改动1项)")
 
 
 def test_save_and_load_keep_every_control_and_every_comment(planner, tmp_path):
