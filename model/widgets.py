@@ -585,6 +585,8 @@ class Planner:
             if self._timer is not None:
                 self._timer.cancel()
             self._set_status("planner.done", n=self.runs)
+            if self._notice[0] == "refused":  # the setting refused is gone: the run's words again
+                self._notify("results")
             return
         try:
             loop = asyncio.get_running_loop()

@@ -149,6 +149,8 @@ def test_a_language_switch_keeps_what_is_said_and_draws_once(planner, monkeypatc
     assert "跟得上" not in planner.message.value and planner.status.value == ""
     planner.language.value = "en"  # the toggle a user presses
     assert len(drawn) == 2 and "Refused:" in planner.message.value
+    planner.office.value = tuple(planner.initial["office"])  # back where the figure stands
+    assert "Refused" not in planner.message.value and "keeps up" in planner.message.value
     planner.office.value = (9.0, 17.0)  # accepted: a run, and its words in the chosen language
     planner.set_language("zh")
     assert "每种处置方式都跟得上" in planner.message.value
