@@ -86,6 +86,18 @@ new MutationObserver(seen).observe(document.body, {subtree: true, childList: tru
 """
 
 
+def headless_chromium(width: int = 1280, height: int = 720):
+    """Debian's chromium, headless, at a projector's size: the browser both app benchmarks drive."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", f"--window-size={width},{height}"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+
+
 def wait_for_server(server, port: int, seconds: float = 120) -> None:
     """Until the server answers on `port`; an error if it exits or takes longer."""
     deadline = time.monotonic() + seconds
@@ -104,8 +116,6 @@ def browser_playback() -> dict:
     """The app as `make workshop` serves it, in headless Chromium: start-up, frames a second
     while playing the whole replay at full speed, one visitor's kernel memory."""
     import psutil
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -122,13 +132,9 @@ def browser_playback() -> dict:
         env={**os.environ, "PYTHON": sys.executable},
         start_new_session=True,
     )
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,720"):
-        opts.add_argument(a)
     b = None
     try:
-        b = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+        b = headless_chromium()
         wait_for_server(server, port)
         b.get(f"http://127.0.0.1:{port}/")
         wait = WebDriverWait(b, 120, poll_frequency=0.05)

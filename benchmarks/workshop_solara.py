@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -87,8 +86,6 @@ new MutationObserver(seen).observe(document.body, {subtree: true, childList: tru
 
 def measure(visitors: int = 4) -> dict:
     import psutil
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -104,11 +101,7 @@ def measure(visitors: int = 4) -> dict:
         env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"},
         start_new_session=True,
     )
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,720"):
-        opts.add_argument(a)
-    from workshop import wait_for_server  # benchmarks/workshop.py, beside this file
+    from workshop import headless_chromium, wait_for_server  # benchmarks/workshop.py, beside
 
     browser = None
     url = f"http://127.0.0.1:{port}/"
@@ -118,7 +111,7 @@ def measure(visitors: int = 4) -> dict:
         return sum(q.memory_info().rss for q in [p, *p.children(recursive=True)]) / 2**20
 
     try:
-        browser = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+        browser = headless_chromium()
         wait_for_server(server, port)
         browser.get(url)
         wait = WebDriverWait(browser, 120, poll_frequency=0.05)
