@@ -486,10 +486,7 @@ class Planner:
         """Moved by the user: a browser slider's float steps (8.500000000000002) are not a move."""
         if key not in self.controls:
             return False
-        now, then = self.controls[key].value, self.initial[key]
-        if isinstance(then, (int, float, tuple)) and not isinstance(then, bool):
-            return not np.allclose(np.atleast_1d(now), np.atleast_1d(then), rtol=0, atol=1e-6)
-        return now != then
+        return not _same({key: self.controls[key].value}, {key: self.initial[key]})
 
     def moved(self) -> list[str]:
         """The controls the user moved, by name."""

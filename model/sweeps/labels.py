@@ -40,7 +40,12 @@ WORDS = {
 # a duration's own keys: the statistic (in hours, but for the coefficient of variation)
 STATISTICS = {"median": "median", "mean": "mean", "cv": "coefficient of variation"}
 UNITLESS = {"cv"}
-EVERY = {"categories": "every category", "departments": "every department", "zones": "every zone"}
+EVERY = {
+    "categories": "every category",
+    "departments": "every department",
+    "zones": "every zone",
+    "chiefs": "every street chief",
+}
 ARRANGEMENT_WORDS = {
     "street_chief": "street chief",
     "hotline": "12345 hotline",
@@ -76,10 +81,8 @@ def _generic(keys: list[str]) -> str:
 def _owner(keys: list[str], scenario) -> tuple[str, list[str]]:
     """Whose value it is, in words, and the keys left after the owner."""
     head = keys[0]
-    if head in ("categories", "departments", "zones") and len(keys) > 2:
+    if head in EVERY and len(keys) > 2:  # one of many, or all of them (*)
         return EVERY[head] if keys[1] == "*" else _words(keys[1]), keys[2:]
-    if head == "chiefs" and len(keys) > 2:
-        return "every street chief" if keys[1] == "*" else _words(keys[1]), keys[2:]
     if head == "arrangements" and len(keys) > 2:
         name, rest = ARRANGEMENT_WORDS.get(keys[1], _words(keys[1])), keys[2:]
         if rest[0] == "layers" and len(rest) > 2 and rest[1].isdigit():
