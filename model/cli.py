@@ -1123,12 +1123,19 @@ def _run(args, scenario) -> int:
 def _calibrate(args, scenario) -> int:
     from streetchief.calibration import calibrate
     from streetchief.calibration.run import check_inputs
+    from streetchief.calibration.spec import CalibrationError
     from streetchief.files import write_csv
     from streetchief.scenario import shipped
 
     if not args.spec.exists() and not args.spec.suffix and len(args.spec.parts) == 1:
         named = shipped() / "calibration" / f"{args.spec}.yaml"  # a shipped spec by its name
         args.spec = named if named.is_file() else args.spec
+    if not args.spec.exists():  # before the log is read: say what would have been found
+        names = ", ".join(sorted(p.stem for p in (shipped() / "calibration").glob("*.yaml")))
+        raise CalibrationError(
+            str(args.spec),
+            [f"no such file, and no shipped spec of that name (shipped: {names})"],
+        )
     side_files = []  # written once the inputs are known good: a refused command writes nothing
     log = _load_log(
         args, str(args.log), scenario, lambda kind: args.out / SIDE_FILES[kind][0], None, side_files

@@ -303,6 +303,11 @@ def test_a_refused_calibration_writes_nothing_even_with_rows_set_aside(tmp_path,
     assert main([*args, "--spec", str(spec), "--out", str(out), "--quiet"]) == 2
     assert "generations: must be ≥ 1" in capsys.readouterr().err
     assert not out.exists()
+    # a spec that is neither a file nor a shipped name: said before the log is read
+    assert main([*args, "--spec", "hotlien", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "calibration hotlien" in err and "shipped: grid, hotline" in err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("name", ["hotline", "grid"])
