@@ -19,14 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-TRUTH = {"arrangements.hotline.sign_for.median": 4.0, "categories.*.work.median": 1.5}
+TRUTH = {"department_response.take_on.median": 4.0, "categories.*.work.median": 1.5}
 
 
 def spec(population: int, generations: int) -> dict:
     return {
         "name": "benchmark",
         "parameters": {
-            "arrangements.hotline.sign_for.median": {
+            "department_response.take_on.median": {
                 "low": 0.25,
                 "high": 32,
                 "distribution": "loguniform",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import mesa
 
 from streetchief.calendar import WorkCalendar
+from streetchief.distributions import sampler
 from streetchief.engine import ServicePool
 
 # escalating with each consecutive inspection that finds overdue issues: 通报, 媒体曝光, 约谈问责
@@ -63,10 +64,21 @@ class LiaisonOfficer(mesa.Agent):
 
 
 class Department(mesa.Agent):
-    """A responsible unit with crews on a working calendar, optional on-call crews at night, and a
+    """A responsible unit with crews on a working calendar, optional on-call crews at night, its own
+    way of taking issues on (`department_response`: the same whatever the arrangement), and a
     responsiveness that rises while it is under sanction."""
 
-    def __init__(self, model, key: str, spec, calendar: WorkCalendar, always: WorkCalendar, travel):
+    def __init__(
+        self,
+        model,
+        key: str,
+        spec,
+        response,
+        calendar: WorkCalendar,
+        take_on_calendar: WorkCalendar,
+        always: WorkCalendar,
+        rng,
+    ):
         super().__init__(model)
         self.key = key
         self.crews = ServicePool(model, key, spec.crews, calendar)
@@ -75,13 +87,20 @@ class Department(mesa.Agent):
             if spec.on_call_crews
             else None
         )
-        self.travel = travel
+        self.travel = sampler(spec.travel, rng)
+        self.response = response
+        self.take_on, self.pass_back = (
+            sampler(response.take_on, rng),
+            sampler(response.pass_back, rng),
+        )
+        self.take_on_calendar = take_on_calendar
         self.sanctioned_until = -math.inf
-        self.sanction_factor = 1.0
+        self.sanction_factor = response.sanction_factor
         self.sanction_level = 0  # consecutive inspections with overdue issues
         self.sanctions_by_kind = dict.fromkeys(SANCTIONS, 0)
         self.praises = 0
         self.resolved = 0
+        self.acceptances = 0  # issues taken on (each costs its staff `acceptance_hours`)
 
     @property
     def sanctions(self) -> int:
@@ -91,13 +110,12 @@ class Department(mesa.Agent):
         """Multiplier on its delays to take issues on: below 1 while sanctioned."""
         return self.sanction_factor if self.model.now < self.sanctioned_until else 1.0
 
-    def sanction(self, until: float, factor: float) -> None:
-        """Sanctioned until `until` (each sanction in a row more severe); meanwhile `factor` times
-        as slow to take issues on."""
+    def sanction(self, until: float) -> None:
+        """Sanctioned until `until` (each sanction in a row more severe); meanwhile its
+        `sanction_factor` times as slow to take issues on."""
         self.sanctions_by_kind[SANCTIONS[min(self.sanction_level, len(SANCTIONS) - 1)]] += 1
         self.sanction_level += 1
         self.sanctioned_until = max(self.sanctioned_until, until)
-        self.sanction_factor = factor
 
     def fix(self, i: int, work: float, urgent: bool, then: Callable) -> None:
         """Send a crew to issue i (`work` hours on site after travel); then(i) when it is fixed.

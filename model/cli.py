@@ -49,6 +49,13 @@ FORCE_HELP = (
     "start even when the estimate (problems, memory, time) passes the size guard's limits; "
     "without it such work is refused with a hint (--stream, fewer days, fewer points)"
 )
+SET_HELP = (
+    "set one scenario value for this command, by its dotted path (as `streetchief parameters` "
+    "lists them; `*` for every key at its place), e.g. --set "
+    "department_response.take_on.median=2 or --set 'arrangements.street_chief.coordination.by="
+    "chief'; the value is YAML (a number, a word, {dist: lognormal, median: 1, sigma: 0.5}); "
+    "repeatable; checked like the scenario, and recorded with the result for `verify`"
+)
 REPLAY_HELP = (
     "replay the issues of this log (a file, or a quoted glob of pages) instead of generating them; "
     "the run starts at midnight before its first issue and lasts until midnight after its last "
@@ -82,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
         sp.add_argument("--force", action="store_true", help=FORCE_HELP)
+        settings(sp)
+
+    def settings(sp):
+        sp.add_argument(
+            "--set", metavar="PATH=VALUE", action="append", type=_setting, default=[], help=SET_HELP
+        )
 
     def log_options(sp, replay=True):
         if replay:
@@ -282,6 +295,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     k.add_argument("scenario", metavar="SCENARIO", help="scenario name or YAML path")
+    settings(k)
     k.add_argument("--log", metavar="LOG", type=Path, required=True, help="the issue log to fit to")
     k.add_argument("--arrangement", required=True, help="the arrangement whose record the log is")
     k.add_argument(
@@ -339,6 +353,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="sweep specification (YAML), e.g. scenarios/sweep_demo.yaml",
     )
+    settings(w)  # on the base scenario, before the design's values
     w.add_argument(
         "--executor",
         choices=["local", "dask"],
@@ -424,16 +439,46 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check a scenario file and list every problem with its path"
     )
     v.add_argument("scenario", metavar="SCENARIO")
+    settings(v)
 
     sub.add_parser("scenarios", help="list the shipped scenarios")
-    sub.add_parser(
+    pr = sub.add_parser(
         "parameters",
         help="every scenario parameter: its path, type, default and meaning",
         description="Durations are {dist: fixed|exponential|lognormal|gamma|uniform|empirical, "
         "...} in hours; rates are per day; shares are in [0, 1]. Each shipped scenario says where "
-        "its values come from ([seed], [cal] or [assumption]).",
+        "its values come from ([seed], [cal], [log] or [assumption]).",
     )
+    pr.add_argument(
+        "--differing",
+        metavar="SCENARIO",
+        help="instead: the parameters SCENARIO's arrangements share and set differently, and the "
+        "departments' values any arrangement changes, each with its source tag",
+    )
+    pr.add_argument("--markdown", action="store_true", help="with --differing: as a Markdown table")
     return p
+
+
+def _setting(text: str) -> tuple[str, object]:
+    """PATH=VALUE (`--set`): a dotted path and a YAML value, read safely."""
+    from streetchief.inputs import InputTooLarge, load_yaml
+
+    path, sep, value = text.partition("=")
+    path = path.strip()
+    if not sep or not path or any(c.isspace() for c in path) or "" in path.split("."):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write PATH=VALUE, a dotted path such as "
+            "departments.sanitation.crews=4 (see `streetchief parameters`)"
+        )
+    try:
+        return path, load_yaml(value) if value.strip() else ""
+    except (InputTooLarge, Exception) as e:  # yaml's errors: not a value
+        raise argparse.ArgumentTypeError(f"{text!r}: the value is not valid YAML ({e})") from None
+
+
+def settings_of(args) -> dict:
+    """The `--set` values, by path (a later one wins)."""
+    return dict(getattr(args, "set", None) or [])
 
 
 def _timezone(text):
@@ -550,6 +595,8 @@ def _command(args) -> int:
 
     if args.command == "scenarios":
         return _list_scenarios(shipped())
+    if args.command == "parameters" and args.differing:
+        return _differing(args)
     if args.command == "parameters":
         from streetchief.scenario import parameter_reference
 
@@ -564,7 +611,7 @@ def _command(args) -> int:
         return _verify(args)
     if args.command == "scenario-from-log":
         return _scenario_from_log(args)
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, **settings_of(args))
     if args.command == "calibrate":
         return _calibrate(args, scenario)
     if args.command in ("replay-history", "import-log"):
@@ -576,6 +623,29 @@ def _command(args) -> int:
     if args.command == "run":
         return _run(args, scenario)
     return _compare(args, scenario)
+
+
+def _differing(args) -> int:
+    from streetchief.scenario import load_scenario, resolve_path
+    from streetchief.scenario.differences import differences, markdown, value_text
+
+    scenario = load_scenario(args.differing)
+    rows = differences(scenario, resolve_path(args.differing).read_text(encoding="utf-8"))
+    names = scenario.arrangement_names
+    if args.markdown:
+        print(markdown(rows, names))
+        return 0
+    print(
+        f"{args.differing}: parameters its arrangements set differently, and the departments' "
+        "values any of them changes (—: the departments' own or none; default: not in the file)"
+    )
+    for r in rows:
+        print(f"  {r.parameter}")
+        for a in names:
+            if a in r.values:
+                where = " ".join(r.tags[a]) if r.written[a] else "default"
+                print(f"    {a:14s} {value_text(r.values[a]):40s} {where}")
+    return 0
 
 
 def _validate(args, scenario) -> int:
@@ -676,7 +746,7 @@ def _sweep(args) -> int:
     from streetchief.budget import estimate_sweep
     from streetchief.sweeps import load_sweep, sweep
 
-    sw = load_sweep(args.spec)
+    sw = load_sweep(args.spec, settings=settings_of(args))
     if not args.quiet:
         print(f"note: {estimate_sweep(sw, args.workers).text()}", file=sys.stderr)
     result = sweep(
@@ -1112,7 +1182,7 @@ def _run(args, scenario) -> int:
             _report_window(args, result, tmp)
         if not args.stream:
             write_parquet(result.issues, tmp / "issues.parquet")
-        _record(tmp, result.summary(), "summary.json")
+        _record(tmp, {**result.summary(), "settings": settings_of(args)}, "summary.json")
     if not args.quiet:
         _print_runs(result)
         records = args.out / ("issues" if args.stream else "issues.parquet")
@@ -1140,7 +1210,7 @@ def _calibrate(args, scenario) -> int:
     log = _load_log(
         args, str(args.log), scenario, lambda kind: args.out / SIDE_FILES[kind][0], None, side_files
     )
-    check_inputs(args.scenario, log, args.arrangement, args.spec, args.holdout)
+    check_inputs(args.scenario, log, args.arrangement, args.spec, args.holdout, settings_of(args))
     args.out.mkdir(parents=True, exist_ok=True)
     for target, frame in side_files:
         if frame is not None and len(frame):
@@ -1159,6 +1229,7 @@ def _calibrate(args, scenario) -> int:
             args.workers,
             args.holdout,
             progress=bar,
+            settings=settings_of(args),
         )
     finally:
         bar.close()
@@ -1279,7 +1350,7 @@ def _compare(args, scenario) -> int:
             write_csv(table, tmp / name)
         figures = draw_figures(cmp, tmp)
         record = cmp.record(scenario, args.seed, args.replications, args.days, log, calibrated)
-        _record(tmp, record, "compare.json")
+        _record(tmp, {**record, "settings": settings_of(args)}, "compare.json")
     print(f"\nwrote {', '.join([*tables, *figures, 'compare.json'])} in {args.out}")
     return 0
 

@@ -114,7 +114,28 @@ def run_scenario(
         result.summaries[name] = summarize(m, table)
         if keep_models:
             result.models[name] = m
+    _common_problems(result)
     return result
+
+
+def _common_problems(result: RunResult) -> None:
+    """Like with like: each arrangement's mean resolution over the problems that every arrangement
+    of the run reported and fixed (the same problems for all), into each summary."""
+    fixed = {}
+    for name, t in result.tables.items():
+        res = t["resolved_at"].to_numpy() - t["reported_at"].to_numpy()
+        done = ~np.isnan(res)
+        ids = t["issue_id"].to_numpy(zero_copy_only=False)[done]
+        fixed[name] = pd.Series(res[done], index=ids)
+    common = None
+    for x in fixed.values():
+        common = x.index if common is None else common.intersection(x.index)
+    for name, x in fixed.items():
+        result.summaries[name]["common_problems"] = {
+            "arrangements": list(fixed),
+            "problems": len(common),
+            "resolution_mean_h": float(x.loc[common].mean()) if len(common) else None,
+        }
 
 
 def _ticker(progress, k: int, runs: int, horizon: float):
@@ -247,7 +268,7 @@ class Comparison:
     means: pd.DataFrame  # per outcome (rows), each arrangement's mean over replications (columns)
     paired: pd.DataFrame  # per arrangement and outcome: difference from the baseline, 95% CI
     equity: pd.DataFrame  # per arrangement, dimension and group: resolution and on-time share
-    ledger: pd.DataFrame  # per arrangement and role: officials' hours, mean over replications
+    ledger: pd.DataFrame  # per arrangement and role: busy, stand-by and all hours, mean over runs
     first: RunResult  # the first replication, for figures
     baseline: str
     treatment: str
@@ -255,33 +276,59 @@ class Comparison:
     baseline_rule: str = ""  # how the baseline was chosen
 
     def cost_effectiveness(self) -> pd.DataFrame:
-        """Per arrangement against the baseline: problem-hours saved (problems in the street, from
-        arising to resolution or the end), extra officials' hours, and problem-hours saved per extra
+        """Per arrangement against the baseline: problem-hours in the street saved a day (over the
+        window's problems, `RunSpec.window`; over the whole run where it has none), the extra
+        officials' hours a day, all told and busy alone, and the problem-hours saved per extra
         official hour (paired by replication, then averaged)."""
         rows = []
         pr = self.per_run.set_index(["arrangement", "replication"])
+        days = self.first.horizon / 24
+        windowed = pr.problem_hours_per_day.notna().all()
+        street = pr.problem_hours_per_day if windowed else pr.open_problem_hours / days
         for a in self.arrangements:
             if a == self.baseline:
                 continue
-            saved = (
-                pr.loc[self.baseline].open_problem_hours - pr.loc[a].open_problem_hours
-            ).astype(float)
-            extra = (pr.loc[a].official_hours - pr.loc[self.baseline].official_hours).astype(float)
+            saved = (street.loc[self.baseline] - street.loc[a]).astype(float)
             s, lo, hi, n = paired_interval(saved)
-            e = float(extra.mean())
+
+            def extra(col, a=a):
+                return float((pr.loc[a][col] - pr.loc[self.baseline][col]).mean()) / days
+
+            e, busy = extra("official_hours"), extra("official_busy_hours")
             rows.append(
                 {
                     "arrangement": a,
                     "baseline": self.baseline,
-                    "problem_hours_saved": s,
+                    "problem_hours_saved_per_day": s,
                     "ci_low": lo,
                     "ci_high": hi,
-                    "extra_official_hours": e,
-                    "saved_per_extra_official_hour": s / e if e > 0 else np.nan,
+                    "extra_official_hours_per_day": e,
+                    "extra_busy_hours_per_day": busy,
+                    "saved_per_extra_official_hour": s / e if e > 0 and s > 0 else np.nan,
+                    "saved_per_extra_busy_hour": s / busy if busy > 0 and s > 0 else np.nan,
                     "verdict": _verdict(s, lo, hi, e),
                 }
             )
         return pd.DataFrame(rows)
+
+    def common_problems(self) -> float:
+        """Problems a run that every compared arrangement reported and fixed (mean)."""
+        return float(pd.to_numeric(self.per_run.common_problems).mean())
+
+    def window_words(self) -> str:
+        """Which problems the per-day outcomes cover, in words."""
+        run = self.first.scenario.run
+        w = run.window(self.first.horizon)
+        if w is None:
+            return (
+                f"the run is too short for one: {run.warm_up_days:g} days' warm-up and "
+                f"{run.cool_down_days:g} days' follow-up"
+            )
+        first, last, cap = (x / 24 for x in w)
+        return (
+            f"the problems arising from day {first:g} to day {last:g}, each followed for up to "
+            f"{cap:g} days"
+        )
 
     def record(
         self,
@@ -373,8 +420,17 @@ def compare(
             summaries["recorded"] = recorded
         for name, s in summaries.items():
             rows.append({"replication": r, "seed": seed + r, "arrangement": name, **outcomes_of(s)})
-            for role, hours in (s.get("official_hours") or {}).items():
-                ledger.append({"arrangement": name, "role": role, "hours": hours, "replication": r})
+            for role, h in (s.get("official_hours_detail") or {}).items():
+                ledger.append(
+                    {
+                        "arrangement": name,
+                        "role": role,
+                        "busy_hours": h["busy_hours"],
+                        "standby_hours": h["standby_hours"],
+                        "hours": h["busy_hours"] + h["standby_hours"],
+                        "replication": r,
+                    }
+                )
         sc = res.scenario
         for name, table in res.tables.items():
             if name != "recorded" or r == 0:
@@ -404,8 +460,10 @@ def compare(
         .reset_index()
     )
     shown = names + (["recorded"] if recorded else [])
-    lg = pd.DataFrame(ledger, columns=["arrangement", "role", "hours", "replication"])
-    lg = lg.groupby(["arrangement", "role"], sort=False).hours.sum().div(replications).reset_index()
+    hours = ["busy_hours", "standby_hours", "hours"]
+    lg = pd.DataFrame(ledger, columns=["arrangement", "role", *hours, "replication"])
+    lg = lg.groupby(["arrangement", "role"], sort=False)[hours].sum().div(replications)
+    lg = lg.reset_index()
     return Comparison(
         per_run=per_run,
         means=means_table(per_run, shown),

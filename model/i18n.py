@@ -86,9 +86,14 @@ TEXT = {
     # the seed's cases
     "story.reported": {"en": "posted {when} by {who}", "zh": "{who}于{when}反映"},
     "story.ack": {"en": "answered {when} ({after} later)", "zh": "{when}得到回复({after}后)"},
-    "story.coordinated": {
-        "en": "whose job it was unclear: the street chief coordinated on site",
-        "zh": "职责不清:街长现场协调",
+    "story.coordinated_unit": {
+        "en": "whose job it was unclear: {dept} went on site {when} to settle it with township "
+        "and community",
+        "zh": "职责不清:{dept}于{when}赴现场与乡镇、社区协商",
+    },
+    "story.coordinated_chief": {
+        "en": "whose job it was unclear: the street chief came on site {when} to settle it",
+        "zh": "职责不清:街长于{when}到现场协调",
     },
     "story.taken": {"en": "{dept} took it on {when}", "zh": "{dept}于{when}受理"},
     "story.on_site": {"en": "crew on site {when}", "zh": "{when}到场处置"},
@@ -160,10 +165,16 @@ TEXT = {
     "planner.night.morning": {"en": "morning", "zh": "次日早上"},
     "planner.chief_hours": {"en": "chief duty hours a weekday", "zh": "街长每个工作日值守小时"},
     "planner.unclear": {"en": "unclear responsibility ×", "zh": "职责不清比例 ×"},
-    "planner.sign_for": {
-        "en": "hotline: sign for an order, median (h)",
-        "zh": "12345热线:签收工单中位数(小时)",
+    "planner.take_on": {
+        "en": "departments: take an issue on, median (h)",
+        "zh": "各部门受理问题时间中位数(小时)",
     },
+    "planner.coordination": {
+        "en": "unclear issues settled on site by",
+        "zh": "职责不清时现场协调者",
+    },
+    "planner.coordination.unit": {"en": "the unit", "zh": "责任单位"},
+    "planner.coordination.chief": {"en": "the chief", "zh": "街长"},
     "planner.grid_patrol": {"en": "grid: days between patrols", "zh": "网格化:巡查间隔(天)"},
     "planner.layers": {"en": "layers (traditional)", "zh": "逐级上报层级数"},
     "planner.misrouting": {"en": "misrouting: {name}", "zh": "{name}:转错比例"},

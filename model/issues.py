@@ -15,10 +15,9 @@ from __future__ import annotations
 import math
 
 # who discovered an issue (the `discovered_by` column): a merchant along the zone, a street chief,
-# or a
-# patrol officer or grid supervisor on patrol
-MERCHANT, CHIEF, PATROL = "merchant", "chief", "patrol"
-DISCOVERERS = (MERCHANT, CHIEF, PATROL)
+# a patrol officer or grid supervisor on patrol, or someone else who saw it (a resident, ...)
+MERCHANT, CHIEF, PATROL, PUBLIC = "merchant", "chief", "patrol", "public"
+DISCOVERERS = (MERCHANT, CHIEF, PATROL, PUBLIC)  # public: a resident, a passer-by (`observers`)
 
 NAN = math.nan
 
@@ -31,13 +30,17 @@ class IssueBook:
         arisen_at[i]              hours since the start when the problem arose (before any report)
         work[i]                   crew hours on site
         unclear[i]                responsibility unclear (category share or zone boundary)
+        closure_u[i], reopen_u[i] its draws for a closure without a fix and a fix that fails
     The record (written by the model's lifecycle steps, read by anyone):
         reported_at[i], acknowledged_at[i], dispatched_at[i], resolved_at[i], closed_at[i],
-        deadline_at[i]
+        ended_at[i], deadline_at[i]
                                   hours since the start; NaN until it happens
+        ended_how[i]              expired, cancelled or no_action if it ended without a fix
+        reopened[i]               times a fix did not hold
         department[i]             index of the responsible department
         reporter[i], discovered_by[i]   who reported it; a merchant, a chief or a patrol found it
-        hops[i], bounces[i], coordinated[i]   recorded by the arrangement through the methods below
+        hops[i], bounces[i], coordinated[i], coordinated_at[i]
+                                  recorded by the arrangement through the methods below
     `column(default)` gives an arrangement a list of its own per-issue state.
     """
 
@@ -51,11 +54,16 @@ class IssueBook:
         self.dispatched_at = self.column(NAN)
         self.resolved_at = self.column(NAN)
         self.closed_at = self.column(NAN)
+        self.ended_at = self.column(NAN)  # the problem ended without a fix
+        self.ended_how: list = self.column(None)
+        self.reopened = self.column(0)
+        self.duplicates = self.column(0)  # later reports of the same problem while it was open
         self.deadline_at = self.column(NAN)
         self.department = self.column(-1)
         self.hops = self.column(0)
         self.bounces = self.column(0)
         self.coordinated = self.column(False)
+        self.coordinated_at = self.column(NAN)
         self.reporter: list = self.column(None)
         self.discovered_by: list = self.column(None)
         self.merchant: list = self.column(None)  # the Merchant agent who reported it, if one did
@@ -66,12 +74,17 @@ class IssueBook:
             self.zone, self.category = self.column(0, reset=False), self.column(0, reset=False)
             self.arisen_at = self.column(NAN, reset=False)
             self.work, self.unclear = self.column(0.0, reset=False), self.column(False, reset=False)
+            self.closure_u, self.reopen_u = self.column(1.0, reset=False), self.column(1.0, False)
             self.number = self.column(-1, reset=False)  # the problem's number in the run
             self._free = list(range(capacity - 1, -1, -1))
         else:  # slot = problem number: the problems' own lists
             self.zone, self.category = problem_columns["zone"], problem_columns["category"]
             self.arisen_at = problem_columns["arisen_at"]
             self.work, self.unclear = problem_columns["work"], problem_columns["unclear"]
+            self.closure_u, self.reopen_u = (
+                problem_columns["closure_u"],
+                problem_columns["reopen_u"],
+            )
             self.number = None
             self._free = None
 
@@ -84,9 +97,11 @@ class IssueBook:
         """Issue i was sent back: it went to the wrong place, or a department passed it on."""
         self.bounces[i] += 1
 
-    def coordinate(self, i: int) -> None:
-        """A street chief (or another official) coordinated issue i on site (现场协调)."""
+    def coordinate(self, i: int, at: float) -> None:
+        """Issue i is coordinated on site (现场协调) from time `at`, by a street chief or the
+        responsible unit."""
         self.coordinated[i] = True
+        self.coordinated_at[i] = at
 
     def column(self, default, reset: bool = True) -> list:
         """A list with one entry per slot, starting at `default` and, if `reset`, set back to it

@@ -17,6 +17,10 @@ from streetchief.scenario import Scenario
 
 ISSUE_STREAM = 0
 ARRANGEMENT_STREAM = 1
+# the problems' own streams, by spawn key: arrivals (time, category, zone), attributes (work,
+# unclear responsibility, the merchant's draws), then lifetimes, fates and other observers'
+# sightings (added later: the first six are unchanged by them)
+STREAMS = 9
 
 
 def issue_streams(seed: int, n: int) -> list[np.random.Generator]:
@@ -32,6 +36,23 @@ def arrangement_seed(seed: int, name: str) -> np.random.SeedSequence:
 
 
 @dataclass
+class Sightings:
+    """Reports a problem would get from observers other than its merchant (residents, passers-by:
+    `scenario.observers`), if it stayed in the street: one entry per report, ordered by problem.
+    Which of them reach an arrangement depends on its channels (`hears`); `u` decides that, the
+    same draw under every arrangement."""
+
+    problem: np.ndarray  # index of the problem (in its run, or its chunk)
+    kind: np.ndarray  # index into scenario.observers
+    delay: np.ndarray  # hours from arising to the report
+    u: np.ndarray  # compared with the arrangement's share of this kind's reports it hears
+
+    @classmethod
+    def none(cls) -> Sightings:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+
+
+@dataclass
 class Problems:
     """Columns, one entry per problem, sorted by arrival time (hours since the scenario start)."""
 
@@ -44,12 +65,27 @@ class Problems:
     report_u: np.ndarray  # compared with the merchant's willingness to report
     self_fix_u: np.ndarray  # compared with the frontage (门前三包) self-fix share
     horizon: float  # hours the run lasts
+    lifetime: np.ndarray | None = None  # hours until it ends by itself (inf: until fixed)
+    closure_u: np.ndarray | None = None  # compared with the department's closure shares
+    reopen_u: np.ndarray | None = None  # compared with the department's share of failed fixes
+    sightings: Sightings | None = None
     # replayed from an issue log: each problem is an issue, reported when and by whom the log says
     replayed: bool = False
     issue_ids: np.ndarray | None = None  # the log's ids (strings)
     reporters: list | None = None  # the log's reporter names (None where not given)
     found_by_chief: np.ndarray | None = None  # discovered_by == chief
     found_by_patrol: np.ndarray | None = None  # discovered_by == patrol (officers on patrol)
+
+    def __post_init__(self):
+        n = len(self.time)
+        if self.lifetime is None:
+            self.lifetime = np.full(n, np.inf)
+        if self.closure_u is None:  # never closed without a fix, never reopened
+            self.closure_u = np.ones(n)
+        if self.reopen_u is None:
+            self.reopen_u = np.ones(n)
+        if self.sightings is None:
+            self.sightings = Sightings.none()
 
     def __len__(self) -> int:
         return len(self.time)
@@ -60,7 +96,7 @@ class Problems:
     ) -> Problems:
         seed = scenario.run.seed if seed is None else seed
         horizon = 24.0 * (scenario.run.days if days is None else days)
-        g_time, g_cat, g_zone, *_ = issue_streams(seed, 6)
+        g_time, g_cat, g_zone, *_ = issue_streams(seed, STREAMS)
         time, category, zone = _arrivals(scenario, horizon, g_time, g_cat, g_zone)
         return cls.with_attributes(scenario, time, category, zone, horizon, seed)
 
@@ -69,29 +105,27 @@ class Problems:
         cls, scenario: Scenario, time, category, zone, horizon: float, seed: int, **replay
     ) -> Problems:
         """Problems at given times, zones and categories; the rest (work, unclear responsibility,
-        the merchant who sees it) is drawn from the seed's own streams, so a replay of generated
-        arrivals gives back exactly the generated problems."""
-        *_, g_work, g_unclear, g_u = issue_streams(seed, 6)
-        merchant_u, work, unclear, report_u, self_fix_u = _attributes(
-            scenario, np.asarray(category), np.asarray(zone), g_work, g_unclear, g_u
-        )
+        the merchant who sees it, how long it lasts, ...) is drawn from the seed's own streams, so
+        a replay of generated arrivals gives back exactly the generated problems. A replayed
+        log's issues are reported when the log says, so nobody else sights them."""
+        streams = issue_streams(seed, STREAMS)[3:]
+        a = _attributes(scenario, np.asarray(category), np.asarray(zone), *streams)
+        if replay.get("replayed"):
+            a["sightings"] = Sightings.none()
         return cls(
             np.asarray(time, float),
             np.asarray(zone, np.int64),
             np.asarray(category, np.int64),
-            merchant_u,
-            work,
-            unclear,
-            report_u,
-            self_fix_u,
-            float(horizon),
+            horizon=float(horizon),
+            **a,
             **replay,
         )
 
     @classmethod
     def from_cases(cls, scenario: Scenario, cases: list[dict], horizon: float) -> Problems:
         """Explicit problems, e.g. the seed's 23:00 report: dicts with time, zone, category, and
-        optionally work, unclear (default False); every case is reported and none self-fixed."""
+        optionally work, unclear (default False) and lifetime (default: until fixed); every case
+        is reported, none self-fixed, none closed without a fix but by its lifetime."""
         zones, cats = list(scenario.zones), list(scenario.categories)
         cases = sorted(cases, key=lambda c: c["time"])
         n = len(cases)
@@ -105,6 +139,7 @@ class Problems:
             report_u=np.zeros(n),
             self_fix_u=np.ones(n),
             horizon=float(horizon),
+            lifetime=np.array([c.get("lifetime", np.inf) for c in cases], dtype=float),
             replayed=True,
         )
 
@@ -182,21 +217,60 @@ def _arrivals(scenario: Scenario, horizon: float, g_time, g_cat, g_zone, begin: 
     return time, category, zone
 
 
-def _attributes(scenario: Scenario, category: np.ndarray, zone: np.ndarray, g_work, g_unclear, g_u):
-    """(merchant_u, work, unclear, report_u, self_fix_u) of problems in these categories, zones."""
+def _attributes(
+    scenario: Scenario,
+    category: np.ndarray,
+    zone: np.ndarray,
+    g_work,
+    g_unclear,
+    g_u,
+    g_life,
+    g_fate,
+    g_seen,
+) -> dict:
+    """What else is drawn for problems in these categories and zones: the columns of `Problems`
+    after time, zone and category, by name."""
     cats, zones = list(scenario.categories.values()), list(scenario.zones.values())
     n = len(category)
     work = np.empty(n)
-    for k, c in enumerate(
-        cats
-    ):  # one vector draw per category, from the category's own child stream
+    lifetime = np.full(n, np.inf)
+    for k, c in enumerate(cats):  # one vector draw per category, from its own child streams
         mask = category == k
         work[mask] = c.work.sample(np.random.default_rng(g_work.integers(2**63)), int(mask.sum()))
+        life_rng = np.random.default_rng(g_life.integers(2**63))
+        if c.lifetime is not None:
+            lifetime[mask] = c.lifetime.sample(life_rng, int(mask.sum()))
     share = np.array([c.unclear_share for c in cats])[category]
     boundary = np.array([z.boundary_share for z in zones])[zone]
     unclear = (g_unclear.random(n) < share) | (g_unclear.random(n) < boundary)
     u = g_u.random((3, n))
-    return u[0], work, unclear, u[1], u[2]
+    fate = g_fate.random((2, n))
+    return {
+        "merchant_u": u[0],
+        "work": work,
+        "unclear": unclear,
+        "report_u": u[1],
+        "self_fix_u": u[2],
+        "lifetime": lifetime,
+        "closure_u": fate[0],
+        "reopen_u": fate[1],
+        "sightings": _sightings(scenario, n, g_seen),
+    }
+
+
+def _sightings(scenario: Scenario, n: int, g) -> Sightings:
+    """Each observer kind's reports of n problems: Poisson(expected) each, at its delays."""
+    parts = []
+    for k, obs in enumerate(scenario.observers.values()):
+        count = g.poisson(obs.expected, n) if obs.expected > 0 else np.zeros(n, np.int64)
+        problem = np.repeat(np.arange(n), count)
+        delay = obs.delay.sample(np.random.default_rng(g.integers(2**63)), len(problem))
+        parts.append((problem, np.full(len(problem), k), delay, g.random(len(problem))))
+    if not parts:
+        return Sightings.none()
+    problem, kind, delay, u = (np.concatenate(x) for x in zip(*parts, strict=True))
+    order = np.lexsort((delay, problem))
+    return Sightings(problem[order], kind[order], delay[order], u[order])
 
 
 STREAM_CHUNKS = 2  # spawn key of the per-chunk streams of a ProblemStream
@@ -215,6 +289,10 @@ class ProblemChunk:
     merchant_u: list
     report_u: list
     self_fix_u: list
+    lifetime: list
+    closure_u: list
+    reopen_u: list
+    sightings: Sightings  # `problem` counts from the chunk's first
 
 
 class ProblemStream:
@@ -247,22 +325,18 @@ class ProblemStream:
             lo, hi = c * self.chunk_hours, min((c + 1) * self.chunk_hours, self.horizon)
             g = [
                 np.random.default_rng(s)
-                for s in np.random.SeedSequence(self.seed, spawn_key=(STREAM_CHUNKS, c)).spawn(6)
+                for s in np.random.SeedSequence(self.seed, spawn_key=(STREAM_CHUNKS, c)).spawn(
+                    STREAMS
+                )
             ]
             time, category, zone = _arrivals(self.scenario, hi, g[0], g[1], g[2], begin=lo)
-            mu, work, unclear, ru, sfu = _attributes(
-                self.scenario, category, zone, g[3], g[4], g[5]
-            )
+            a = _attributes(self.scenario, category, zone, *g[3:])
             yield ProblemChunk(
                 first,
                 time.tolist(),
                 zone.tolist(),
                 category.tolist(),
-                work.tolist(),
-                unclear.tolist(),
-                mu.tolist(),
-                ru.tolist(),
-                sfu.tolist(),
+                **{k: v if k == "sightings" else v.tolist() for k, v in a.items()},
             )
             first += len(time)
             c += 1

@@ -24,61 +24,79 @@ def num(x) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
-def _hours(x: float) -> str:
-    return f"{abs(x):.1f} h"
+COVERS = (
+    "intervals: paired 95% CIs over the replications; they cover random variation only, not "
+    "what is not known about the parameters (vary those: --set, a sweep)"
+)
+
+
+def said(row, less: str, more: str, unit: str = " h", who: str = "") -> str:
+    """A paired difference in words: its size, its direction (under `who`), its interval."""
+    way = (less if row.difference < 0 else more) + (f" {who}" if who else "")
+    if row.ci_low != row.ci_low:
+        return f"{num(abs(row.difference))}{unit} {way} (one replication: no interval)"
+    if row.ci_low <= 0 <= row.ci_high:
+        return (
+            f"no significant difference ({num(row.difference)}{unit}, 95% CI "
+            f"{num(row.ci_low)} to {num(row.ci_high)})"
+        )
+    lo, hi = sorted((abs(row.ci_low), abs(row.ci_high)))
+    return f"{num(abs(row.difference))}{unit} {way} (95% CI {num(lo)} to {num(hi)})"
 
 
 def headline(cmp) -> str:
-    """The treatment against the baseline, in words: speed, discovery, the officials' hours."""
+    """The treatment against the baseline, in words: speed on all issues and on the same problems,
+    discovery, problems in the street per day, and the officials' hours."""
     t, b = cmp.treatment, cmp.baseline
     if t == b:
         return ""
     d = cmp.paired[(cmp.paired.arrangement == t)].set_index("outcome")
-    res, prob, left, hours = (
+    res, common, per_day, left = (
         d.loc[k]
         for k in (
             "resolution_mean_h",
-            "open_problem_hours",
+            "resolution_common_mean_h",
+            "problem_hours_per_day",
             "unreported_problems",
-            "official_hours",
         )
     )
     n = int(res.replications)
     lines = [f"Against {LABELS.get(b, b)} ({cmp.baseline_rule}), over {n} paired replications:"]
-
-    def said(row, less: str, more: str, unit: str = " h") -> str:
-        way = less if row.difference < 0 else more
-        if row.ci_low != row.ci_low:
-            return f"{num(abs(row.difference))}{unit} {way} (one replication: no interval)"
-        if row.ci_low <= 0 <= row.ci_high:
-            return (
-                f"no significant difference ({num(row.difference)}{unit}, 95% CI "
-                f"{num(row.ci_low)} to {num(row.ci_high)})"
-            )
-        lo, hi = sorted((abs(row.ci_low), abs(row.ci_high)))
-        return f"{num(abs(row.difference))}{unit} {way} (95% CI {num(lo)} to {num(hi)})"
-
+    under = f"under {LABELS.get(t, t)}"
     lines.append(
-        f"- speed: {LABELS.get(t, t)} resolve a reported issue "
-        + said(res, "faster on average", "slower on average")
+        "- speed, every reported issue: "
+        + said(res, "faster on average", "slower on average", who=under)
     )
+    shared = cmp.common_problems()
+    if common.difference == common.difference:
+        lines.append(
+            f"- speed, the same problems ({num(shared)} a run, reported and fixed under every "
+            "compared arrangement): " + said(common, "faster", "slower", who=under)
+        )
     if left.arrangement_mean == left.baseline_mean == 0:
         lines.append("- discovery: no problem left unreported under either")
     else:
         lines.append(
             "- discovery: "
-            + said(left, "fewer", "more", unit="")
-            + f" problems still unreported at the end ({num(left.arrangement_mean)} against "
-            f"{num(left.baseline_mean)})"
+            + said(left, "fewer", "more", unit="", who=f"problems still unreported {under}")
+            + f" at the end ({num(left.arrangement_mean)} against {num(left.baseline_mean)})"
         )
+    if per_day.difference == per_day.difference:
+        lines.append(
+            f"- in the street ({cmp.window_words()}): "
+            + said(per_day, "fewer", "more", unit="", who=f"problem-hours a day {under}")
+        )
+    else:
+        lines.append(f"- in the street: no window of outcomes ({cmp.window_words()})")
+    total, busy = d.loc["official_hours"], d.loc["official_busy_hours"]
     lines.append(
-        "- in the street, from arising to resolution (unreported time included): "
-        + said(prob, "fewer problem-hours", "more problem-hours", unit="")
+        f"- cost: {num(abs(total.difference))} {'more' if total.difference > 0 else 'fewer'} "
+        f"officials' hours ({num(total.arrangement_mean)} against {num(total.baseline_mean)}, busy "
+        f"and stand-by); busy on issues alone, {num(abs(busy.difference))} "
+        f"{'more' if busy.difference > 0 else 'fewer'} ({num(busy.arrangement_mean)} against "
+        f"{num(busy.baseline_mean)})"
     )
-    lines.append(
-        f"- cost: {num(abs(hours.difference))} {'more' if hours.difference > 0 else 'fewer'} "
-        f"officials' hours ({num(hours.arrangement_mean)} against {num(hours.baseline_mean)})"
-    )
+    lines.append(f"({COVERS})")
     return "\n".join(lines)
 
 
@@ -94,7 +112,10 @@ def means_text(cmp) -> str:
 def differences_text(cmp) -> str:
     others = [a for a in cmp.arrangements if a != cmp.baseline]
     n = cmp.per_run.replication.nunique()
-    out = [f"difference from {cmp.baseline}, with its 95% CI ({n} paired replications)"]
+    out = [
+        f"difference from {cmp.baseline}, with its 95% CI over {n} paired replications (random "
+        "variation only)"
+    ]
     out.append(f"{'outcome':32s}" + "".join(f"{a:>37s}" for a in others))
     p = cmp.paired.set_index(["outcome", "arrangement"])
     for k in OUTCOMES:
@@ -109,30 +130,36 @@ def differences_text(cmp) -> str:
 
 def ledger_text(cmp) -> str:
     out = [
-        "officials' hours over the run, by role (mean over replications; dedicated roles count "
-        "their hours on duty, the others their hours on issues)"
+        "officials' hours over the run, by role (mean over replications): busy on issues + on "
+        "stand-by (a dedicated role's shift beyond its busy time, a shared role's watch "
+        "allowance) = total"
     ]
     for a in cmp.arrangements:
         rows = cmp.ledger[cmp.ledger.arrangement == a]
-        total = rows.hours.sum()
-        parts = ", ".join(f"{r.role} {num(r.hours)}" for r in rows.itertuples())
-        out.append(f"  {a:14s} {num(total):>10s}   {parts or '—'}")
+        busy, standby = rows.busy_hours.sum(), rows.standby_hours.sum()
+        parts = ", ".join(
+            f"{r.role} {num(r.busy_hours)}"
+            + (f" + {num(r.standby_hours)}" if r.standby_hours else "")
+            for r in rows.itertuples()
+        )
+        out.append(
+            f"  {a:14s} {num(busy):>8s} + {num(standby):>8s} = {num(busy + standby):>8s}   "
+            f"{parts or '—'}"
+        )
     ce = cmp.cost_effectiveness()
     if len(ce):
         out.append(
-            f"\ncost-effectiveness against {cmp.baseline} (problem-hours saved per extra official "
-            "hour)"
+            f"\ncost-effectiveness against {cmp.baseline}: problem-hours in the street saved a "
+            f"day ({cmp.window_words()}) per extra official hour a day, on all hours and on busy "
+            "hours"
         )
         for r in ce.itertuples():
-            ratio = (
-                "—"
-                if r.saved_per_extra_official_hour != r.saved_per_extra_official_hour
-                else num(r.saved_per_extra_official_hour)
-            )
             out.append(
-                f"  {r.arrangement:14s} saved {num(r.problem_hours_saved):>10s} problem-hours, "
-                f"{num(r.extra_official_hours):>9s} extra official hours, ratio {ratio}: "
-                f"{r.verdict}"
+                f"  {r.arrangement:14s} saves {num(r.problem_hours_saved_per_day):>7s} a day for "
+                f"{num(r.extra_official_hours_per_day):>6s} more official hours a day "
+                f"(ratio {num(r.saved_per_extra_official_hour)}; busy only: "
+                f"{num(r.extra_busy_hours_per_day)} a day, ratio "
+                f"{num(r.saved_per_extra_busy_hour)}): {r.verdict}"
             )
     return "\n".join(out)
 

@@ -1,9 +1,10 @@
 """The seed's cases told from the model's own records: what happened to each, in words.
 
 Nothing here is written beside the model: every time in a narration is read from the run's records
-(`reported_at`, `acknowledged_at`, `dispatched_at`, `resolved_at`, `closed_at`) or derived from the
-issue's own work content (the crew on site from `resolved_at − work`, where the crew's hours ran
-without a break). The report's own account comes from the issue log's observed times.
+(`reported_at`, `acknowledged_at`, `coordinated_at`, `dispatched_at`, `resolved_at`, `closed_at`) or
+derived from the issue's own work content (the crew on site from `resolved_at − work`, where the
+crew's hours ran without a break). The report's own account comes from the issue log's observed
+times.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from streetchief.i18n import arrangement, duration, tr, when
 
 SEED_TAG = "[seed]"
-EVENTS = ("reported", "acknowledged", "taken_on", "on_site", "resolved", "closed")
+EVENTS = ("reported", "acknowledged", "coordinated_at", "taken_on", "on_site", "resolved", "closed")
 
 
 @dataclass
@@ -29,10 +30,12 @@ class CaseTimes:
     coordinated: bool
     reported: datetime
     acknowledged: datetime | None
+    coordinated_at: datetime | None  # when the on-site coordination began
     taken_on: datetime | None
     on_site: datetime | None
     resolved: datetime | None
     closed: datetime | None
+    coordinator: str | None = None  # who coordinates unclear issues: unit or chief
 
     def hours(self, event: str) -> float | None:
         """Hours from the report to `event`."""
@@ -65,14 +68,17 @@ def case_times(result, issue_id: str) -> dict[str, CaseTimes]:
             return None if hours is None or math.isnan(hours) else start + timedelta(hours=hours)
 
         slot = list(model.problems.issue_ids).index(issue_id)
+        by = getattr(getattr(model.arrangement.params, "coordination", None), "by", None)
         out[name] = CaseTimes(
             arrangement=name,
             issue_id=issue_id,
             reporter=row["reporter"] or "",
             department=row["department"] or "",
             coordinated=bool(row["coordinated"]),
+            coordinator=by,
             reported=at(row["reported_at"]),
             acknowledged=at(row["acknowledged_at"]),
+            coordinated_at=at(row["coordinated_at"]),
             taken_on=at(row["dispatched_at"]),
             on_site=at(_on_site(model, slot, row)),
             resolved=at(row["resolved_at"]),
@@ -109,9 +115,13 @@ def narrate(c: CaseTimes, scenario, lang: str = "en", now: datetime | None = Non
     if c.acknowledged is not None:
         after = duration(c.hours("acknowledged"), lang)
         parts.append(tr("story.ack", lang, when=mark(c.acknowledged), after=after))
-    if c.coordinated:
-        parts.append(tr("story.coordinated", lang))
     steps = (
+        (
+            "coordinated_at",
+            lambda t: tr(
+                f"story.coordinated_{c.coordinator or 'chief'}", lang, dept=dept_name, when=mark(t)
+            ),
+        ),
         ("taken_on", lambda t: tr("story.taken", lang, dept=dept_name, when=mark(t))),
         ("on_site", lambda t: tr("story.on_site", lang, when=mark(t))),
         ("resolved", lambda t: tr("story.resolved", lang, when=mark(t))),

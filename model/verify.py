@@ -175,9 +175,32 @@ def _scenario(record: dict, path: Path, v: Verification):
     else:
         v.checked.append(f"{path.name} scenario sha256")
     try:
-        return load_scenario(params)
+        scenario = load_scenario(params)
     except ScenarioError as e:
         raise VerifyError(str(path), [f"the recorded scenario no longer loads: {e}"]) from None
+    _check_settings(record.get("settings") or {}, params, path, v)
+    return scenario
+
+
+def _check_settings(settings: dict, params: dict, path: Path, v: Verification) -> None:
+    """Each `--set` value the record names is the recorded scenario's at its path, so the re-run
+    replays it."""
+    from streetchief.scenario import apply_overrides
+
+    if not isinstance(settings, dict):
+        raise VerifyError(str(path), ["settings: must map dotted paths to the values set"])
+    for dotted, value in settings.items():
+        try:
+            same = apply_overrides(params, {dotted: value}, str(path)) == params
+        except ScenarioError:
+            same = False
+        if same:
+            v.checked.append(f"{path.name} --set {dotted}")
+        else:
+            v.mismatches.append(
+                f"{path.name}: --set {dotted}={value!r} was recorded, but the recorded scenario "
+                "does not hold it"
+            )
 
 
 def _check_files(folder: Path, record: dict, name: str, v: Verification, prefix="") -> None:

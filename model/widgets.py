@@ -245,9 +245,17 @@ class Planner:
                 style=style,
                 layout=lay,
             )
+            self.coordination = W.ToggleButtons(
+                options=["unit", "chief"],
+                value=b.arrangement_params("street_chief").coordination.by,
+                description="unclear issues settled on site by",
+                tooltip=tip("arrangements.street_chief.coordination.by", "by", "one of two ways"),
+                style={"description_width": "320px", "button_width": "90px"},
+            )
             self.controls |= {
                 "liaison": self.liaison,
                 "night": self.night,
+                "coordination": self.coordination,
                 "chief_hours": self.chief_hours,
             }
         unclear = [c.unclear_share for c in b.categories.values() if c.unclear_share > 0]
@@ -263,18 +271,20 @@ class Planner:
             layout=lay,
         )
         self.controls["unclear"] = self.unclear
-        if "hotline" in b.arrangement_names:
-            self.sign_for = W.FloatSlider(
-                raw["arrangements"]["hotline"]["sign_for"]["median"],
+        take_on = b.department_response.take_on
+        if getattr(take_on, "median", None) is not None:  # a lognormal: its median to move
+            self.take_on = W.FloatSlider(
+                take_on.median,
                 min=0.1,
                 max=24,
                 step=0.1,
-                description="hotline: sign for an order, median (h)",
-                tooltip=tip("arrangements.hotline.sign_for", "sign_for", "hours"),
+                description="departments: take an issue on, median (h)",
+                tooltip=tip("department_response.take_on", "take_on", "hours")
+                + "; the same under every arrangement",
                 style=style,
                 layout=lay,
             )
-            self.controls["sign_for"] = self.sign_for
+            self.controls["take_on"] = self.take_on
         if "grid" in b.arrangement_names:
             self.grid_patrol = W.FloatSlider(
                 raw["arrangements"]["grid"]["patrol"]["interval_days"],
@@ -386,13 +396,14 @@ class Planner:
                 w.description = tr("planner.misrouting", lang, name=layer(name, lang))
             else:
                 w.description = tr(f"planner.{k}", lang)
-        if "night" in self.controls:
-            value, self._quiet = self.night.value, True
+        for key, values in (("night", ("watch", "morning")), ("coordination", ("unit", "chief"))):
+            if key not in self.controls:
+                continue
+            w = self.controls[key]
+            value, self._quiet = w.value, True
             try:
-                self.night.options = [
-                    (tr(f"planner.night.{v}", lang), v) for v in ("watch", "morning")
-                ]
-                self.night.value = value
+                w.options = [(tr(f"planner.{key}.{v}", lang), v) for v in values]
+                w.value = value
             finally:
                 self._quiet = False
         self.replications.description = tr("planner.replications", lang)
@@ -514,8 +525,10 @@ class Planner:
             span = [f"{_hhmm(start)}-{_hhmm(min(24, start + h))}"]
             for d in ("mon", "tue", "wed", "thu", "fri"):
                 o[f"calendars.{self.chief_calendar}.weekly.{d}"] = span
-        if self._moved("sign_for"):
-            o["arrangements.hotline.sign_for.median"] = self.sign_for.value
+        if self._moved("coordination"):
+            o["arrangements.street_chief.coordination.by"] = self.coordination.value
+        if self._moved("take_on"):
+            o["department_response.take_on.median"] = self.take_on.value
         if self._moved("grid_patrol"):
             o["arrangements.grid.patrol.interval_days"] = self.grid_patrol.value
         if "multi_layer" in b.arrangement_names:
@@ -534,9 +547,8 @@ class Planner:
                     "weekly": {d: spans for d in ("mon", "tue", "wed", "thu", "fri")},
                     "source": "assumption",
                 }
-                for n in range(self.layers.value):
+                for n in range(self.layers.value):  # the layers' clerks; departments keep theirs
                     o[f"arrangements.multi_layer.layers.{n}.calendar"] = "traditional_office"
-                o["arrangements.multi_layer.department_calendar"] = "traditional_office"
         return o
 
     def problems(self) -> list[str]:
@@ -952,26 +964,15 @@ def _short(v) -> str:
 
 
 def unstable(result, lang: str = "en") -> list[str]:
-    """The arrangements whose backlog grows without bound: in the last third of the run it is
-    still climbing, by more than a problem every two days and by more than 15% of where that
-    third began (a settled backlog only wanders about its level; the shipped district's, as
-    shipped, drifts by about 0.1 a day over a year)."""
-    from streetchief.records import backlog_curve
+    """The arrangements whose backlog grows without bound (`records.backlog_growth`), in words."""
+    from streetchief.records.summary import backlog_growth
 
     out = []
     for name, table in result.tables.items():
-        t, b = backlog_curve(table, result.horizon)
-        if len(t) < 6:
-            continue
-        tail = t >= t[-1] * 2 / 3
-        if tail.sum() <= 2:
-            continue
-        days = t[tail] / 24
-        slope, intercept = np.polyfit(days, b[tail], 1)
-        began = max(intercept + slope * days[0], 1.0)
-        if slope > 0.5 and slope * (days[-1] - days[0]) > 0.15 * began:
+        g = backlog_growth(table, result.horizon)
+        if g is not None and g[2]:
             who = label(name, lang)
-            out.append(tr("planner.unstable_line", lang, name=who, slope=slope, end=b[-1]))
+            out.append(tr("planner.unstable_line", lang, name=who, slope=g[0], end=g[1]))
     return out
 
 

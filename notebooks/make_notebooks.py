@@ -262,8 +262,9 @@ notebook(
         'ax.set_xlabel("hour of the day (Los Angeles time)")\nax.set_ylabel("relative volume (mean 1)")\n'
         "ax.set_xticks(range(0, 24, 3))\nax.legend(fontsize=8)\nax.grid(alpha=0.3)\nplt.show()",
         "md:## 3–4. Calibrate the hotline, holding out the later 30%\n\n`scenarios/calibration/"
-        "hotline.yaml` names what a hotline's record can teach: how long departments take to sign for an "
-        "order (median and spread) and a scheduled service's wait before the crew comes. ABC-SMC "
+        "hotline.yaml` names what a hotline's record can teach: how long departments take to take an "
+        "order on (median and spread: the departments' own time, so the fitted value holds under every "
+        "arrangement) and a scheduled service's wait before the crew comes. ABC-SMC "
         "(pyabc) draws parameter sets, replays the requests under each and keeps those whose hours to "
         "close come nearest the recorded ones, category by category. The search resumes from "
         "`OUT/hotline/abc.db` if it is interrupted.",
@@ -273,8 +274,8 @@ notebook(
         "log = read_log(LOG, city, CITY_MAPPING)\n"
         'fit = calibrate(SCENARIO, log, "hotline", spec, OUT / "hotline", holdout=0.3)\n'
         "IN_WORDS = {\n"
-        '    "arrangements.hotline.sign_for.median": "time to sign for an order, median (hours)",\n'
-        '    "arrangements.hotline.sign_for.sigma": "time to sign for an order, spread (log-scale σ)",\n'
+        '    "department_response.take_on.median": "departments\' time to take an order on, median (hours)",\n'
+        '    "department_response.take_on.sigma": "departments\' time to take an order on, spread (log-scale σ)",\n'
         '    "categories.*.lead_hours": "a scheduled service\'s wait before the crew comes (hours)",\n'
         "}\n"
         "pd.DataFrame(\n"

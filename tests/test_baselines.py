@@ -25,7 +25,6 @@ def _hotline_mmc(c: int, lam: float, mu: float, issues: int):
     hotline = {
         "operators": c,
         "handling": {"dist": "exponential", "mean": 1 / mu},
-        "sign_for": INSTANT,
         "department_calendar": "always",
         "feedback": OFF,
     }
@@ -60,7 +59,6 @@ def _only_patrols_find(**grid):
     base = {
         "operators": 1,
         "handling": INSTANT,
-        "sign_for": INSTANT,
         "department_calendar": "always",
         "feedback": OFF,
         "patrol": {"by": "officers", "officers": 1, "calendar": "always", "hours": 0, **grid},
@@ -94,7 +92,14 @@ def test_grid_patrols_find_problems_at_their_analytical_rate():
 
 
 def test_patrols_switched_on_for_the_traditional_path_find_the_expected_share():
-    fixed = {"merchants.reporting.adaptive": False, "merchants.reporting.initial_willingness": 0.3}
+    # fixed willingness, and nobody else reports and nothing ends by itself: what the merchants
+    # leave in the street stays there until a patrol finds it
+    fixed = {
+        "merchants.reporting.adaptive": False,
+        "merchants.reporting.initial_willingness": 0.3,
+        "arrangements.multi_layer.hears": {"merchants": 1.0},
+        "categories.*.lifetime": None,
+    }
     T, d, days = 24.0, 0.3, 365
     patrol = {
         "enabled": True,
@@ -142,16 +147,19 @@ def test_every_problem_is_accounted_for_under_every_arrangement(jingxing):
     for name, s in res.summaries.items():
         p, m = s["problems"], res.models[name]
         assert p["arisen"] == len(m.problems)
+        gone = p["ended_before_report"]  # went by itself before anyone reported it
         assert (
             p["arisen"]
-            == s["issues_reported"] + s["unreported_problems"] + s["self_fixed_problems"]
+            == s["issues_reported"] + s["unreported_problems"] + s["self_fixed_problems"] + gone
         )
         assert p["reported"] == res.tables[name].num_rows
         t = res.tables[name].to_pandas()
         resolved_24 = ((t.resolved_at - t.arisen_at) <= 24).sum() + s["self_fixed_problems"]
         assert p["resolved_within_24h_share"] == pytest.approx(resolved_24 / p["arisen"])
-        never = t.resolved_at.isna().sum() + s["unreported_problems"]
-        assert p["never_resolved_share"] == pytest.approx(never / p["arisen"])
+        still = (t.resolved_at.isna() & t.ended_at.isna()).sum() + s["unreported_problems"]
+        assert p["never_resolved_share"] == pytest.approx(still / p["arisen"])
+        ended = t.ended_at.notna().sum() + gone
+        assert p["ended_unfixed_share"] == pytest.approx(ended / p["arisen"])
         assert (t.arisen_at <= t.reported_at).all()
 
 
@@ -167,10 +175,9 @@ def _night_trash_bins(scenario, arrangement):
     )
 
 
-@pytest.mark.parametrize(
-    "arrangement, setting", [("street_chief", "claim_calendar"), ("hotline", "department_calendar")]
-)
-def test_a_claim_on_the_departments_calendar_waits_for_the_morning_shift(arrangement, setting):
+@pytest.mark.parametrize("arrangement", ["street_chief", "hotline"])  # both answer at night
+def test_a_claim_on_the_departments_calendar_waits_for_the_morning_shift(arrangement):
+    setting = "department_calendar"  # the arrangement's own, named; else the departments'
     own = load_scenario("jingxing_2019", **{f"arrangements.{arrangement}.{setting}": "own"})
     always = load_scenario("jingxing_2019", **{f"arrangements.{arrangement}.{setting}": "always"})
     morning = NIGHT + 8.0  # sanitation's day shift starts at 07:00
@@ -186,13 +193,17 @@ def test_liaison_night_coverage_on_watch_or_in_the_morning_and_its_hours():
     assert _night_trash_bins(watch, "street_chief")["acknowledged_at"] - NIGHT < 3
     assert _night_trash_bins(morning, "street_chief")["acknowledged_at"] >= NIGHT + 8.0  # 07:00
     days = 30
-    hours = {}
+    standby = {}
     for name, s in (("watch", watch), ("morning", morning)):
         r = run_scenario(s, ["street_chief"], days=days)
-        hours[name] = r.summaries["street_chief"]["official_hours"]["liaison_officers"]
-    groups = len(watch.liaison_groups)
-    assert hours["watch"] == pytest.approx(groups * 24 * days)
-    assert hours["morning"] == pytest.approx(groups * 15 * days)  # 07:00-22:00
+        standby[name] = r.summaries["street_chief"]["official_hours_detail"]["liaison_officers"][
+            "standby_hours"
+        ]
+    # a side duty: its watch allowance for every group-day watched
+    groups, allowance = len(watch.liaison_groups), 2.0
+    assert watch.arrangement_params("street_chief").liaison_watch_hours == allowance
+    assert standby["watch"] == pytest.approx(groups * allowance * days)
+    assert standby["morning"] == pytest.approx(groups * allowance * 15 / 24 * days)  # 07-22
 
 
 def test_the_ledger_costs_every_official_role(jingxing):
@@ -206,10 +217,19 @@ def test_the_ledger_costs_every_official_role(jingxing):
     assert {"clerks: community office", "department_acceptance"} <= roles["multi_layer"]
     for s in res.summaries.values():
         assert s["official_hours_total"] == pytest.approx(sum(s["official_hours"].values()))
-    hot = res.summaries["hotline"]
-    assert hot["official_hours"]["dispatch_operators"] == pytest.approx(
-        2 * 24 * 30
-    )  # 2 on duty 7×24
+        assert s["official_hours_total"] == pytest.approx(
+            s["official_hours_busy"] + s["official_hours_standby"]
+        )
+    # the hotline's operators: the district's share of a pooled centre, its busy time at the
+    # centre's occupancy
+    occupancy = jingxing.arrangement_params("hotline").pooled_occupancy
+    centre = res.models["hotline"].arrangement.centre
+    hot = res.summaries["hotline"]["official_hours_detail"]["dispatch_operators"]
+    assert hot["busy_hours"] == pytest.approx(centre.busy_hours)
+    assert hot["busy_hours"] + hot["standby_hours"] == pytest.approx(centre.busy_hours / occupancy)
+    # the grid's command centre: its own 2 operators, on shift 07:00-19:00 whether busy or not
+    grid = res.summaries["grid"]["official_hours_detail"]["dispatch_operators"]
+    assert grid["busy_hours"] + grid["standby_hours"] == pytest.approx(2 * 12 * 30)
     ml = res.models["multi_layer"]
     assert res.summaries["multi_layer"]["official_hours"][
         "clerks: community office"
@@ -217,13 +237,19 @@ def test_the_ledger_costs_every_official_role(jingxing):
 
 
 def test_deadline_supervision_escalates_every_issue_still_open_at_its_limit(jingxing):
-    s = load_scenario("jingxing_2019", **{"arrangements.multi_layer.deadlines": {"enabled": True}})
-    m = DistrictModel(s, "multi_layer", Problems.generate(s, seed=3, days=60)).run()
-    t = pd.DataFrame(
-        {"rep": m.issues.reported_at, "res": m.issues.resolved_at, "deadline": m.issues.deadline_at}
+    # no fix fails here: a reopened issue's record keeps only its last fix
+    s = load_scenario(
+        "jingxing_2019",
+        **{
+            "arrangements.multi_layer.deadlines": {"enabled": True},
+            "department_response.fix_fails": 0.0,
+        },
     )
+    m = DistrictModel(s, "multi_layer", Problems.generate(s, seed=3, days=60)).run()
+    out = np.fmin(m.issues.resolved_at, m.issues.ended_at)  # fixed, or ended without a fix
+    t = pd.DataFrame({"rep": m.issues.reported_at, "out": out, "deadline": m.issues.deadline_at})
     t = t[t.rep.notna()]
-    late = ((t.res > t.deadline) | (t.res.isna() & (t.deadline <= m.end))).sum()
+    late = ((t.out > t.deadline) | (t.out.isna() & (t.deadline <= m.end))).sum()
     assert m.components["deadlines"].escalations == late > 0
     assert sum(d.sanctions for d in m.departments) == late
 
@@ -278,9 +304,25 @@ def test_the_worst_served_group_is_named_from_the_records(jingxing):
             "arrangements.grid.patrol.detection: must be ≤ 1, got 1.5",
         ),
         (
-            "arrangements.street_chief.claim_calendar",
+            "arrangements.street_chief.department_calendar",
             "nights",
-            "claim_calendar: unknown calendar 'nights'",
+            "street_chief.department_calendar: unknown calendar 'nights'",
+        ),
+        (
+            "department_response.calendar",
+            "evenings",
+            'department_response.calendar: unknown calendar (or "own", "always") \'evenings\'',
+        ),
+        (
+            "arrangements.street_chief.claim",
+            {"dist": "fixed", "value": 1},
+            "arrangements.street_chief.claim: moved to department_response.take_on",
+        ),
+        (
+            "arrangements.hotline.hears",
+            {"merchants": 1.0, "tourists": 1.0},
+            "arrangements.hotline.hears.tourists: unknown observer; known: merchants, passers_by, "
+            "residents",
         ),
         (
             "arrangements.grid.patrol.calendar",
@@ -383,22 +425,35 @@ def test_the_fairness_sweep_varies_what_decides_the_sign_on_both_sides():
 
     sw = load_sweep(shipped() / "sweep_fairness.yaml")
     params = set(sw.spec.parameters)
+    # each category's unclear share on its own
+    assert {f"categories.{c}.unclear_share" for c in sw_base().categories} <= params
     assert {
-        "categories.*.unclear_share",
-        "arrangements.hotline.misrouting",
-        "arrangements.hotline.department_calendar",
-        "arrangements.street_chief.claim_calendar",
+        "department_response.take_on.median",
+        "department_response.calendar",
         "arrangements.hotline.centre_calendar",
-        "chiefs.*.calendar",
         "arrangements.street_chief.night_coverage",
-        "arrangements.hotline.sign_for.median",
-        "arrangements.street_chief.claim.median",
-        "arrangements.hotline.patrol.enabled",
+        "arrangements.street_chief.coordination.by",
+        "chiefs.*.calendar",
     } <= params
+    # every switch that one side has, the other has too
+    for side in (
+        "patrol.enabled",
+        "inspection.enabled",
+        "engagement.enabled",
+        "department_calendar",
+    ):
+        assert {f"arrangements.street_chief.{side}", f"arrangements.hotline.{side}"} <= params
+    assert {"arrangements.hotline.misrouting", "arrangements.street_chief.misclaim"} <= params
     assert (sw.spec.baseline, sw.spec.treatment) == ("hotline", "street_chief")
+    assert "unstable" in sw.spec.outcomes
     # every categorical setting is tried somewhere in the design
     for p in (
-        "arrangements.street_chief.claim_calendar",
+        "arrangements.street_chief.department_calendar",
         "arrangements.street_chief.night_coverage",
+        "arrangements.street_chief.coordination.by",
     ):
         assert set(sw.points[p]) == set(sw.spec.parameters[p].values)
+
+
+def sw_base():
+    return load_scenario("jingxing_2019")

@@ -50,9 +50,9 @@ def test_compare_writes_tables_figures_and_a_headline_that_agrees_with_them(tmp_
         "compare",
         "jingxing_2019",
         "--replications",
-        "3",
+        "4",
         "--days",
-        "30",
+        "120",
         "--out",
         str(tmp_path),
     ]
@@ -74,23 +74,59 @@ def test_compare_writes_tables_figures_and_a_headline_that_agrees_with_them(tmp_
     # the headline says it in words, with the same numbers
     import re
 
-    speed = next(line for line in printed.splitlines() if line.startswith("- speed:"))
-    word = "faster" if row.difference < 0 else "slower"
-    said, lo, hi = map(
-        float,
-        re.search(
-            rf"issue ([\d.]+) h {word} on average \(95% CI ([\d.]+) "
-            r"to ([\d.]+)\)",
-            speed,
-        ).groups(),
+    lines = printed.splitlines()
+    paired = diff.set_index(["arrangement", "outcome"]).loc["street_chief"]
+
+    def quoted(start: str, pattern: str, outcome: str):
+        """The headline's line for `outcome` quotes its difference and interval, signed or in
+        words, as the differences table has them."""
+        line = next(x for x in lines if x.startswith(start))
+        r = paired.loc[outcome]
+        plain = re.sub(r"(?<=\d),(?=\d)", "", line)  # thousands separators
+        if r.ci_low <= 0 <= r.ci_high:
+            found = re.search(
+                r"no significant difference \((-?[\d.]+)[ h]*, 95% CI (-?[\d.]+) to (-?[\d.]+)\)",
+                plain,
+            )
+            said, lo, hi = map(float, found.groups())
+            assert [said, lo, hi] == pytest.approx([r.difference, r.ci_low, r.ci_high], rel=0.01)
+            return line
+        word = ("faster", "fewer") if r.difference < 0 else ("slower", "more")
+        said, lo, hi = map(float, re.search(pattern.format(*word), plain).groups())
+        assert said == pytest.approx(abs(r.difference), rel=0.01), line
+        assert sorted([lo, hi]) == pytest.approx(sorted([abs(r.ci_low), abs(r.ci_high)]), rel=0.01)
+        return line
+
+    number = r"([\d.]+)"
+    quoted(
+        "- speed, every reported issue:",
+        rf": {number} h {{}} on average under street chiefs \(95% CI {number} to {number}\)",
+        "resolution_mean_h",
     )
-    assert said == pytest.approx(abs(row.difference), rel=0.01)
-    assert sorted([lo, hi]) == pytest.approx(sorted([abs(row.ci_low), abs(row.ci_high)]), rel=0.01)
+    common = quoted(
+        "- speed, the same problems",
+        rf": {number} h {{}} under street chiefs \(95% CI {number} to {number}\)",
+        "resolution_common_mean_h",
+    )
     runs = pd.read_csv(tmp_path / "replications.csv")
-    assert len(runs) == 12 and runs.seed.nunique() == 3
+    assert f"({runs.common_problems.mean():,.0f} a run" in common
+    street = quoted(
+        "- in the street",
+        rf"\): {number} {{1}} problem-hours a day under street chiefs \(95% CI {number} to "
+        rf"{number}\)",
+        "problem_hours_per_day",
+    )
+    assert "from day 14 to day 90, each followed for up to 30 days" in street
+    assert any("random variation only" in x for x in lines)  # what the intervals cover
+    assert len(runs) == 16 and runs.seed.nunique() == 4
     ledger = pd.read_csv(tmp_path / "ledger.csv")
-    by = ledger.groupby("arrangement").hours.sum()
-    assert by.round(3).to_dict() == means.loc["official_hours"].round(3).to_dict()
+    assert (
+        ledger.hours.round(6).tolist()
+        == (ledger.busy_hours + ledger.standby_hours).round(6).tolist()
+    )
+    by = ledger.groupby("arrangement")[["hours", "busy_hours"]].sum()
+    assert by.hours.round(3).to_dict() == means.loc["official_hours"].round(3).to_dict()
+    assert by.busy_hours.round(3).to_dict() == means.loc["official_busy_hours"].round(3).to_dict()
     assert {
         "liaison_officers",
         "dispatch_operators",

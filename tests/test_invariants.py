@@ -25,32 +25,54 @@ def test_every_reported_issue_appears_once_per_arrangement(year):
         m = year.models[name]
         reported = {i for i, t in enumerate(m.issues.reported_at) if t == t}
         assert set(ids.tolist()) == reported
-        # every problem is accounted for: reported, left unreported in the street, or
-        # fixed by its merchant
-        assert len(ids) + year.summaries[name]["unreported_problems"] + m.self_fixed == len(
-            m.problems
-        )
+        # every problem is accounted for: reported, left unreported in the street, fixed by its
+        # merchant, or gone by itself before anyone reported it
+        left = year.summaries[name]["unreported_problems"]
+        assert len(ids) + left + m.self_fixed + len(m.expired_unreported) == len(m.problems)
 
 
 def test_reported_equals_resolved_plus_open(year):
     for s in year.summaries.values():
-        assert s["issues_reported"] == s["issues_resolved"] + s["issues_open"] > 0
+        assert (
+            s["issues_reported"]
+            == s["issues_resolved"] + s["issues_ended_unfixed"] + s["issues_open"]
+            > 0
+        )
+        assert s["issues_ended_unfixed"] == sum(s["ended_how"].values()) > 0
         for cat in s["by_category"].values():
             assert cat["resolved"] <= cat["reported"]
         assert sum(c["reported"] for c in s["by_category"].values()) == s["issues_reported"]
 
 
+def _ordered(name, table, steps):
+    t = np.column_stack([table[c].to_numpy() for c in steps])
+    for a in range(len(steps) - 1):
+        later = t[:, a + 1]
+        happened = ~np.isnan(later)
+        # a later step only happens after the earlier one, never before it
+        assert not np.isnan(t[happened, a]).any(), (name, steps[a])
+        assert (t[happened, a] <= later[happened] + 1e-9).all(), (name, steps[a], steps[a + 1])
+
+
 def test_times_are_ordered(year):
     for name, table in year.tables.items():
-        t = np.column_stack([table[c].to_numpy() for c in TIMES])
-        assert not np.isnan(t[:, 0]).any()
-        for a in range(len(TIMES) - 1):
-            later = t[:, a + 1]
-            happened = ~np.isnan(later)
-            # a later step only happens after the earlier one, never before it
-            assert not np.isnan(t[happened, a]).any(), (name, TIMES[a])
-            assert (t[happened, a] <= later[happened] + 1e-9).all(), (name, TIMES[a], TIMES[a + 1])
-        assert (t[:, 0] <= year.horizon).all()
+        t = table.to_pandas()
+        assert t.reported_at.notna().all() and (t.reported_at <= year.horizon).all()
+        fixed = t.ended_how.isna()
+        _ordered(name, t[fixed], TIMES)
+        assert t[fixed].ended_at.isna().all()
+        # ended without a fix: after its report, and before it is closed; closed at its taking on
+        # (cancelled, nothing to do) or gone by itself at any time from its report on
+        ended = t[~fixed]
+        assert len(ended) and ended.resolved_at.isna().all(), name
+        _ordered(name, ended, ["reported_at", "ended_at", "closed_at"])
+        _ordered(name, ended, ["reported_at", "acknowledged_at", "dispatched_at", "closed_at"])
+        taken = ended[ended.ended_how.isin(["cancelled", "no_action"])]
+        assert len(taken) and (taken.ended_at == taken.dispatched_at).all(), name
+        # coordinated on site after the answer and before the crew is sent
+        on_site = t[t.coordinated_at.notna()]
+        assert (on_site.coordinated == True).all()  # noqa: E712 (a column of booleans)
+        _ordered(name, on_site, ["acknowledged_at", "coordinated_at", "dispatched_at"])
 
 
 def test_both_arrangements_face_the_same_problems(jingxing):

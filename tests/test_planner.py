@@ -19,7 +19,8 @@ MOVED = {
     "night": "morning",
     "chief_hours": 6.0,
     "unclear": 1.5,
-    "sign_for": 2.5,
+    "take_on": 2.5,
+    "coordination": "chief",
     "grid_patrol": 1.0,
     "layers": 2,
     "office": (9.0, 17.0),
@@ -46,7 +47,8 @@ def test_every_control_sets_the_value_it_shows(planner):
     p = sc.arrangement_params("street_chief")
     assert p.liaison_ack_day.median == pytest.approx(12.5 / 60) and p.night_coverage == "morning"
     assert sc.calendars["chief_duty"].weekly["mon"] == ["14:00-20:00"]  # 6 h a weekday
-    assert sc.arrangement_params("hotline").sign_for.median == 2.5
+    assert sc.department_response.take_on.median == 2.5  # every arrangement's departments
+    assert p.coordination.by == "chief"
     assert sc.arrangement_params("grid").patrol.interval_days == 1.0
     ml = sc.arrangement_params("multi_layer")
     assert [layer.misrouting for layer in ml.layers] == [0.2, 0.05]
@@ -281,7 +283,8 @@ def test_every_control_says_its_meaning_unit_and_own_source(planner):
     # each arrangement's value cites its own line, not the first line with the same key
     assert "chiefs find problems" not in planner.controls["grid_patrol"].tooltip
     assert "Tianmen" in planner.controls["grid_patrol"].tooltip
-    assert "hour to sign for" in planner.controls["sign_for"].tooltip
+    assert "no source measures it" in planner.controls["take_on"].tooltip
+    assert "[seed] the bins" in planner.controls["coordination"].tooltip
 
 
 def test_the_page_carries_the_chinese_font_and_labels_fit(planner):

@@ -51,7 +51,7 @@ def test_every_shipped_sweep_parameter_reads_as_words(path, base):
 def test_layers_carry_their_names_and_units_are_said(base):
     path = "arrangements.multi_layer.layers.0.misrouting"
     assert parameter_label(path, base) == "community office: share sent to the wrong place (0–1)"
-    assert parameter_label("arrangements.hotline.sign_for.median", base).endswith("(median, h)")
+    assert parameter_label("department_response.take_on.median", base).endswith("(median, h)")
     assert parameter_label("categories.illegal_parking.rate_per_day") == (
         "illegal parking: problems a day"
     )

@@ -58,14 +58,20 @@ def test_extreme_load_terminates_reports_the_growing_backlog_and_loses_no_issue(
     )
     # every problem is accounted for: reported (a record each), left unreported, or fixed by
     # its merchant
-    assert s["problems_arisen"] == len(table) + s["unreported_problems"] + s["self_fixed_problems"]
+    gone = s["problems"]["ended_before_report"]  # went by itself before anyone reported it
+    assert (
+        s["problems_arisen"]
+        == len(table) + s["unreported_problems"] + s["self_fixed_problems"] + gone
+    )
     assert table.issue_id.is_unique
     # per category: reported = resolved + open, and the records agree with the summary
     for cat, c in s["by_category"].items():
         rows = table[table.category == cat]
         assert c["reported"] == len(rows)
         assert c["resolved"] + int(rows.resolved_at.isna().sum()) == c["reported"]
-    assert s["issues_reported"] == s["issues_resolved"] + s["issues_open"]
+    assert (
+        s["issues_reported"] == s["issues_resolved"] + s["issues_ended_unfixed"] + s["issues_open"]
+    )
     # the backlog grows: more open at the end than on average over the first half
     samples = np.array([n for _, n in m.backlog_samples])
     assert samples[-1] > 2 * samples[: len(samples) // 2].mean() > 0

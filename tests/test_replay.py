@@ -19,13 +19,15 @@ CASES = ROOT / "scenarios" / "jingxing_2019_cases.csv"
 
 @pytest.fixture(scope="module")
 def always_reported():
-    """Every problem a merchant sees is reported, so that generated problems and issues coincide."""
+    """Every problem a merchant sees is reported, and every arrangement hears it (as a log's issues
+    were all reported), so that generated problems and issues coincide."""
     return load_scenario(
         "jingxing_2019",
         **{
             "merchants.reporting.initial_willingness": 1.0,
             "merchants.reporting.adaptive": False,
             "merchants.frontage_self_fix_share": 0.0,
+            "arrangements.*.hears.merchants": 1.0,
         },
     )
 
@@ -124,9 +126,11 @@ def test_recorded_history_summary_equals_a_hand_computation(jingxing, tmp_path):
     # deadlines: garbage 72 h, street light 96 h, noise 24 h (48 h late), trash bins 48 h (due
     # at 95 h < 96: late)
     assert s["on_time_share"] == pytest.approx(2 / 4)
-    # open at the daily samples 0, 24, 48, 72, 96 h: 0, 1 (street light), 2 (noise, trash bins),
-    # 2 (noise resolved at 81 h), 1
-    assert s["mean_backlog"] == pytest.approx((0 + 1 + 2 + 2 + 1) / 5)
+    # open over time: 4 h (garbage), 12 h (street light), 48 h (noise), 49 h (trash bins, open at
+    # the end) in 96 h; and at the daily samples 0, 24, 48, 72, 96 h: 0, 1 (street light), 2
+    # (noise, trash bins), 2 (noise resolved at 81 h), 1
+    assert s["mean_backlog"] == pytest.approx((4 + 12 + 48 + 49) / 96)
+    assert s["mean_backlog_midnight"] == pytest.approx((0 + 1 + 2 + 2 + 1) / 5)
     assert s["bounces_per_issue"] is None and s["chief_hours"] is None  # not in the records
 
 

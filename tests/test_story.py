@@ -38,8 +38,13 @@ def test_the_seed_cases_carry_their_own_attributes(week):
     cases = seed_cases(log)
     assert {TRASH_BINS, STREET_LIGHT} <= set(cases)
     f = log.frame.set_index("issue_id")
-    for iid in cases:  # whose job it was is said by the report, not drawn
-        assert f.loc[iid, "unclear"] is False
+    # whose job it was is said by the report, not drawn: the light was the maker's, the parking
+    # the police's; the bins' had to be settled on site with township and community
+    assert {iid: f.loc[iid, "unclear"] for iid in cases} == {
+        STREET_LIGHT: False,
+        TRASH_BINS: True,
+        "JX-0076": False,
+    }
     assert f.loc[TRASH_BINS, "work_hours"] == 1.0
     assert f.drop(index=cases).unclear.isna().all()  # the background is left to the draws
 
@@ -62,10 +67,10 @@ def test_every_time_in_a_narration_is_the_models_own(week):
                 assert shown == [f"{t:%H:%M}" for t in times]  # nothing else, in order
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [19, 2])
 def test_the_model_against_the_report_is_told_from_the_records(week, seed):
     """Each arrangement's resolution beside the report's 09:00: earlier or later by as much as
-    the records say (seed 1 places the bins before 09:00 under street chiefs, seed 2 after)."""
+    the records say (seed 19 places the bins before 09:00 under street chiefs, seed 2 after)."""
     s, log = week
     res = _replay(week, seed)
     times = case_times(res, TRASH_BINS)
@@ -81,7 +86,7 @@ def test_the_model_against_the_report_is_told_from_the_records(week, seed):
             said = f"{span} {word}" if lang == "en" else f"{word}{span}"
             assert f"{arrangement(name, lang)} {said}" in text, (name, lang, text)
     chief = times["street_chief"].resolved
-    assert (chief <= reported) == (seed == 1)
+    assert (chief <= reported) == (seed == 19)
     # while the clock stands before a resolution, its comparison is greyed as still ahead
     night = datetime(2019, 10, 28, 23, 30)
     text = against_report(log, TRASH_BINS, times, "en", now=night)
@@ -95,23 +100,42 @@ def test_the_model_against_the_report_is_told_from_the_records(week, seed):
 def test_the_trash_bins_and_the_street_light_under_street_chiefs_whatever_the_replication(
     week, seed
 ):
-    """What the model does in every replication: the 23:00 post answered that night, no wait for
-    a chief, the bins taken on once sanitation's day begins at 07:00 and placed that morning.
-    Not always by 09:00: the department's time to claim the post (lognormal, median 30 min) and
-    the crew's travel run from 07:00, so the bins are in place by 09:00 in about two thirds of
-    the replications (68 of seeds 1-100), as the workshop's story and the validation notebook
-    say beside the report's 09:00."""
+    """What the model does in every replication, as the seed tells it: the 23:00 post answered
+    that night; whose job the bins were is settled on site by the responsible unit (not a chief in
+    duty hours) once its day begins at 07:00, before the bins are placed, that morning. Not by
+    09:00 in most replications: the visit (1.5 h median, an assumption) and the crew's travel and
+    work follow 07:00, so the bins are in place by 09:00 in 6 of seeds 1-100, as the workshop's
+    story says beside the report's 09:00. The light, posted in the evening, is claimed that
+    evening (in 86 of seeds 1-100: a post first claimed by the wrong department comes back) and
+    fixed by the maker's crew the next morning."""
     res = _replay(week, seed, ["street_chief"])
     bins = case_times(res, TRASH_BINS)["street_chief"]
     morning = datetime(2019, 10, 29, 7, 0)
-    assert not bins.coordinated  # no wait for the chief's duty hours
     assert bins.acknowledged < bins.reported + timedelta(hours=2)  # answered that night
-    assert morning <= bins.taken_on < datetime(2019, 10, 29, 12)  # when the department's day begins
-    assert morning <= bins.on_site and bins.resolved.date() == morning.date()
+    assert bins.coordinated and bins.coordinator == "unit"
+    assert bins.coordinated_at == morning  # the unit on site when its day begins
+    assert bins.coordinated_at < bins.taken_on <= bins.on_site < bins.resolved
+    assert bins.resolved.date() == morning.date() and bins.resolved.time() < time(12)
     light = case_times(res, STREET_LIGHT)["street_chief"]
     assert light.acknowledged < light.reported + timedelta(hours=2)
+    assert not light.coordinated
     assert light.resolved.date() == datetime(2019, 10, 24).date()
-    assert light.resolved.time() < time(12)  # early next morning
+    assert light.resolved.time() < time(15)  # the next morning, or soon after
+
+
+def test_the_street_light_is_claimed_the_same_evening_and_fixed_the_next_morning(week):
+    """The seed's light: posted on the evening of 23 October, "已联系厂家维修" within moments,
+    fixed "第二天一大早". Under street chiefs at the defaults, departments claim a post when they
+    see it, so the claim comes that evening and the maker's crew fixes it the next morning, in
+    most replications (a post first claimed by the wrong department, a cancelled request or a fix
+    that fails take the others)."""
+    claimed, fixed = 0, 0
+    seeds = range(1, 21)
+    for seed in seeds:
+        light = case_times(_replay(week, seed, ["street_chief"]), STREET_LIGHT)["street_chief"]
+        claimed += light.taken_on is not None and light.taken_on.date() == light.reported.date()
+        fixed += light.resolved is not None and light.resolved < datetime(2019, 10, 24, 12)
+    assert claimed >= 0.7 * len(seeds) and fixed >= 0.7 * len(seeds), (claimed, fixed)
 
 
 def test_the_reports_account_comes_from_the_log(week):

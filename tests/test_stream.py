@@ -32,9 +32,8 @@ def test_streamed_records_are_complete_and_memory_follows_the_open_issues(jingxi
     m.sink.close()
     t = pd.read_parquet(tmp_path / "ml.parquet")
     assert t.issue_id.is_unique
-    assert len(t) == m.problems_arisen - m.self_fixed - sum(
-        len(z) for z in m.unreported
-    )  # nothing lost
+    left, gone = sum(len(z) for z in m.unreported), len(m.expired_unreported)
+    assert len(t) == m.problems_arisen - m.self_fixed - left - gone  # nothing lost
     assert (t.acknowledged_at.dropna() >= t.reported_at[t.acknowledged_at.notna()]).all()
     done = t.resolved_at.notna()
     assert (t.closed_at[done].dropna() >= t.resolved_at[done & t.closed_at.notna()]).all()
@@ -63,11 +62,16 @@ def test_streamed_summary_agrees_with_one_computed_from_all_records(jingxing, tm
         for key in (
             "issues_reported",
             "issues_resolved",
+            "issues_ended_unfixed",
+            "ended_how",
             "issues_open",
+            "resolution_rate",
             "on_time_share",
             "bounces_per_issue",
             "hops_per_issue",
             "coordinated_issues",
+            "reopened_issues",
+            "duplicate_reports",
             "by_category",
         ):
             assert got[key] == exact[key], (name, key)

@@ -67,7 +67,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from streetchief.district import DistrictModel
@@ -75,16 +75,52 @@ if TYPE_CHECKING:
 ARRANGEMENTS: dict[str, type[Arrangement]] = {}
 
 
+# The only parameters through which an arrangement may change how departments take issues on
+# (`department_response` is the departments' own): each value set in a shipped scenario is named,
+# with its source, in the README's table of what differs between arrangements.
+DEPARTMENT_OVERRIDES = ("department_calendar", "department_time_limit_hours")
+
+
 class ArrangementParams(BaseModel):
     """An arrangement's own parameters, read from `arrangements.<name>` in the scenario."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    department_calendar: str | None = Field(
+        None,
+        description="when departments take issues on under this arrangement (own, always or a "
+        "calendar's key); none: each department's own (department_response.calendar)",
+    )
+    hears: dict[str, float] = Field(
+        {"merchants": 1.0},
+        description="whose reports reach this arrangement's channels, and what share of them: "
+        "merchants (the merchant along the road) and any of `observers` (residents, ...)",
+    )
+    department_time_limit_hours: float | None = Field(
+        None,
+        gt=0,
+        le=8760,
+        description="hours from reaching a department by which it must have taken an issue on "
+        "(a sign-for time limit); none: no limit",
+    )
 
     def check(self, known: dict[str, set[str]], path: str) -> list[str]:
         """Problems with references to the rest of the scenario; `known['calendars']` etc. are the
         names each section defines, `path` is where these parameters sit (for the messages). This
         checks the components' settings; an override adds its own to `super().check(...)`."""
         problems = []
+        for who, share in self.hears.items():
+            if who != "merchants" and who not in known.get("observers", ()):
+                problems.append(
+                    f"{path}.hears.{who}: unknown observer; known: merchants"
+                    + "".join(f", {k}" for k in sorted(known.get("observers", ())))
+                )
+            if not 0 <= share <= 1:
+                problems.append(f"{path}.hears.{who}: a share from 0 to 1, got {share!r}")
+        if self.department_calendar is not None:
+            problems += self.calendar_problems(
+                known, f"{path}.department_calendar", self.department_calendar, own=True
+            )
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, BaseModel) and hasattr(value, "check"):
@@ -126,18 +162,20 @@ def register(cls: type[Arrangement]) -> type[Arrangement]:
 
 @dataclass
 class Role:
-    """The hours of one kind of official over a run. A role dedicated to the arrangement (a liaison
-    officer on watch, a hotline operator, a grid supervisor on shift) costs its hours on duty; a
-    role that does this among other work (a chief, a clerk of a layer, department staff) costs the
-    hours it spends on issues."""
+    """The hours of one kind of official over a run, in two parts: busy (on issues: replying,
+    dispatching, on site, walking a patrol) and stand-by (on duty or on watch, waiting for the
+    next issue). A dedicated role (a hotline operator, a grid supervisor on shift) has the rest of
+    its shift on stand-by; a shared one (a liaison officer watching a group beside other duties) a
+    stated watch allowance; a role that does this among other work (a chief, a clerk of a layer,
+    department staff taking issues on) none."""
 
     busy_hours: float
-    on_duty_hours: float | None = None
+    standby_hours: float = 0.0
 
     @property
     def hours(self) -> float:
-        """What the role costs: its hours on duty if it is dedicated, else its hours on issues."""
-        return self.busy_hours if self.on_duty_hours is None else self.on_duty_hours
+        """What the role costs, all told: busy and stand-by."""
+        return self.busy_hours + self.standby_hours
 
 
 class Arrangement:
@@ -147,13 +185,9 @@ class Arrangement:
     name: ClassVar[str]
     Params: ClassVar[type[ArrangementParams]] = ArrangementParams
     components: ClassVar[frozenset[str]] = frozenset()
-    # hours of department staff per work order taken on, passed on or sent back (the ledger's
-    # "department acceptance"); an arrangement may set it from its parameters
-    acceptance_work: float = 0.0
 
     def __init__(self, model: DistrictModel, params: ArrangementParams):
         self.model, self.params = model, params
-        self.acceptances = 0
 
     def receive(self, i: int) -> None:
         """Issue i has just been reported (at model.now)."""
@@ -164,22 +198,42 @@ class Arrangement:
         raise NotImplementedError
 
     # --- what every arrangement does the same way -----------------------------------------------
-    def taken_on_at(self, i: int, hours: float, calendar: str) -> float:
-        """When the responsible department takes issue i on (signs for it, claims it, accepts it):
-        `hours` of its time on `calendar` ("own", "always" or a calendar's key) from now, shorter
-        while the department is sanctioned."""
+    def taken_on_at(self, i: int) -> float:
+        """When the responsible department, reached now, takes issue i on (claims it, signs for it,
+        accepts it): its own take-on time (`department_response`) on its calendar, or on this
+        arrangement's `department_calendar`; shorter while it is sanctioned, longer as the
+        campaign's engagement fades, and no later than `department_time_limit_hours`."""
         m = self.model
         dept = m.departments[m.issues.department[i]]
-        self.acceptances += 1
-        cal = self._calendar(dept, calendar)
-        return cal.advance(cal.next_open(m.now), hours * dept.responsiveness())
+        dept.acceptances += 1
+        cal = self.department_calendar(dept)
+        hours = dept.take_on() * dept.responsiveness() / m.engagement()
+        t = cal.advance(cal.next_open(m.now), hours)
+        limit = self.params.department_time_limit_hours
+        return t if limit is None else min(t, m.now + limit)
 
-    def _calendar(self, dept, name: str):
+    def passed_back_at(self, i: int, t: float) -> float:
+        """When the department that took issue i on at `t` sends it back, not its own (退单), or
+        passes it on, unsure (推诿): its own pass-back time on the same calendar."""
+        dept = self.model.departments[self.model.issues.department[i]]
+        cal = self.department_calendar(dept)
+        return cal.advance(cal.next_open(t), dept.pass_back() * dept.responsiveness())
+
+    def department_calendar(self, dept):
+        """The calendar on which `dept` takes issues on under this arrangement."""
+        name = self.params.department_calendar
+        if name is None:
+            return dept.take_on_calendar
         if name == "own":
             return dept.crews.calendar
         if name == "always":
             return self.model.always
         return self.model.calendars[name]
+
+    def reopened(self, i: int) -> None:
+        """The fix of issue i did not hold (the reporter said so when told): by default the
+        department takes it on again and sends its crew; `fixed(i)` follows as before."""
+        self.model.at(self.taken_on_at(i), self.model.fix, i)
 
     def send_feedback(self, i: int) -> None:
         """The result goes back to the reporter (if feedback is switched on): the issue closes."""

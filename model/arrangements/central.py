@@ -21,7 +21,7 @@ from streetchief.components import (
     InspectionSpec,
     PatrolSpec,
 )
-from streetchief.distributions import ZERO, Duration, sampler
+from streetchief.distributions import Duration, sampler
 from streetchief.engine import ServicePool
 from streetchief.issues import MERCHANT
 
@@ -36,12 +36,17 @@ class CentralDispatchParams(ArrangementParams):
     handling: Duration = Field(
         description="operator hours to register one issue and write its work order"
     )
+    pooled_occupancy: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="for the ledger: the centre serves the whole city, and this district's share "
+        "of its operators' hours on duty is its busy time divided by the centre's occupancy (the "
+        "share of staffed time on calls); none: the district's own operators, on duty all their "
+        "shift",
+    )
     misrouting: float = Field(
         0.0, ge=0, lt=1, description="chance a work order goes to the wrong department"
-    )
-    return_delay: Duration = Field(
-        ZERO,
-        description="working hours until a department sends back an order not its own (退单)",
     )
     escalate_after: int = Field(
         1,
@@ -49,16 +54,6 @@ class CentralDispatchParams(ArrangementParams):
         le=100,
         description="returns of an order with unclear responsibility before the centre designates "
         "a lead department",
-    )
-    sign_for: Duration = Field(
-        description="hours of the department's time to sign for a work order"
-    )
-    department_calendar: str = Field(
-        "own",
-        description="when departments sign for orders: own (their crews' calendar), always, a key",
-    )
-    acceptance_work: float = Field(
-        0.1, ge=0, le=24, description="department staff hours per order signed or returned"
     )
     feedback: FeedbackSpec = Field(FeedbackSpec(), description="the result back to the reporter")
     patrol: PatrolSpec = Field(
@@ -76,9 +71,6 @@ class CentralDispatchParams(ArrangementParams):
 
     def check(self, known, path):
         problems = super().check(known, path)
-        problems += self.calendar_problems(
-            known, f"{path}.department_calendar", self.department_calendar, own=True
-        )
         if self.centre_calendar != "always":
             problems += self.calendar_problems(
                 known, f"{path}.centre_calendar", self.centre_calendar
@@ -102,12 +94,7 @@ class CentralDispatch(Arrangement):
             else model.calendars[params.centre_calendar]
         )
         self.centre = ServicePool(model, f"{self.name} centre", params.operators, calendar)
-        self.handling, self.return_delay = (
-            sampler(params.handling, rng),
-            sampler(params.return_delay, rng),
-        )
-        self.sign_for = sampler(params.sign_for, rng)
-        self.acceptance_work = params.acceptance_work
+        self.handling = sampler(params.handling, rng)
         self.random = rng.random
         issues = model.issues
         self.acknowledged_at, self.unclear = issues.acknowledged_at, issues.unclear
@@ -133,13 +120,11 @@ class CentralDispatch(Arrangement):
         m, p = self.model, self.params
         wrong = p.misrouting and self.random() < p.misrouting
         unsure = self.unclear[i] and self.returns[i] < p.escalate_after
-        t = self.taken_on_at(i, self.sign_for(), p.department_calendar)
+        t = self.taken_on_at(i)
         if wrong or unsure:  # the department looks at it and sends it back (退单)
             self.returns[i] += 1
             m.issues.bounce(i)
-            dept = m.departments[m.issues.department[i]]
-            cal = self._calendar(dept, p.department_calendar)
-            m.at(cal.advance(t, self.return_delay()), self._to_centre, i)
+            m.at(self.passed_back_at(i, t), self._to_centre, i)
             return
         m.issues.hop(i)
         m.at(t, self._signed, i)
@@ -153,6 +138,10 @@ class CentralDispatch(Arrangement):
         self.send_feedback(i)
 
     def ledger(self):
-        c = self.centre
-        on_duty = self.params.operators * c.calendar.open_hours(0.0, self.model.end)
-        return {"dispatch_operators": Role(busy_hours=c.busy_hours, on_duty_hours=on_duty)}
+        c, p = self.centre, self.params
+        if p.pooled_occupancy is None:  # the district's own operators: on shift whether busy or not
+            on_duty = p.operators * c.calendar.open_hours(0.0, self.model.end)
+        else:  # the district's share of a pooled centre: its busy time at the centre's occupancy
+            on_duty = c.busy_hours / p.pooled_occupancy
+        busy = min(c.busy_hours, on_duty)
+        return {"dispatch_operators": Role(busy_hours=busy, standby_hours=on_duty - busy)}

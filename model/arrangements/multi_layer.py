@@ -4,7 +4,7 @@ Each layer is a queue of clerks with its own calendar and handling time. At each
 issue may be misrouted and come back (a bounce). A department that is not sure the issue is its
 own passes it on (buck-passing, another bounce) until it escalates to the top layer, which assigns
 it for good. Feedback travels back down through the layers. Patrols, inspections and supervised
-time limits can be switched on as for any arrangement.
+time limits and a fading engagement can be switched on as for any arrangement.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from streetchief.arrangements.base import Arrangement, ArrangementParams, Role, register
-from streetchief.components import DeadlineSpec, InspectionSpec, PatrolSpec
+from streetchief.components import DeadlineSpec, EngagementSpec, InspectionSpec, PatrolSpec
 from streetchief.distributions import ZERO, Duration, sampler
 from streetchief.engine import ServicePool
 
@@ -44,21 +44,8 @@ class MultiLayerParams(ArrangementParams):
     layers: list[LayerSpec] = Field(
         min_length=1, description="the layers an issue passes, first to last"
     )
-    department_calendar: str = Field(
-        description="when departments accept forwarded cases: a calendar's key, own (their "
-        "crews'), always"
-    )
-    department_accept: Duration = Field(
-        description="working hours for a department to accept a case"
-    )
-    unclear_pass: Duration = Field(
-        ZERO, description="working hours before an unsure department passes it on"
-    )
     escalate_after: int = Field(
         2, ge=0, le=100, description="passes between departments before escalation"
-    )
-    acceptance_work: float = Field(
-        0.1, ge=0, le=24, description="department staff hours per case taken or passed"
     )
     patrol: PatrolSpec = Field(
         PatrolSpec(enabled=False, by="officers"), description="patrols, if any"
@@ -69,14 +56,15 @@ class MultiLayerParams(ArrangementParams):
     deadlines: DeadlineSpec = Field(
         DeadlineSpec(), description="time limits supervised issue by issue"
     )
+    engagement: EngagementSpec = Field(
+        EngagementSpec(), description="engagement over months, if it fades"
+    )
 
     def check(self, known, path):
         problems = super().check(known, path)
         for k, layer in enumerate(self.layers):
             problems += self.calendar_problems(known, f"{path}.layers.{k}.calendar", layer.calendar)
-        return problems + self.calendar_problems(
-            known, f"{path}.department_calendar", self.department_calendar, own=True
-        )
+        return problems
 
 
 @register
@@ -88,7 +76,7 @@ class MultiLayerRouting(Arrangement):
 
     name = "multi_layer"
     Params = MultiLayerParams
-    components = frozenset({"patrol", "inspection", "deadlines"})
+    components = frozenset({"patrol", "inspection", "deadlines", "engagement"})
 
     def __init__(self, model, params: MultiLayerParams):
         super().__init__(model, params)
@@ -102,11 +90,6 @@ class MultiLayerRouting(Arrangement):
         self.feedback = [sampler(lay.feedback, rng) for lay in params.layers]
         self.misrouting = [lay.misrouting for lay in params.layers]
         self.n_layers = len(self.layers)
-        self.acceptance_work = params.acceptance_work
-        self.accept, self.unclear_pass = (
-            sampler(params.department_accept, rng),
-            sampler(params.unclear_pass, rng),
-        )
         issues = model.issues
         self.acknowledged_at, self.unclear = issues.acknowledged_at, issues.unclear
         self.stage = issues.column(0)  # layer the issue is at
@@ -120,7 +103,8 @@ class MultiLayerRouting(Arrangement):
     def _to_layer(self, i, k):
         self.stage[i] = k
         on_start = self._registered if k == 0 and math.isnan(self.acknowledged_at[i]) else None
-        self.layers[k].request(i, self.handling[k](), on_start, self._forward)
+        work = self.handling[k]() / self.model.engagement()
+        self.layers[k].request(i, work, on_start, self._forward)
 
     def _registered(self, i, start):
         self.model.acknowledge(i, at=start)  # a clerk at the community office takes it up
@@ -143,14 +127,12 @@ class MultiLayerRouting(Arrangement):
 
     def _to_department(self, i):
         m = self.model
-        calendar = self.params.department_calendar
-        t = self.taken_on_at(i, self.accept(), calendar)
+        t = self.taken_on_at(i)
         if self.unclear[i] and not self.escalated[i]:
             if self.passes[i] < self.params.escalate_after:
                 self.passes[i] += 1
                 m.issues.bounce(i)
-                cal = self._calendar(m.departments[m.issues.department[i]], calendar)
-                m.at(cal.advance(t, self.unclear_pass()), self._to_department, i)
+                m.at(self.passed_back_at(i, t), self._to_department, i)
             else:  # escalate: the top layer assigns it for good
                 self.escalated[i] = True
                 m.at(t, self._escalate, i)

@@ -1,18 +1,20 @@
 """街长制: issues posted in the liaison group go straight to the responsible department.
 
 post in the liaison group (联络群) → the liaison officer acknowledges (on watch around the clock, or
-in the morning) → the responsible department in the group claims it (谁主管谁负责) on its calendar →
-its crew fixes it → feedback posted to the reporter. Unclear responsibility → the street chief
-coordinates on site (现场协调) in duty hours. Chiefs also patrol their zones, out of the same duty
-hours, and assign what they find with a deadline (限期整改); the inspection group holds departments
-to deadlines; the campaign's engagement may fade unless inspections renew it.
+in the morning) → the responsible department in the group claims it (谁主管谁负责), as any
+department takes an issue on (`department_response`), or first the wrong one, which passes it back
+→ its crew fixes it → feedback posted to the reporter. Unclear responsibility → on-site coordination
+(现场协调): by the responsible unit with township and community, as in the seed's trash-bin case, or
+by the street chief in duty hours. Chiefs also patrol their zones, out of their duty hours, and
+assign what they find with a deadline (限期整改); the inspection group holds departments to
+deadlines; the campaign's engagement may fade unless inspections renew it.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from streetchief.arrangements.base import Arrangement, ArrangementParams, Role, register
 from streetchief.calendar import DAYS, WorkCalendar, parse_hhmm
@@ -23,9 +25,31 @@ from streetchief.components import (
     InspectionSpec,
     PatrolSpec,
 )
-from streetchief.distributions import Duration, sampler
+from streetchief.distributions import ZERO, Duration, sampler
 from streetchief.engine import ServicePool
 from streetchief.issues import CHIEF
+
+
+class CoordinationSpec(BaseModel):
+    """Who settles an issue whose responsibility is unclear, on site (现场协调), and how long it
+    takes."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: Literal["unit", "chief"] = Field(
+        "unit",
+        description="unit: the responsible unit takes it on and goes on site in its own hours, "
+        "with township and community (the seed's trash-bin case); chief: the zone's street chief "
+        "goes on site in duty hours and assigns it there",
+    )
+    hours: Duration = Field(ZERO, description="hours on site per unclear issue")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_bare_duration(cls, value):
+        # `coordination: {dist: ...}` (a duration alone) is the chief's hours on site
+        if isinstance(value, dict) and "dist" in value:
+            return {"by": "chief", "hours": value}
+        return value
 
 
 class StreetChiefParams(ArrangementParams):
@@ -46,25 +70,28 @@ class StreetChiefParams(ArrangementParams):
     liaison_officers: int = Field(
         1, ge=1, le=100, description="liaison officers per group, one post each at a time"
     )
-    claim: Duration = Field(
-        description="hours of the department's time to claim an issue after acknowledgement"
+    misclaim: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="chance a post is first claimed by the wrong department, or by none: it comes "
+        "back after that department's pass-back time and is claimed again",
     )
-    claim_calendar: str = Field(
-        "own",
-        description="when departments claim: own (their crews' calendar), always, or a calendar's "
-        "key",
+    coordination: CoordinationSpec = Field(
+        CoordinationSpec(), description="who coordinates unclear issues on site, and for how long"
     )
-    coordination: Duration = Field(
-        description="chief hours of on-site coordination (现场协调) per unclear issue"
+    liaison_watch_hours: float = Field(
+        2.0,
+        ge=0,
+        le=24,
+        description="for the ledger: hours of a liaison officer's day spent watching a group, a "
+        "side duty beside others (on stand-by, apart from the time on posts)",
     )
     group_monitoring_hours: float = Field(
         0.1,
         ge=0,
         le=24,
         description="hours a day each department spends following each liaison group",
-    )
-    acceptance_work: float = Field(
-        0.1, ge=0, le=24, description="department staff hours per issue claimed"
     )
     feedback: FeedbackSpec = Field(FeedbackSpec(), description="the result posted in the group")
     patrol: PatrolSpec = Field(PatrolSpec(), description="the chiefs' patrols of their zones")
@@ -78,16 +105,12 @@ class StreetChiefParams(ArrangementParams):
         EngagementSpec(), description="the campaign's engagement over months"
     )
 
-    def check(self, known, path):
-        return super().check(known, path) + self.calendar_problems(
-            known, f"{path}.claim_calendar", self.claim_calendar, own=True
-        )
-
 
 @register
 class StreetChiefSystem(Arrangement):
     """街长制: a liaison group per road answers posts, the responsible department claims the issue,
-    and the street chief coordinates on site when responsibility is unclear."""
+    and an issue of unclear responsibility is coordinated on site (by the responsible unit, or by
+    the street chief)."""
 
     name = "street_chief"
     Params = StreetChiefParams
@@ -100,15 +123,13 @@ class StreetChiefSystem(Arrangement):
             sampler(params.liaison_ack_day, rng),
             sampler(params.liaison_ack_night, rng),
         )
-        self.claim, self.coordination = (
-            sampler(params.claim, rng),
-            sampler(params.coordination, rng),
-        )
+        self.coordination = sampler(params.coordination.hours, rng)
+        self.by_chief = params.coordination.by == "chief"
+        self.misclaim, self.random = params.misclaim, rng.random
         a, b = params.night.split("-")
         self.night_from, self.night_to = parse_hhmm(a), parse_hhmm(b)
         start = model.spec.run.start
         self.clock0 = start.hour + start.minute / 60  # hour of day at t = 0
-        self.acceptance_work = params.acceptance_work
         self.on_watch = params.night_coverage == "watch"
         watch = model.always if self.on_watch else self._day_calendar(model)
         self.liaison = {
@@ -117,7 +138,8 @@ class StreetChiefSystem(Arrangement):
         }
         self.liaison_of_zone = [self.liaison[z.liaison_group] for z in model.spec.zones.values()]
         issues = model.issues
-        self.zone, self.unclear = issues.zone, issues.unclear
+        self.zone, self.unclear, self.coordinated = issues.zone, issues.unclear, issues.coordinated
+        self.unit_hours = 0.0  # responsible units' hours on site coordinating
 
     def _day_calendar(self, model) -> WorkCalendar:
         """The liaison officers' day: every day outside `night`."""
@@ -150,15 +172,38 @@ class StreetChiefSystem(Arrangement):
 
     def _route(self, i):
         m = self.model
-        if self.unclear[i]:
-            m.issues.coordinate(i)
+        if self.unclear[i] and self.by_chief:
             chief = m.chief_of_zone[self.zone[i]]
             hours = self.coordination() / m.engagement()
             chief.hours += hours
-            chief.time_on_site.request(i, hours, None, self._claimed)
+            chief.time_on_site.request(i, hours, self._on_site, self._claimed)
         else:
-            claim = self.claim() / m.engagement()
-            m.at(self.taken_on_at(i, claim, self.params.claim_calendar), self._claimed, i)
+            self._claim(i)
+
+    def _on_site(self, i, start):
+        self.model.issues.coordinate(i, at=start)
+
+    def _claim(self, i):
+        """The department claims the post in the group; a wrong claim (or none) comes back."""
+        m = self.model
+        t = self.taken_on_at(i)
+        if self.misclaim and self.random() < self.misclaim:
+            m.issues.bounce(i)
+            m.at(self.passed_back_at(i, t), self._claim, i)
+            return
+        m.at(t, self._taken_on, i)
+
+    def _taken_on(self, i):
+        if self.unclear[i] and not self.coordinated[i]:  # the unit goes on site in its own hours
+            m = self.model
+            cal = m.departments[m.issues.department[i]].crews.calendar
+            start = cal.next_open(m.now)
+            hours = self.coordination() / m.engagement()
+            self.unit_hours += hours
+            m.issues.coordinate(i, at=start)
+            m.at(cal.advance(start, hours), self._claimed, i)
+            return
+        self._claimed(i)
 
     def _claimed(self, i):
         m = self.model
@@ -172,19 +217,23 @@ class StreetChiefSystem(Arrangement):
 
     def ledger(self):
         m, p = self.model, self.params
-        on_duty = sum(
-            pool.calendar.open_hours(0.0, m.end) * p.liaison_officers
-            for pool in self.liaison.values()
-        )
+        watched = sum(pool.calendar.open_hours(0.0, m.end) for pool in self.liaison.values())
         roles = {
             "liaison_officers": Role(
                 busy_hours=sum(pool.busy_hours for pool in self.liaison.values()),
-                on_duty_hours=on_duty,
+                # a side duty: the allowance for each group-day watched
+                standby_hours=watched / 24 * p.liaison_watch_hours * p.liaison_officers,
             )
         }
+        if self.unit_hours:
+            roles["unit_coordination"] = Role(busy_hours=self.unit_hours)
         if p.group_monitoring_hours:
             days = m.end / 24
             roles["group_monitoring"] = Role(
-                busy_hours=len(self.liaison) * len(m.departments) * p.group_monitoring_hours * days
+                busy_hours=0.0,
+                standby_hours=len(self.liaison)
+                * len(m.departments)
+                * p.group_monitoring_hours
+                * days,
             )
         return roles

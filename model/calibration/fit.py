@@ -339,6 +339,25 @@ def _overall_median(table) -> float | None:
     return float(np.median(h)) if len(h) else None
 
 
+def set_in_text(base_text: str, settings: dict) -> str:
+    """The scenario's text with `--set` values in place, its comments kept, each one marked."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    round_trip = YAML()
+    round_trip.preserve_quotes = True
+    round_trip.width = 4096
+    doc = round_trip.load(base_text)
+    for path_, value in settings.items():
+        for node, key in _places(doc, path_.split(".")):
+            node[key] = value
+    buf = io.StringIO()
+    round_trip.dump(doc, buf)
+    lines = "".join(f"#   {p}: {v!r}\n" for p, v in settings.items())
+    return f"# set on the command line (--set):\n{lines}{buf.getvalue()}"
+
+
 def write_fitted_yaml(
     base_text: str, posterior: Posterior, log_sha: str | None, path: Path
 ) -> None:

@@ -43,11 +43,20 @@ def _resolved(log) -> int:
     return int(log.frame.resolved_at.notna().sum()) if "resolved_at" in log.frame else 0
 
 
-def check_inputs(scenario_ref, log, arrangement: str, spec, holdout: float | None):
+def check_inputs(
+    scenario_ref, log, arrangement: str, spec, holdout: float | None, settings: dict | None = None
+):
     """Everything a calibration checks before it writes anything: the arrangement, the log's
-    resolved issues, the spec's paths and ranges, the holdout's parts. (base, base_text, scenario,
-    calibration, fit_log, test_log)."""
+    resolved issues, the spec's paths and ranges, the holdout's parts. `settings` (dotted paths:
+    `--set`) change the scenario first. (base, base_text, scenario, calibration, fit_log,
+    test_log)."""
     base, base_text = base_of(scenario_ref)
+    if settings:
+        from streetchief.calibration.fit import set_in_text
+        from streetchief.scenario import apply_overrides
+
+        base = apply_overrides(base, settings, f"{scenario_ref} with --set")
+        base_text = set_in_text(base_text, settings)
     scenario = load_scenario(base)
     if arrangement not in scenario.arrangement_names:
         raise CalibrationError(
@@ -93,13 +102,14 @@ def calibrate(
     workers: int | None = None,
     holdout: float | None = None,
     progress=None,
+    settings: dict | None = None,
 ) -> dict:
     """Fit `arrangement`'s parameters named in `spec` to `log` (an IssueLog read against the
     scenario), replaying the log's own arrivals; with `holdout`, fit on the earlier part and check
     the later. Returns what calibration.json holds."""
     out = Path(out)
     base, base_text, scenario, calibration, fit_log, test_log = check_inputs(
-        scenario_ref, log, arrangement, spec, holdout
+        scenario_ref, log, arrangement, spec, holdout, settings
     )
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -155,6 +165,7 @@ def calibrate(
         "scenario": scenario.name,
         "log": log.provenance(),
         "holdout": holdout,
+        "settings": dict(settings or {}),
         "categories": categories,
         "fitted": posterior.summary(),
         "distance": fitted["distance_median"],

@@ -26,12 +26,6 @@ class DeadlineSpec(BaseModel):
     sanction_days: float = Field(
         30.0, ge=0, le=3650, description="how long an escalation keeps a department alert"
     )
-    sanction_factor: float = Field(
-        0.5,
-        gt=0,
-        le=1,
-        description="multiplier on a department's delays to take issues on while sanctioned",
-    )
 
 
 class DeadlineSupervision:
@@ -61,4 +55,4 @@ class DeadlineSupervision:
             return
         self.escalations += 1
         dept = self.model.departments[issues.department[i]]
-        dept.sanction(self.model.now + self.spec.sanction_days * 24, self.spec.sanction_factor)
+        dept.sanction(self.model.now + self.spec.sanction_days * 24)

@@ -10,19 +10,14 @@ from streetchief.agents import SANCTIONS
 
 class InspectionSpec(BaseModel):
     """Periodic inspections: departments with overdue issues are sanctioned, which makes them
-    respond faster for a while; departments with none are praised."""
+    respond faster for a while (by their own `sanction_factor`); departments with none are
+    praised."""
 
     model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(True, description="inspections take place")
     interval_days: float = Field(7.0, gt=0, le=365, description="days between inspections")
     sanction_days: float = Field(
         30.0, ge=0, le=3650, description="how long a sanction keeps a department alert"
-    )
-    sanction_factor: float = Field(
-        0.5,
-        gt=0,
-        le=1,
-        description="multiplier on a department's delays to take issues on while sanctioned",
     )
 
 
@@ -35,7 +30,6 @@ class InspectionGroup(mesa.Agent):
     def __init__(self, model, spec: InspectionSpec, arrangement=None):
         super().__init__(model)
         self.interval_hours, self.sanction_hours = spec.interval_days * 24, spec.sanction_days * 24
-        self.sanction_factor = spec.sanction_factor
         self.inspections = 0
         model.every(self.interval_hours, self.inspect)
 
@@ -47,7 +41,7 @@ class InspectionGroup(mesa.Agent):
         overdue = {issues.department[i] for i in issues.open if issues.deadline_at[i] < now}
         for k, dept in enumerate(model.departments):
             if k in overdue:
-                dept.sanction(now + self.sanction_hours, self.sanction_factor)
+                dept.sanction(now + self.sanction_hours)
             else:
                 dept.sanction_level = 0
                 if dept.resolved:

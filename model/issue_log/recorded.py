@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from streetchief.issue_log.columns import OBSERVED_TIMES, TIMES
 from streetchief.issue_log.log import IssueLog
 from streetchief.issues import MERCHANT
 from streetchief.records import RecordKeys, build_table
+from streetchief.records.schema import DROPPED
 from streetchief.scenario import Scenario
 
 
@@ -34,6 +34,9 @@ def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: 
         f.department.where(f.department.notna(), responsible) if "department" in f else responsible
     )
     keys = RecordKeys(list(scenario.categories), list(scenario.zones), list(scenario.departments))
+    # ended without a resolution (cancelled, a duplicate): neither on time nor late
+    dropped = ~np.isnan(hours["closed_at"]) & np.isnan(hours["resolved_at"])
+    hours["ended_at"] = np.where(dropped, hours["closed_at"], np.nan)
 
     def codes(values: pd.Series, names: list[str]) -> np.ndarray:
         return pd.Categorical(values, categories=names).codes.astype(np.int32)
@@ -53,13 +56,9 @@ def recorded_table(log: IssueLog, scenario: Scenario, start: datetime, horizon: 
         times=hours,
         deadline_at=hours["reported_at"]
         + f.category.map(lambda c: cats[c].deadline_hours).to_numpy(float),
+        ended_how=np.where(dropped, DROPPED, None).tolist(),
         horizon=horizon,
     )
-    ended = ~np.isnan(hours["closed_at"]) & np.isnan(hours["resolved_at"])
-    if ended.any():  # ended without a resolution: neither on time nor late
-        k = table.schema.get_field_index("on_time")
-        on_time = pc.if_else(pa.array(ended), pa.nulls(n, pa.bool_()), table["on_time"])
-        table = table.set_column(k, "on_time", on_time)
     return table
 
 

@@ -27,18 +27,30 @@ FIELDS: dict[str, str] = {
     "reported_at": "… when it was reported",
     "acknowledged_at": "… when someone answered the reporter",
     "dispatched_at": "… when the responsible department took it on",
-    "resolved_at": "… when the problem was fixed",
+    "resolved_at": "… when the problem was fixed (for good, if a fix failed and it reopened)",
     "closed_at": "… when the result reached the reporter (feedback)",
+    "ended_at": "… when the problem ended without a fix: it went by itself (a car drove off), or "
+    "the department closed the issue with nothing to fix",
+    "ended_how": "how it ended without a fix: expired (went by itself), cancelled, no_action, or "
+    "dropped (a log's closure without a resolution); null if fixed or still open",
     "department": "the responsible department's key",
     "hops": "forwards along its route (null where unknown)",
     "bounces": "times it was sent back (misrouted, passed on; null where unknown)",
-    "coordinated": "coordinated on site by a chief (null where unknown)",
+    "coordinated": "coordinated on site, by a chief or the responsible unit (null where unknown)",
+    "coordinated_at": "hours since the start when the on-site coordination began (NaN if none)",
+    "reopened": "times a fix did not hold and the issue reopened (null where unknown)",
+    "duplicates": "later reports of the same problem while it was open, merged into this issue "
+    "(null where unknown)",
     "deadline_at": "hours since the start by which it was due (限期整改)",
     "on_time": "resolved by its deadline; null while open with the deadline still ahead at the "
-    "run's end",
+    "run's end, and for an issue that ended without a fix",
 }
 COLUMNS = list(FIELDS)
 TIMES = ("arisen_at", "reported_at", "acknowledged_at", "dispatched_at", "resolved_at", "closed_at")
+# times a source may not have (NaN then)
+LATER_TIMES = ("ended_at", "coordinated_at")
+# how an issue can end without a fix
+EXPIRED, CANCELLED, NO_ACTION, DROPPED = "expired", "cancelled", "no_action", "dropped"
 
 
 @dataclass(frozen=True)
@@ -50,12 +62,16 @@ class RecordKeys:
     departments: list[str]
 
 
-def on_time(resolved: np.ndarray, deadline: np.ndarray, horizon: float) -> pa.Array:
-    """Resolved by the deadline; null (unknown) while open with the deadline after the run's end."""
+def on_time(
+    resolved: np.ndarray, deadline: np.ndarray, horizon: float, ended: np.ndarray | None = None
+) -> pa.Array:
+    """Resolved by the deadline; null (unknown) while open with the deadline after the run's end,
+    and for issues that ended without a fix (neither on time nor late)."""
     unresolved = np.isnan(resolved)
-    return pa.array(
-        np.where(unresolved, False, resolved <= deadline), mask=unresolved & (deadline > horizon)
-    )
+    unknown = unresolved & (deadline > horizon)
+    if ended is not None:
+        unknown |= unresolved & ~np.isnan(ended)
+    return pa.array(np.where(unresolved, False, resolved <= deadline), mask=unknown)
 
 
 def _keyed(codes, keys: list[str]) -> pa.DictionaryArray:
@@ -82,13 +98,20 @@ def build_table(
     hops=None,
     bounces=None,
     coordinated=None,
+    reopened=None,
+    duplicates=None,
+    ended_how=None,
 ) -> pa.Table:
     """The records of `len(issue_id)` issues. category, zone and department are codes into `keys`;
-    hops, bounces and coordinated are None where the source cannot know them; without `arisen_at`
-    among the times, problems arose when they were reported."""
+    hops, bounces, coordinated, reopened and duplicates are None where the source cannot know
+    them; without `arisen_at` among the times, problems arose when they were reported;
+    `ended_at` and `coordinated_at` are NaN where not given, `ended_how` null."""
     n = len(issue_id)
     times = {"arisen_at": times["reported_at"], **times}
+    for c in LATER_TIMES:
+        times.setdefault(c, np.full(n, np.nan))
     resolved = np.asarray(times["resolved_at"], float)
+    ended = np.asarray(times["ended_at"], float)
     deadline_at = np.asarray(deadline_at, float)
     columns = {
         "issue_id": issue_id,
@@ -97,13 +120,18 @@ def build_table(
         "zone": _keyed(zone, keys.zones),
         "reporter": pa.array(reporter, pa.string()),
         "discovered_by": pa.array(discovered_by, pa.string()).dictionary_encode(),
-        **{c: np.asarray(times[c], float) for c in TIMES},
+        **{c: np.asarray(times[c], float) for c in TIMES + LATER_TIMES},
+        "ended_how": pa.array(
+            [None] * n if ended_how is None else ended_how, pa.string()
+        ).dictionary_encode(),
         "department": _keyed(department, keys.departments),
         "hops": _or_nulls(hops, n, pa.int32()),
         "bounces": _or_nulls(bounces, n, pa.int32()),
         "coordinated": _or_nulls(coordinated, n, pa.bool_()),
+        "reopened": _or_nulls(reopened, n, pa.int32()),
+        "duplicates": _or_nulls(duplicates, n, pa.int32()),
         "deadline_at": deadline_at,
-        "on_time": on_time(resolved, deadline_at, horizon),
+        "on_time": on_time(resolved, deadline_at, horizon, ended),
     }
     return pa.table({c: columns[c] for c in COLUMNS})
 
@@ -133,11 +161,14 @@ def issue_table(m) -> pa.Table:
         department=col(book.department, np.int32),
         reporter=col(book.reporter, object).tolist(),
         discovered_by=col(book.discovered_by, object).tolist(),
-        times={c: col(getattr(book, c), float) for c in TIMES},
+        times={c: col(getattr(book, c), float) for c in TIMES + LATER_TIMES},
         deadline_at=col(book.deadline_at, float),
         hops=col(book.hops, np.int32),
         bounces=col(book.bounces, np.int32),
         coordinated=col(book.coordinated, bool),
+        reopened=col(book.reopened, np.int32),
+        duplicates=col(book.duplicates, np.int32),
+        ended_how=col(book.ended_how, object).tolist(),
         horizon=m.end,
     )
 

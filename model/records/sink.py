@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from streetchief.files import honour_umask
-from streetchief.records.schema import COLUMNS, TIMES, build_table, record_keys
+from streetchief.records.schema import COLUMNS, LATER_TIMES, TIMES, build_table, record_keys
 from streetchief.records.summary import Totals
 
 # what `add` takes from the issue book, in order
@@ -22,10 +22,14 @@ _TAKEN = (
     "reporter",
     "discovered_by",
     *TIMES,
+    *LATER_TIMES,
+    "ended_how",
     "department",
     "hops",
     "bounces",
     "coordinated",
+    "reopened",
+    "duplicates",
     "deadline_at",
 )
 
@@ -47,7 +51,7 @@ class RecordSink:
         self.buffer: list[tuple] = []
         self.writer = None
         self.totals = Totals(len(m.category_keys))
-        self.totals.end = m.end
+        self.totals.end, self.totals.window = m.end, m.spec.run.window(m.end)
         self.rows = 0
 
     def add(self, m, s: int) -> None:
@@ -73,11 +77,14 @@ class RecordSink:
             department=c["department"],
             reporter=c["reporter"],
             discovered_by=c["discovered_by"],
-            times={t: np.array(c[t], float) for t in TIMES},
+            times={t: np.array(c[t], float) for t in TIMES + LATER_TIMES},
             deadline_at=np.array(c["deadline_at"], float),
             hops=c["hops"],
             bounces=c["bounces"],
             coordinated=c["coordinated"],
+            reopened=c["reopened"],
+            duplicates=c["duplicates"],
+            ended_how=c["ended_how"],
             horizon=self.end,
         )
         if self.writer is None:

@@ -30,13 +30,35 @@ def _stats(x: np.ndarray) -> dict:
     }
 
 
+def out_at(table: pa.Table) -> np.ndarray:
+    """When each issue stopped being open: its fix, or its end without one (NaN: still open)."""
+    return np.fmin(table["resolved_at"].to_numpy(), table["ended_at"].to_numpy())
+
+
+def _sum_or_none(table: pa.Table, col: str, test=None):
+    """The column's sum (or the count where `test` holds), None where the source cannot know it."""
+    c = table[col]
+    if len(c) and c.null_count == len(c):
+        return None
+    x = c.drop_null().to_numpy(zero_copy_only=False)
+    return int((test(x) if test else x).sum())
+
+
 def summarize_table(
-    table: pa.Table, horizon: float, category_keys: list[str], sample_hours: float
+    table: pa.Table,
+    horizon: float,
+    category_keys: list[str],
+    sample_hours: float,
+    window: tuple[float, float, float] | None = None,
 ) -> dict:
-    """What the per-issue records alone tell: the same for a simulated and a recorded history."""
+    """What the per-issue records alone tell: the same for a simulated and a recorded history.
+    `window` (first, last, cap: `RunSpec.window`) bounds the problems whose hours per day are told
+    apart from the run's length."""
     rep = table["reported_at"].to_numpy()
     res = table["resolved_at"].to_numpy()
     ack = table["acknowledged_at"].to_numpy()
+    out = out_at(table)
+    ended = ~np.isnan(table["ended_at"].to_numpy()) & np.isnan(res)
     on_time = table["on_time"].drop_null().to_numpy(zero_copy_only=False)
     n = len(rep)
     counts = (
@@ -55,48 +77,110 @@ def summarize_table(
         return float(x.mean()) if len(x) else (0.0 if n == 0 else None)
 
     grid = np.arange(0.0, horizon + 1e-9, sample_hours)
-    _, backlog = backlog_curve(table, horizon, times=grid)
+    _, at_midnight = backlog_curve(table, horizon, times=grid)
+    how = table["ended_how"].drop_null().to_pylist()
     arisen = table["arisen_at"].to_numpy()
+    resolved = int((~np.isnan(res)).sum())
     return {
         "issues_reported": n,
-        "issues_resolved": int((~np.isnan(res)).sum()),
-        "issues_open": int(np.isnan(res).sum()),
+        "issues_resolved": resolved,
+        "issues_ended_unfixed": int(ended.sum()),
+        "ended_how": {k: how.count(k) for k in sorted(set(how))},
+        "issues_open": int(np.isnan(out).sum()),
+        "resolution_rate": resolved / n if n else None,
         "resolution_hours": _stats(res - rep),
         "acknowledgement_hours": _stats(ack - rep),
         "on_time_share": float(on_time.mean()) if len(on_time) else None,
         "bounces_per_issue": mean_of("bounces"),
         "hops_per_issue": mean_of("hops"),
-        "coordinated_issues": int(
-            table["coordinated"].drop_null().to_numpy(zero_copy_only=False).sum()
-        )
-        if table["coordinated"].null_count < n
-        else None,
-        "mean_backlog": float(backlog.mean()) if len(backlog) else 0.0,
+        "coordinated_issues": _sum_or_none(table, "coordinated"),
+        "reopened_issues": _sum_or_none(table, "reopened", lambda x: x > 0),
+        "duplicate_reports": _sum_or_none(table, "duplicates"),
+        "mean_backlog": open_hours(rep, out, horizon) / horizon if horizon > 0 else 0.0,
+        "backlog_growth": _growth(table, horizon),
+        "mean_backlog_midnight": float(at_midnight.mean()) if len(at_midnight) else 0.0,
         "unreported_hours": _stats(rep - arisen),
         "problem_hours": _stats(res - arisen),
-        "_problem_parts": _problem_parts(arisen, res, horizon),
+        "_problem_parts": _problem_parts(arisen, res, out, horizon, window),
         "by_category": by_cat,
     }
 
 
-def _problem_parts(arisen: np.ndarray, resolved: np.ndarray, end: float) -> dict:
+def backlog_growth(table: pa.Table, horizon: float) -> tuple[float, float, bool] | None:
+    """(issues a day the backlog still grows by over the last third of the run, where it stands at
+    the end, unstable?): unstable when it climbs by more than a problem every two days and by more
+    than 15% of where that third began (a settled backlog only wanders about its level; the
+    shipped district's drifts by about 0.1 a day over a year). None for a run too short to tell."""
+    return growth_of(*backlog_curve(table, horizon))
+
+
+def growth_of(t: np.ndarray, b: np.ndarray) -> tuple[float, float, bool] | None:
+    """`backlog_growth` of a backlog b counted at times t (hours)."""
+    t, b = np.asarray(t, float), np.asarray(b, float)
+    if len(t) < 6:
+        return None
+    tail = t >= t[-1] * 2 / 3
+    if tail.sum() <= 2:
+        return None
+    days = t[tail] / 24
+    slope, intercept = np.polyfit(days, b[tail], 1)
+    began = max(intercept + slope * days[0], 1.0)
+    climbing = bool(slope > 0.5 and slope * (days[-1] - days[0]) > 0.15 * began)
+    return float(slope), float(b[-1]), climbing
+
+
+def _growth(table: pa.Table, horizon: float) -> dict | None:
+    return _growth_dict(backlog_growth(table, horizon))
+
+
+def _growth_dict(g) -> dict | None:
+    return None if g is None else dict(zip(("per_day", "at_end", "unstable"), g, strict=True))
+
+
+def open_hours(reported: np.ndarray, out: np.ndarray, horizon: float) -> float:
+    """Issue-hours open within [0, horizon]: the area under the open-issue count, so that divided
+    by the horizon it is the time-averaged backlog (Little's law: L = λW on the same records)."""
+    done = np.where(np.isnan(out), horizon, np.minimum(out, horizon))
+    return float(np.clip(done - reported, 0.0, None).sum())
+
+
+def _problem_parts(
+    arisen: np.ndarray, resolved: np.ndarray, out: np.ndarray, end: float, window=None
+) -> dict:
     """What the problem-level outcomes need from reported issues' records (sums, so that a streamed
     run can add them up a row group at a time)."""
     waited = resolved - arisen  # NaN while unresolved
-    return {
+    street = np.where(np.isnan(out), end, out) - arisen  # hours in the street, to the run's end
+    parts = {
         "within_24h": int((waited <= 24).sum()),
         "within_72h": int((waited <= 72).sum()),
         "resolved": int((~np.isnan(resolved)).sum()),
-        "open_hours": float((np.where(np.isnan(resolved), end, resolved) - arisen).sum()),
+        "ended": int((np.isnan(resolved) & ~np.isnan(out)).sum()),
+        "open_hours": float(street.sum()),
+        "window_problems": 0,
+        "window_hours": 0.0,
     }
+    if window is not None:
+        first, last, cap = window
+        inside = (arisen >= first) & (arisen < last)
+        parts["window_problems"] = int(inside.sum())
+        parts["window_hours"] = float(np.minimum(street[inside], cap).sum())
+    return parts
 
 
 def problem_outcomes(m, parts: dict, reported: int) -> dict:
     """Outcomes from the problem's point of view: every problem that arose, reported or not.
-    Problems merchants fixed themselves (门前三包) count as resolved at once."""
+    Problems merchants fixed themselves (门前三包) count as resolved at once; problems that ended by
+    themselves (a car drove off) or were closed with nothing to fix count apart. The window's
+    problem-hours per day (`RunSpec.window`) do not grow with the length of the run."""
     unreported = np.array([m.issues.arisen_at[i] for zone in m.unreported for i in zone], float)
+    expired = np.array(m.expired_unreported, float).reshape(-1, 2)  # (arose, ended)
     n = m.problems_arisen
-    open_hours = parts["open_hours"] + float((m.end - unreported).sum())
+    open_hours = (
+        parts["open_hours"]
+        + float((m.end - unreported).sum())
+        + float((expired[:, 1] - expired[:, 0]).sum())
+    )
 
     def share(k):
         return k / n if n else None
@@ -105,26 +189,60 @@ def problem_outcomes(m, parts: dict, reported: int) -> dict:
         "arisen": n,
         "reported": reported,
         "self_fixed": m.self_fixed,
+        "ended_before_report": len(expired),
         "unreported_at_end": len(unreported),
         "resolved_within_24h_share": share(parts["within_24h"] + m.self_fixed),
         "resolved_within_72h_share": share(parts["within_72h"] + m.self_fixed),
-        "never_resolved_share": share(reported - parts["resolved"] + len(unreported)),
+        "ended_unfixed_share": share(parts["ended"] + len(expired)),
+        "never_resolved_share": share(
+            reported - parts["resolved"] - parts["ended"] + len(unreported)
+        ),
         "open_problem_hours": open_hours,
+        "window": _window_outcomes(m, parts, unreported, expired),
+    }
+
+
+def _window_outcomes(m, parts: dict, unreported: np.ndarray, expired: np.ndarray) -> dict | None:
+    window = m.spec.run.window(m.end)
+    if window is None:
+        return None
+    first, last, cap = window
+
+    def inside(t):
+        return (t >= first) & (t < last)
+
+    a, e = expired[:, 0], expired[:, 1]
+    fixed = np.asarray(m.self_fixed_at, float)
+    problems = (
+        parts["window_problems"] + int(inside(unreported).sum()) + int(inside(a).sum())
+    ) + int(inside(fixed).sum())
+    hours = (
+        parts["window_hours"]
+        + float(np.minimum(m.end - unreported[inside(unreported)], cap).sum())
+        + float(np.minimum(e[inside(a)] - a[inside(a)], cap).sum())
+    )
+    days = (last - first) / 24
+    return {
+        "first_day": first / 24,
+        "last_day": last / 24,
+        "followed_days": cap / 24,
+        "problems": problems,
+        "problem_hours": hours,
+        "problem_hours_per_day": hours / days,
+        "problem_hours_mean": hours / problems if problems else None,
     }
 
 
 def ledger_summary(m) -> dict:
-    """The officials' hours by role (what each costs, `Role.hours`), their total, and the detail."""
+    """The officials' hours by role (busy and stand-by, `Role`), their totals, and the detail."""
     roles = m.ledger()
     return {
         "official_hours": {k: float(r.hours) for k, r in roles.items()},
         "official_hours_total": float(sum(r.hours for r in roles.values())),
+        "official_hours_busy": float(sum(r.busy_hours for r in roles.values())),
+        "official_hours_standby": float(sum(r.standby_hours for r in roles.values())),
         "official_hours_detail": {
-            k: {
-                "busy_hours": float(r.busy_hours),
-                "on_duty_hours": None if r.on_duty_hours is None else float(r.on_duty_hours),
-                "counted": "on duty" if r.on_duty_hours is not None else "busy",
-            }
+            k: {"busy_hours": float(r.busy_hours), "standby_hours": float(r.standby_hours)}
             for k, r in roles.items()
         },
         "crew_hours": float(m.crew_hours()),
@@ -137,7 +255,13 @@ def summarize(m, table: pa.Table | None, from_records: dict | None = None) -> di
     s = (
         dict(from_records)
         if from_records is not None
-        else summarize_table(table, m.end, m.category_keys, m.spec.run.backlog_sample_hours)
+        else summarize_table(
+            table,
+            m.end,
+            m.category_keys,
+            m.spec.run.backlog_sample_hours,
+            m.spec.run.window(m.end),
+        )
     )
     s.setdefault("by_category", {})
     by_cat = s.pop("by_category")
@@ -170,28 +294,24 @@ def _found_on_patrol(m) -> int:
 def summarize_recorded(table: pa.Table, scenario, horizon: float) -> dict:
     """A recorded history's summary: what the records tell; what only a model knows is None."""
     s = summarize_table(
-        table, horizon, list(scenario.categories), scenario.run.backlog_sample_hours
+        table,
+        horizon,
+        list(scenario.categories),
+        scenario.run.backlog_sample_hours,
+        scenario.run.window(horizon),
     )
     by_cat = s.pop("by_category")
     s.pop("_problem_parts")
     found = table["discovered_by"].to_numpy(zero_copy_only=False)
-    # issues a log closed without resolving them (cancelled, duplicates) end, but not resolved
-    res, closed = table["resolved_at"].to_numpy(), table["closed_at"].to_numpy()
-    dropped = ~np.isnan(closed) & np.isnan(res)
-    s["issues_dropped"] = int(dropped.sum())
-    if dropped.any():
-        s["issues_open"] -= s["issues_dropped"]
-        ended = pa.table(
-            {"reported_at": table["reported_at"], "resolved_at": np.where(dropped, closed, res)}
-        )
-        grid = np.arange(0.0, horizon + 1e-9, scenario.run.backlog_sample_hours)
-        _, backlog = backlog_curve(ended, horizon, times=grid)
-        s["mean_backlog"] = float(backlog.mean()) if len(backlog) else 0.0
+    # issues a log closed without resolving them (cancelled, duplicates) ended, not resolved
+    s["issues_dropped"] = s["issues_ended_unfixed"]
     return {
         **s,
         "problems": None,
         "official_hours": None,
         "official_hours_total": None,
+        "official_hours_busy": None,
+        "official_hours_standby": None,
         "official_hours_detail": None,
         "crew_hours": None,
         "chief_hours": None,
@@ -211,12 +331,13 @@ def summarize_recorded(table: pa.Table, scenario, horizon: float) -> dict:
 def backlog_curve(
     table: pa.Table, horizon: float, points: int = 400, times: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Issues reported and not yet resolved, at evenly spaced times (or the given ones)."""
+    """Issues reported and not yet resolved (nor ended without a fix), at evenly spaced times (or
+    the given ones)."""
     t = np.linspace(0, horizon, points) if times is None else times
     rep = np.sort(table["reported_at"].to_numpy())
-    res = table["resolved_at"].to_numpy()
-    res = np.sort(res[~np.isnan(res)])
-    return t, np.searchsorted(rep, t, side="right") - np.searchsorted(res, t, side="right")
+    out = out_at(table)
+    out = np.sort(out[~np.isnan(out)])
+    return t, np.searchsorted(rep, t, side="right") - np.searchsorted(out, t, side="right")
 
 
 class Totals:
@@ -233,17 +354,26 @@ class Totals:
         self.hist = {k: np.zeros(len(self.EDGES) - 1, np.int64) for k in names}
         self.sums = dict.fromkeys(names, 0.0)
         self.counts = dict.fromkeys(names, 0)
-        self.parts = {"within_24h": 0, "within_72h": 0, "resolved": 0, "open_hours": 0.0}
-        self.end = None  # set by the sink: the run's end
+        self.parts: dict = {}
+        self.ended_how: dict[str, int] = {}
+        self.reopened = self.duplicates = 0
+        self.issue_hours = 0.0  # the area under the open-issue count
+        self.end = self.window = None  # set by the sink: the run's end, the outcomes' window
 
     def add(self, t: pa.Table) -> None:
         rep, res, ack, arisen = (
             t[c].to_numpy() for c in ("reported_at", "resolved_at", "acknowledged_at", "arisen_at")
         )
+        out = out_at(t)
         cats = t["category"].combine_chunks().indices.to_numpy()
         done = ~np.isnan(res)
         self.n += len(rep)
         self.resolved += int(done.sum())
+        self.issue_hours += open_hours(rep, out, self.end)
+        for how in t["ended_how"].drop_null().to_pylist():
+            self.ended_how[how] = self.ended_how.get(how, 0) + 1
+        self.reopened += int((t["reopened"].to_numpy() > 0).sum())
+        self.duplicates += int(t["duplicates"].to_numpy().sum())
         np.add.at(self.by_category, (cats, 0), 1)
         np.add.at(self.by_category, (cats[done], 1), 1)
         known = t["on_time"].drop_null().to_numpy(zero_copy_only=False)
@@ -252,8 +382,8 @@ class Totals:
         self.coordinated += int(t["coordinated"].to_numpy(zero_copy_only=False).sum())
         self.bounces += int(t["bounces"].to_numpy().sum())
         self.hops += int(t["hops"].to_numpy().sum())
-        for k, v in _problem_parts(arisen, res, self.end).items():
-            self.parts[k] += v
+        for k, v in _problem_parts(arisen, res, out, self.end, self.window).items():
+            self.parts[k] = self.parts.get(k, 0) + v
         durations = {
             "resolution": res - rep,
             "acknowledgement": ack - rep,
@@ -291,19 +421,29 @@ def summarize_streamed(m, totals: Totals) -> dict:
     """A streamed run's summary, from its totals (percentiles within 0.6%) and backlog samples."""
     t = totals
     n = t.n
+    ended = sum(t.ended_how.values())
     base = {
         "issues_reported": n,
         "issues_resolved": t.resolved,
-        "issues_open": n - t.resolved,
+        "issues_ended_unfixed": ended,
+        "ended_how": dict(sorted(t.ended_how.items())),
+        "issues_open": n - t.resolved - ended,
+        "resolution_rate": t.resolved / n if n else None,
         "resolution_hours": t.stats("resolution"),
         "acknowledgement_hours": t.stats("acknowledgement"),
         "on_time_share": t.on_time / t.on_time_known if t.on_time_known else None,
         "bounces_per_issue": t.bounces / n if n else 0.0,
         "hops_per_issue": t.hops / n if n else 0.0,
         "coordinated_issues": t.coordinated,
-        "mean_backlog": float(np.mean([b for _, b in m.backlog_samples]))
+        "reopened_issues": t.reopened,
+        "duplicate_reports": t.duplicates,
+        "mean_backlog": t.issue_hours / m.end if m.end > 0 else 0.0,
+        "mean_backlog_midnight": float(np.mean([b for _, b in m.backlog_samples]))
         if m.backlog_samples
         else 0.0,
+        "backlog_growth": _growth_dict(growth_of(*zip(*m.backlog_samples, strict=True)))
+        if m.backlog_samples
+        else None,
         "unreported_hours": t.stats("unreported"),
         "problem_hours": t.stats("problem"),
         "_problem_parts": dict(t.parts),

@@ -35,6 +35,7 @@ UNCLEAR_SHARE = 0.1  # [assumption] share whose responsibility is unclear
 MERCHANTS = 50  # [assumption] merchants along a zone
 # sections written from the template, as they stand there (with their comments)
 FROM_TEMPLATE = ("calendars", "arrangements")
+FROM_TEMPLATE_IF_ANY = ("observers", "department_response")
 
 
 @dataclass
@@ -393,6 +394,9 @@ def scenario_from_log(
             f"    satisfied_resolution_hours: {r.satisfied_resolution_hours:g}",
             "  frontage_self_fix_share: 0.0  # [assumption] the log cannot say",
             "",
+            # the template's observers and the departments' way of taking issues on, as it
+            # documents them (the arrangements' channels name the observers)
+            *(blocks[b].rstrip() + "\n" for b in FROM_TEMPLATE_IF_ANY if b in blocks),
             f"# {tag}: hour-of-day profiles, 00:00 to 23:00, relative; a category with few issues "
             f"leans on the",
             f"# city's shape ({SHRINK_ISSUES} issues' worth); weekday and holiday factors fitted "

@@ -36,7 +36,15 @@ def known_names(raw: dict) -> dict[str, set[str]]:
     """The names each section defines, to check references even where other fields are broken."""
     return {
         k: set(_section(raw, k))
-        for k in ("calendars", "zones", "chiefs", "liaison_groups", "departments", "categories")
+        for k in (
+            "calendars",
+            "zones",
+            "chiefs",
+            "liaison_groups",
+            "departments",
+            "categories",
+            "observers",
+        )
     }
 
 
@@ -62,9 +70,21 @@ def _reference_problems(raw: dict) -> list[str]:
     for k, c in _section(raw, "chiefs").items():
         if isinstance(c, dict):
             need(f"chiefs.{k}.calendar", c.get("calendar"), "calendars", "calendar")
+
+    def take_on_calendar(path, value):  # "own" and "always" besides the scenario's calendars
+        if value not in ("own", "always"):
+            need(path, value, "calendars", 'calendar (or "own", "always")')
+
+    response = raw.get("department_response")
+    if isinstance(response, dict):
+        take_on_calendar("department_response.calendar", response.get("calendar"))
     for k, d in _section(raw, "departments").items():
         if isinstance(d, dict):
             need(f"departments.{k}.calendar", d.get("calendar"), "calendars", "calendar")
+            if isinstance(d.get("response"), dict):
+                take_on_calendar(
+                    f"departments.{k}.response.calendar", d["response"].get("calendar")
+                )
     for k, c in _section(raw, "categories").items():
         if isinstance(c, dict):
             need(f"categories.{k}.department", c.get("department"), "departments", "department")
@@ -138,6 +158,8 @@ def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
                 source,
                 [f"this is a sweep spec, not a scenario: run it with `streetchief sweep {path}`"],
             )
+    if overrides:
+        source = f"{source} (with {', '.join(overrides)} set)"
     raw = apply_overrides(raw, overrides, source)
     return validate(raw, source)
 
@@ -172,6 +194,14 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
     except ValidationError as e:
         problems.extend(describe_error(err, Scenario) for err in e.errors())
     problems.extend(_reference_problems(raw))
+    if scenario is not None:
+        for k in scenario.departments:
+            r = scenario.response_of(k)
+            if r.cancelled + r.no_action > 1:
+                problems.append(
+                    f"departments.{k}.response: cancelled + no_action must be at most 1, got "
+                    f"{r.cancelled + r.no_action:g}"
+                )
     known = known_names(raw)
     params = {}
     for name, body in (
@@ -184,8 +214,10 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
                 f"{', '.join(sorted(ARRANGEMENTS))}"
             )
             continue
+        body, moved = _without_moved(body or {}, f"arrangements.{name}")
+        problems.extend(moved)
         try:
-            params[name] = cls.Params.model_validate(body or {})
+            params[name] = cls.Params.model_validate(body)
         except ValidationError as e:
             for err in e.errors():
                 d = describe_error(err, cls.Params).removeprefix("(top level)")
@@ -199,6 +231,43 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
     if problems:
         raise ScenarioError(source, problems)
     return scenario
+
+
+# arrangement parameters that became the departments' own (`department_response`): the key, where
+# it lives now, and what to write there
+MOVED = {
+    "claim": "department_response.take_on",
+    "sign_for": "department_response.take_on",
+    "department_accept": "department_response.take_on",
+    "return_delay": "department_response.pass_back",
+    "unclear_pass": "department_response.pass_back",
+    "acceptance_work": "department_response.acceptance_hours",
+    "claim_calendar": "department_calendar (this arrangement's, or department_response.calendar)",
+    "inspection.sanction_factor": "department_response.sanction_factor",
+    "deadlines.sanction_factor": "department_response.sanction_factor",
+}
+
+
+def _without_moved(body, path: str) -> tuple[object, list[str]]:
+    """An arrangement's parameters without the keys that moved, and a problem for each."""
+    if not isinstance(body, dict):
+        return body, []
+    body, problems = dict(body), []
+    for old, new in MOVED.items():
+        *parent, key = old.split(".")
+        node = body[parent[0]] if parent and isinstance(body.get(parent[0]), dict) else body
+        if parent and node is body:
+            continue
+        if key in node:
+            if parent:
+                node = body[parent[0]] = {k: v for k, v in node.items() if k != key}
+            else:
+                del node[key]
+            problems.append(
+                f"{path}.{old}: moved to {new}: how a department takes issues on is the "
+                "department's, the same under every arrangement"
+            )
+    return body, problems
 
 
 def apply_overrides(raw: dict, overrides: dict, source: str) -> dict:

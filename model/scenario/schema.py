@@ -121,6 +121,96 @@ class LiaisonGroupSpec(_Strict):
     name: str = Field("", description="the group's name")
 
 
+class DepartmentResponseSpec(_Strict):
+    """How a department takes an issue on once it reaches it, whatever arrangement brought it there:
+    the same under every arrangement. An arrangement changes it only through a parameter of its own,
+    named and sourced (`department_calendar`, `department_time_limit_hours`); a department may set
+    any of these for itself under `departments.<key>.response`."""
+
+    take_on: Duration = Field(
+        ZERO,
+        description="hours of the department's own time to take an issue on once it reaches it: "
+        "claim it in a liaison group, sign for a work order, accept a forwarded case",
+    )
+    calendar: str = Field(
+        "own",
+        description="when it takes issues on: own (its crews' calendar), always, "
+        "or a calendar's key",
+    )
+    pass_back: Duration = Field(
+        ZERO,
+        description="hours of its time to send back an issue that is not its own (退单), "
+        "or to pass on one whose responsibility is unclear (推诿)",
+    )
+    sanction_factor: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="multiplier on its take-on and pass-back times while it is sanctioned",
+    )
+    acceptance_hours: float = Field(
+        0.0,
+        ge=0,
+        le=24,
+        description="hours of its staff per issue taken on (the ledger's department acceptance)",
+    )
+    fix_fails: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="share of fixes that do not hold: found out when the result is reported back, "
+        "and the issue reopens",
+    )
+    cancelled: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of issues closed without a fix when it takes them on because the "
+        "reporter withdrew them",
+    )
+    no_action: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of issues closed without a fix when it takes them on: nothing it can or "
+        "need do",
+    )
+    source: str = Field(
+        "assumption",
+        description="where the values come from: seed, cal (a published figure), log or assumption",
+    )
+
+    @model_validator(mode="after")
+    def _closures(self):
+        if self.cancelled + self.no_action > 1:
+            raise ValueError("cancelled + no_action must be at most 1")
+        return self
+
+
+class DepartmentResponseOverride(_Strict):
+    """A department's own values for any of `department_response`'s (the rest from there)."""
+
+    take_on: Duration | None = Field(None, description="as department_response.take_on")
+    calendar: str | None = Field(None, description="as department_response.calendar")
+    pass_back: Duration | None = Field(None, description="as department_response.pass_back")
+    sanction_factor: float | None = Field(
+        None, gt=0, le=1, description="as department_response.sanction_factor"
+    )
+    acceptance_hours: float | None = Field(
+        None, ge=0, le=24, description="as department_response.acceptance_hours"
+    )
+    fix_fails: float | None = Field(
+        None, ge=0, lt=1, description="as department_response.fix_fails"
+    )
+    cancelled: float | None = Field(
+        None, ge=0, le=1, description="as department_response.cancelled"
+    )
+    no_action: float | None = Field(
+        None, ge=0, le=1, description="as department_response.no_action"
+    )
+    source: str | None = Field(None, description="where these values come from")
+
+
 class DepartmentSpec(_Strict):
     """A responsible unit and its crews."""
 
@@ -131,6 +221,10 @@ class DepartmentSpec(_Strict):
         0, ge=0, description="crews on call around the clock for urgent categories"
     )
     travel: Duration = Field(ZERO, description="hours for a crew to reach the site")
+    response: DepartmentResponseOverride = Field(
+        default_factory=DepartmentResponseOverride,
+        description="its own values for how it takes issues on (default: department_response)",
+    )
     source: str = Field(
         "assumption",
         description="where the values come from: seed, cal (a published figure), log or assumption",
@@ -157,6 +251,11 @@ class CategorySpec(_Strict):
         gt=0, allow_inf_nan=False, description="限期整改: time allowed to resolve"
     )
     unclear_share: float = Field(0.0, ge=0, le=1, description="share with unclear responsibility")
+    lifetime: Duration | None = Field(
+        None,
+        description="hours the problem lasts if nobody fixes it (a parked car drives off, noise "
+        "stops); it then ends unresolved and is counted apart. None: until it is fixed",
+    )
     lead_hours: float = Field(
         0.0,
         ge=0,
@@ -202,6 +301,27 @@ class MerchantsSpec(_Strict):
         0.0, ge=0, le=1, description="share of 门前三包 problems merchants fix themselves"
     )
 
+
+class ObserverSpec(_Strict):
+    """People other than the merchant along the road who see a problem and may report it
+    (residents, passers-by), through the channels an arrangement opens to them (its `hears`)."""
+
+    expected: float = Field(
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="reports of a problem to expect from them while it stays in the street "
+        "(Poisson)",
+    )
+    delay: Duration = Field(description="hours from the problem arising to one of their reports")
+    name: str = Field("", description="what they are called")
+    source: str = Field(
+        "assumption",
+        description="where the values come from: seed, cal (a published figure), log or assumption",
+    )
+
+
+MERCHANTS = "merchants"  # the observer every problem has: a merchant of its zone (`merchants`)
 
 _WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -287,11 +407,34 @@ class RunSpec(_Strict):
     backlog_sample_hours: float = Field(
         24.0, gt=0, allow_inf_nan=False, description="hours between samples of the open-issue count"
     )
+    warm_up_days: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
+        description="days at the start whose problems the window of outcomes leaves out, while "
+        "the district fills up",
+    )
+    cool_down_days: float = Field(
+        30.0,
+        ge=0,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
+        description="each problem in the window of outcomes is followed for at most this long, "
+        "and the window ends this long before the run, so that each is followed in full",
+    )
     timezone: str = Field(
         "UTC",
         description="IANA time zone of the district; times with an offset in issue logs are "
         "converted to it",
     )
+
+    def window(self, horizon: float) -> tuple[float, float, float] | None:
+        """(first, last, cap) in hours: the problems arising from `first` to `last` are the
+        window's, each followed for at most `cap` hours; None if the run is too short for one."""
+        first, cap = self.warm_up_days * 24, self.cool_down_days * 24
+        last = horizon - cap
+        return (first, last, cap) if last > first else None
 
     @field_validator("start")
     @classmethod
@@ -338,8 +481,15 @@ class Scenario(_Strict):
     departments: dict[str, DepartmentSpec] = Field(
         min_length=1, description="the responsible departments"
     )
+    department_response: DepartmentResponseSpec = Field(
+        default_factory=DepartmentResponseSpec,
+        description="how every department takes an issue on, whatever the arrangement",
+    )
     categories: dict[str, CategorySpec] = Field(min_length=1, description="the kinds of problem")
     merchants: MerchantsSpec = Field(description="the merchants along the zones")
+    observers: dict[str, ObserverSpec] = Field(
+        {}, description="who else sees problems and may report them (residents, passers-by)"
+    )
     arrivals: ArrivalsSpec = Field(
         default_factory=ArrivalsSpec,
         description="when problems arise (hour, weekday, trend, bursts)",
@@ -348,6 +498,22 @@ class Scenario(_Strict):
         min_length=1, description="the arrangements to run, each with its own parameters"
     )
     _arrangement_params: dict = PrivateAttr(default_factory=dict)
+
+    @field_validator("observers")
+    @classmethod
+    def _not_merchants(cls, v):
+        if MERCHANTS in v:
+            raise ValueError(
+                f"{MERCHANTS!r} is the merchant every problem has (set under `merchants`); name "
+                "other observers otherwise, e.g. residents"
+            )
+        return v
+
+    def response_of(self, department: str) -> DepartmentResponseSpec:
+        """How `department` takes issues on: `department_response` with its own values on top."""
+        o = self.departments[department].response
+        own = {k: getattr(o, k) for k in type(o).model_fields if getattr(o, k) is not None}
+        return self.department_response.model_copy(update=own) if own else self.department_response
 
     def arrangement_params(self, name: str):
         """The typed parameters of an arrangement, validated by the arrangement's own schema."""

@@ -120,6 +120,13 @@ def advantage(
             meta.get("name", "sweep"), [f"no successful runs of both {base} and {treat}"]
         )
     diff = (wide[treat] - wide[base]).rename("d").reset_index()
+    # a point where either side's queue does not keep up in some replication: its gap is the
+    # length of the run, not a difference between arrangements
+    stuck = (
+        ok[ok.arrangement.isin([base, treat])].groupby("point_id").unstable.max().fillna(0) > 0
+        if "unstable" in ok
+        else pd.Series(dtype=bool)
+    )
     rows = []
     first = runs.drop_duplicates("point_id").set_index("point_id")
     for point, g in diff.groupby("point_id"):
@@ -136,23 +143,27 @@ def advantage(
                 "ci_high": high,
                 "replications": n,
                 "significant": bool(n > 1 and (low > 0 or high < 0)),
+                "unstable": bool(stuck.get(point, False)),
             }
         )
     return pd.DataFrame(rows)
 
 
 ADVANTAGE, NO_DIFFERENCE, REVERSAL = "advantage", "no significant difference", "reversal"
+UNSTABLE = "a queue does not keep up"
 
 
 def verdicts(adv: pd.DataFrame, outcome: str) -> pd.Series:
-    """Per point: the treatment's advantage (significantly better), no significant difference, or a
-    reversal (the baseline significantly better)."""
+    """Per point: the treatment's advantage (significantly better), no significant difference, a
+    reversal (the baseline significantly better), or no verdict where a queue does not keep up
+    (its backlog still climbs at the end: the gap would grow with the run's length)."""
     sign = 1 if outcome in HIGHER_IS_BETTER else -1
     better = adv.significant & (np.sign(adv.difference) == sign)
     worse = adv.significant & (np.sign(adv.difference) == -sign)
-    return pd.Series(
-        np.where(better, ADVANTAGE, np.where(worse, REVERSAL, NO_DIFFERENCE)), index=adv.index
-    )
+    v = np.where(better, ADVANTAGE, np.where(worse, REVERSAL, NO_DIFFERENCE))
+    if "unstable" in adv:
+        v = np.where(adv.unstable.astype(bool), UNSTABLE, v)
+    return pd.Series(v, index=adv.index)
 
 
 def _association(values: pd.Series, inside: pd.Series) -> tuple[float, str]:
@@ -181,14 +192,22 @@ def where_it_vanishes(
     """(sentences, parameters): the verdicts counted in words, and the parameters that most set the
     points where the advantage vanishes or reverses apart from the others, strongest first."""
     v = verdicts(adv, outcome)
-    n = len(adv)
+    stable = (v != UNSTABLE).to_numpy()
     counts = v.value_counts()
     better = "higher" if outcome in HIGHER_IS_BETTER else "lower"
     lines = [
-        f"{treatment} against {baseline} in {outcome} ({better} is better), at {n} points: an "
-        f"advantage at {counts.get(ADVANTAGE, 0)}, no significant difference at "
+        f"{treatment} against {baseline} in {outcome} ({better} is better), at {int(stable.sum())} "
+        f"points: an advantage at {counts.get(ADVANTAGE, 0)}, no significant difference at "
         f"{counts.get(NO_DIFFERENCE, 0)}, a reversal at {counts.get(REVERSAL, 0)}."
     ]
+    if not stable.all():
+        lines[0] += (
+            f" At {counts[UNSTABLE]} more, a queue does not keep up (its backlog still climbs at "
+            "the end): no verdict there, and they are left out of what follows."
+        )
+    adv, v = adv[stable], v[stable]
+    if not len(adv):
+        return lines, []
     inside = v != ADVANTAGE
     if not inside.any():
         return lines + ["The advantage holds at every point of this design."], []
@@ -214,6 +233,7 @@ def region_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, sc
         ADVANTAGE: ("#0072B2", "o"),
         NO_DIFFERENCE: ("#999999", "s"),
         REVERSAL: ("#D55E00", "^"),
+        UNSTABLE: ("#000000", "x"),
     }
     fig, ax = plt.subplots(figsize=(7.5, 5.5))
     rng = np.random.default_rng(0)
@@ -232,6 +252,8 @@ def region_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, sc
             scale("log")  # a range over orders of magnitude (loguniform) reads better on a log axis
     for verdict, (colour, marker) in styles.items():
         m = (v == verdict).to_numpy()
+        if verdict == UNSTABLE and not m.any():
+            continue
         ax.scatter(
             xs[m],
             ys[m],
@@ -239,8 +261,8 @@ def region_figure(adv: pd.DataFrame, x: str, y: str, outcome: str, path=None, sc
             marker=marker,
             s=50,
             label=f"{verdict} ({m.sum()})",
-            edgecolor="white",
-            linewidth=0.5,
+            edgecolor="white" if marker != "x" else None,
+            linewidth=0.5 if marker != "x" else 1.5,
         )
     if xcats:
         ax.set_xticks(range(len(xcats)), xcats)
@@ -582,13 +604,15 @@ def analyze(
         ry = y or next(p for p in (deciding or params) + params if p != rx)
         region_figure(adv, rx, ry, outcome, out / "region.png", scenario)
         report["figures"].append(out / "region.png")
+    # gaps only where both queues keep up: an unstable point's would grow with the run's length
+    steady = adv[~adv.unstable] if "unstable" in adv else adv
     # by default, the two parameters that move the advantage most
-    tor = tornado(adv, params)
+    tor = tornado(steady, params)
     ranked = [p for p in tor.parameter[::-1] if pd.api.types.is_numeric_dtype(adv[p])] or params
     x = x or ranked[0]
     y = y or next((p for p in ranked if p != x), None)
     if y is not None:
-        heatmap_figure(adv, x, y, outcome, out / "heatmap.png", scenario)
+        heatmap_figure(steady, x, y, outcome, out / "heatmap.png", scenario)
         report["figures"].append(out / "heatmap.png")
     if meta["spec"]["design"] in ("sobol", "morris"):
         ind = indices(runs, meta, outcome)
@@ -598,7 +622,7 @@ def analyze(
         report["figures"].append(out / "indices.png")
     else:
         write_csv(tor, out / "tornado.csv")
-        tornado_figure(tor, adv.difference.mean(), outcome, out / "tornado.png", scenario)
+        tornado_figure(tor, steady.difference.mean(), outcome, out / "tornado.png", scenario)
         report["tornado"] = tor
         report["figures"].append(out / "tornado.png")
     boxplot_figure(runs, x, outcome, out / "boxplots.png", scenario)

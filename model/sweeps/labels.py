@@ -36,6 +36,32 @@ WORDS = {
     "floor": "lowest engagement (0–1)",
     "sanction_factor": "time factor under sanction",
     "sanction_days": "days a sanction lasts",
+    "misclaim": "share first claimed by the wrong department (0–1)",
+    "expected": "reports a problem gets from them",
+    "department_calendar": "when departments take issues on",
+    "calendar": "working hours",
+    "by": "who coordinates on site",
+    "enabled": "on or off",
+    "fix_fails": "share of fixes that fail (0–1)",
+    "cancelled": "share withdrawn (0–1)",
+    "no_action": "share with nothing to do (0–1)",
+    "acceptance_hours": "staff hours per issue taken on (h)",
+}
+# what a value is, where its last key alone would mislead (by the reference's path)
+PATH_WORDS = {
+    "department_response.calendar": "hours in which it takes issues on",
+    "chiefs.<name>.calendar": "duty hours",
+}
+# a duration's name, before its statistic (median, mean)
+DURATION_WORDS = {
+    "take_on": "time to take an issue on",
+    "pass_back": "time to send back what is not its own",
+    "handling": "time to handle one",
+    "travel": "time to reach the site",
+    "work": "work on site",
+    "lifetime": "how long the problem lasts by itself",
+    "delay": "delay",
+    "hours": "hours on site",
 }
 # a duration's own keys: the statistic (in hours, but for the coefficient of variation)
 STATISTICS = {"median": "median", "mean": "mean", "cv": "coefficient of variation"}
@@ -52,7 +78,13 @@ ARRANGEMENT_WORDS = {
     "grid": "grid management",
     "multi_layer": "multi-layer routing",
 }
-SECTION_WORDS = {"patrol": "patrols", "inspection": "inspections", "deadlines": "deadlines"}
+SECTION_WORDS = {
+    "patrol": "patrols",
+    "inspection": "inspections",
+    "deadlines": "deadlines",
+    "engagement": "engagement",
+    "coordination": "coordination",
+}
 
 
 def _words(key: str) -> str:
@@ -96,6 +128,10 @@ def _owner(keys: list[str], scenario) -> tuple[str, list[str]]:
         if rest[0] in SECTION_WORDS and len(rest) > 1:
             return f"{name} {SECTION_WORDS[rest[0]]}", rest[1:]
         return name, rest
+    if head == "department_response":
+        return "every department", keys[1:]
+    if head == "observers" and len(keys) > 2:
+        return _words(keys[1]), keys[2:]
     return _words(head), keys[1:]
 
 
@@ -107,11 +143,14 @@ def parameter_label(path: str, scenario=None) -> str:
         return owner
     last = rest[-1]
     if last in STATISTICS and len(rest) > 1:  # a duration's median or mean, in hours
-        what = _reference().get(_generic(keys[:-1])) or _words(rest[-2])
+        what = DURATION_WORDS.get(rest[-2]) or _reference().get(_generic(keys[:-1]))
+        what = what or _words(rest[-2])
         unit = "" if last in UNITLESS else ", h"
         return f"{owner}: {what} ({STATISTICS[last]}{unit})"
     # "hours" is a round's length under a patrol or an inspection; elsewhere the reference says
-    what = WORDS.get(last) if last != "hours" or keys[-2] in SECTION_WORDS else None
+    what = PATH_WORDS.get(_generic(keys).replace(".*.", ".<name>."))
+    if what is None and (last != "hours" or keys[-2] in SECTION_WORDS):
+        what = WORDS.get(last)
     if what is None:
         meaning = _reference().get(_generic(keys))
         what = meaning or _words(last)

@@ -168,6 +168,7 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
         "spec": s.model_dump(mode="json"),
         "spec_source": str(Path(sw.source).resolve()) if sw.source != "<dict>" else sw.source,
         "base_scenario": sw.base,
+        "settings": sw.settings,
         "scenario_sha256": content_hash(sw.base),
         "version": prov["streetchief"],
         "git_commit": prov["git_commit"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from streetchief.errors import ScenarioError, SweepError, describe_error
 from streetchief.outcomes import OUTCOMES
-from streetchief.scenario import load_scenario, read_yaml_mapping, resolve_path
+from streetchief.scenario import apply_overrides, load_scenario, read_yaml_mapping, resolve_path
 from streetchief.scenario.limits import run_problems
 from streetchief.scenario.schema import MAX_DAYS, MAX_SEED
 
@@ -38,6 +38,11 @@ class Parameter(BaseModel):
     integer: bool = Field(False, description="round to whole numbers (crews, clerks)")
     levels: int = Field(
         3, ge=2, le=1000, description="grid only: evenly spaced values across a range"
+    )
+    each: bool = Field(
+        False,
+        description="with a `*` in the path: each key at that place varies on its own (one "
+        "parameter per category, say), not all together",
     )
 
     @model_validator(mode="after")
@@ -219,6 +224,7 @@ class Sweep:
     unit: np.ndarray  # each point's quantiles in [0, 1)^D (what SALib analyses)
     digest: str  # identifies the spec and the base scenario's content
     problems: float = 0.0  # expected problems per run at the largest checked value (size guard)
+    settings: dict = field(default_factory=dict)  # `--set` values applied to the base scenario
 
     @property
     def tasks(self) -> list[tuple[int, int]]:
@@ -232,10 +238,13 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
+def load_sweep(
+    spec: str | Path | dict, base: dict | None = None, settings: dict | None = None
+) -> Sweep:
     """Read and check a sweep spec, and check every parameter's path and extremes against the base
     scenario, so that a typo fails before anything runs. `base` gives the base scenario's content
-    instead of reading the spec's `scenario` (to re-run a recorded sweep)."""
+    instead of reading the spec's `scenario` (to re-run a recorded sweep); `settings` (dotted
+    paths: `--set`) change the base scenario before the design's values apply."""
     if isinstance(spec, dict):
         source, raw, here = "<dict>", spec, Path.cwd()
     else:
@@ -257,11 +266,14 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
             base_file = resolve_path(base_path if base_path.exists() else s.scenario)
             scenario = load_scenario(base_file)  # its own clear errors, if broken
             base = read_yaml_mapping(base_file, ScenarioError, "sections (name, run, zones, ...)")
+            if settings:
+                base = apply_overrides(base, settings, f"{base_file} with --set")
+                scenario = load_scenario(base)
         else:
             scenario = load_scenario(base)
     except ScenarioError as e:
         raise SweepError(source, [f"scenario: {e}"]) from None
-    problems = []
+    problems = _expand_each(s, base)
     for name in s.arrangements + [a for a in (s.baseline, s.treatment) if a]:
         if name not in scenario.arrangement_names:
             problems.append(
@@ -312,7 +324,30 @@ def load_sweep(spec: str | Path | dict, base: dict | None = None) -> Sweep:
             {"spec": s.model_dump(mode="json"), "base": base}, sort_keys=True, default=str
         ).encode()
     ).hexdigest()[:16]
-    return Sweep(s, source, base, points, unit, digest, base_problems * scale)
+    return Sweep(s, source, base, points, unit, digest, base_problems * scale, dict(settings or {}))
+
+
+def _expand_each(s: SweepSpec, base: dict) -> list[str]:
+    """Parameters marked `each` become one parameter per key at their `*` (in the base scenario's
+    order); the problems with any such path."""
+    problems = []
+    for params in (s.uncertainties, s.levers):
+        for path in [k for k, p in params.items() if p.each]:
+            keys = path.split(".")
+            if keys.count("*") != 1:
+                problems.append(f"{path}: each: true needs exactly one * in the path")
+                continue
+            at = keys.index("*")
+            node = base
+            for k in keys[:at]:
+                node = node.get(k) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or not node:
+                problems.append(f"{path}: no keys in the scenario at {'.'.join(keys[:at])}")
+                continue
+            p = params.pop(path).model_copy(update={"each": False})
+            for k in node:
+                params[".".join([*keys[:at], str(k), *keys[at + 1 :]])] = p
+    return problems
 
 
 def design_size(s: SweepSpec) -> int:

@@ -115,13 +115,19 @@ def main():
             }
         },
         "merchants": {"reporting": {"initial_willingness": 1.0, "adaptive": False}},
+        "department_response": {
+            "take_on": {"dist": "exponential", "mean": 0.5},
+            "pass_back": {"dist": "exponential", "mean": 4.0},
+        },
         "arrangements": {
             "street_chief": {
                 "liaison_ack_day": {"dist": "lognormal", "median": 0.1, "sigma": 0.8},
                 "liaison_ack_night": {"dist": "lognormal", "median": 0.25, "sigma": 0.8},
                 "night": "22:00-07:00",
-                "claim": {"dist": "lognormal", "median": 0.5, "sigma": 0.8},
-                "coordination": {"dist": "lognormal", "median": 1.0, "sigma": 0.5},
+                "coordination": {
+                    "by": "chief",
+                    "hours": {"dist": "lognormal", "median": 1.0, "sigma": 0.5},
+                },
                 "feedback": {"dist": "lognormal", "median": 0.3, "sigma": 0.8},
                 "patrol": {"enabled": False},
             },
@@ -132,8 +138,6 @@ def main():
                     layer("department desk", 0.1),
                 ],
                 "department_calendar": "always",
-                "department_accept": {"dist": "exponential", "mean": 0.5},
-                "unclear_pass": {"dist": "exponential", "mean": 4.0},
                 "escalate_after": 2,
             },
         },

@@ -39,7 +39,9 @@ SEED_CASES = [
         resolved_at="2019-10-29 09:00",
         closed_at="2019-10-29 09:05",
         department="sanitation",
-        unclear="false",  # [seed] 分包部门就赴: the department in charge went itself
+        # [seed] 联系乡镇和社区负责人实地协商: whose bins these were to be was settled on site with
+        # township and community, by the road's contracted unit (分包部门), not a chief
+        unclear="true",
         work_hours=1.0,  # [assumption] talks on site and the bins placed, about an hour
         description="[seed] 新王舍湿地公园商铺旁能投放几个垃圾桶吗 at 23:00; 收到 at once; on site "
         "07:00 with township and community; bins placed 09:00; result posted in the group",
