@@ -150,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Replication r draws its problems with seed + r, and every arrangement faces "
         "exactly those problems. Prints a headline in words (the treatment against the baseline), "
         "each arrangement's means, each arrangement's paired difference from the baseline with a "
-        "95%% confidence interval, the officials' hours by role with the problem-hours saved per "
+        "95% confidence interval, the officials' hours by role with the problem-hours saved per "
         "extra official hour, and who is served worst (zone, category, time of week). Writes "
         "OUT/comparison.csv (means), differences.csv, replications.csv, ledger.csv, "
         "cost_effectiveness.csv, equity.csv, compare.json, comparison.png and equity.png.",
@@ -285,7 +285,7 @@ def _parser() -> argparse.ArgumentParser:
         "(dotted paths with ranges, as in sweep specs) are fitted with ABC-SMC (pyabc) so that the "
         "simulated hours to acknowledgement and to resolution per category, the share resolved and "
         "the backlog come close to the recorded ones. Writes DIR/calibration.json (fitted values "
-        "with 90%% and 95%% intervals, the distance, evaluations, the held-out check, provenance), "
+        "with 90% and 95% intervals, the distance, evaluations, the held-out check, provenance), "
         "posterior.csv, fitted.yaml (the scenario with the fitted values, comments kept) and "
         "fit.png. Started again with the same command, it goes on from its last finished "
         "generation.",
@@ -377,7 +377,7 @@ def _parser() -> argparse.ArgumentParser:
         "analyze",
         help="the street-chief advantage per point, sensitivity indices, figures",
         description="Reads DIR/runs.parquet and writes DIR/analysis/: advantage.csv (per point: "
-        "both arrangements' means, the paired difference with its 95%% CI, significant or not), "
+        "both arrangements' means, the paired difference with its 95% CI, significant or not), "
         "indices.csv and indices.png (Sobol S1/ST or Morris mu* with CIs, for those designs) or "
         "tornado.csv/png (other designs), heatmap.png over two parameters and boxplots.png per "
         "level of one.",

@@ -9,6 +9,21 @@ import pytest
 from streetchief.cli import main
 
 
+def test_every_commands_help_reads_as_written(capsys):
+    """A description is printed as written: a percent sign once, never argparse's escape."""
+    import argparse
+
+    from streetchief.cli import _parser
+
+    parser = _parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert len(subs.choices) >= 10
+    for name, sub in subs.choices.items():
+        text = sub.format_help()
+        assert "%%" not in text, f"streetchief {name} --help prints '%%'"
+    assert "95% confidence interval" in subs.choices["compare"].format_help()
+
+
 def test_help_explains_every_command():
     out = subprocess.run(
         [sys.executable, "-m", "streetchief", "--help"], capture_output=True, text=True, check=True
