@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,38 @@ def test_the_reports_account_comes_from_the_log(week):
     _, log = week
     text = report_account(log, TRASH_BINS, "en")
     assert "Mon 28 Oct 23:04" in text and "Tue 29 Oct 09:00" in text
+
+
+def test_the_readmes_account_of_the_trash_bins_is_what_the_model_does(week):
+    """The README's "trash bins, honestly" figures, counted again over seeds 1 to 100."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split("**The trash bins, honestly.**")[1].split("\n\n")[0].split())
+
+    def said(pattern):
+        m = re.search(pattern, text)
+        assert m, f"the README's trash-bin paragraph no longer says {pattern!r}"
+        return m.group(1)
+
+    day = datetime(2019, 10, 29)
+    unit_at_seven, placed, withdrawn, reopened = 0, [], 0, 0
+    for seed in range(1, 101):
+        res = _replay(week, seed, ["street_chief"])
+        bins = case_times(res, TRASH_BINS)["street_chief"]
+        row = res.tables["street_chief"].to_pandas().set_index("issue_id").loc[TRASH_BINS]
+        unit_at_seven += bins.coordinated_at == day.replace(hour=7)
+        withdrawn += row.ended_how == "cancelled"
+        reopened += int(row.reopened) > 0
+        if bins.resolved is not None:
+            placed.append(bins.resolved)
+    placed.sort()
+    assert int(said(r"at 07:00 in (\d+) of 100 replications")) == unit_at_seven
+    assert int(said(r"by 09:00 in (\d+) replications")) == sum(
+        t <= day.replace(hour=9) for t in placed
+    )
+    assert int(said(r"by 10:00 in (\d+)")) == sum(t <= day.replace(hour=10) for t in placed)
+    assert int(said(r"by noon in (\d+)")) == sum(t <= day.replace(hour=12) for t in placed)
+    assert said(r"the median is (\d\d:\d\d)") == f"{placed[len(placed) // 2]:%H:%M}"
+    assert said(r"the latest (\d\d:\d\d) the next day") == f"{placed[-1]:%H:%M}"
+    assert placed[-1].date() == (day + timedelta(days=1)).date()
+    assert int(said(r"In (\d+) the request was withdrawn")) == withdrawn
+    assert int(said(r"in (\d+) the bins were placed but the fix failed")) == reopened

@@ -261,3 +261,31 @@ def test_a_set_value_is_checked_recorded_and_replayed_by_verify(tmp_path, capsys
     with pytest.raises(SystemExit):
         main([*args, "--set", "department_response", "--out", str(bad)])
     assert "write PATH=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_readmes_table_of_what_decides_is_what_the_model_gives():
+    """Every row of the README's one-setting-at-a-time table, run again (about 40 s)."""
+    import importlib.util
+
+    path = ROOT / "scenarios" / "tools" / "what_decides.py"
+    spec = importlib.util.spec_from_file_location("what_decides", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("| setting | speed, same problems (h) | problem-hours a day |")
+    written = readme[start:].split("\n\n")[0].strip()
+    assert written == tool.table()
+
+
+@pytest.mark.slow
+def test_the_readmes_demo_headline_is_what_make_demo_prints(tmp_path, capsys):
+    """The README quotes `make demo`'s headline, means and ledger: the same command prints them."""
+    main(["compare", "jingxing_2019", "--replications", "10", "--out", str(tmp_path / "demo")])
+    printed = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rest = readme[readme.index("`make demo` runs this comparison") :]
+    blocks = rest.split("```")[1:4:2]  # the headline with the means, then the ledger
+    assert "outcome (mean)" in blocks[0] and "cost-effectiveness" in blocks[1]
+    for line in "\n".join(blocks).splitlines():
+        assert line.rstrip() in printed, f"the README quotes what make demo does not print:\n{line}"
