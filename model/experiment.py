@@ -100,8 +100,10 @@ def run_scenario(
     problems: Problems | None = None,
     progress=None,
     keep_models: bool = False,
+    summaries: bool = True,
 ) -> RunResult:
-    """Run each arrangement on the same problems; `progress(hours_done, hours_total)` if given."""
+    """Run each arrangement on the same problems; `progress(hours_done, hours_total)` if given.
+    `summaries=False` keeps the records only (a calibration reads nothing else)."""
     seed = scenario.run.seed if seed is None else seed
     arrangements = arrangements or scenario.arrangement_names
     problems = problems if problems is not None else Problems.generate(scenario, seed, days)
@@ -111,10 +113,12 @@ def run_scenario(
         m = DistrictModel(scenario, name, problems, seed, tick).run()
         table = issue_table(m)
         result.tables[name] = table
-        result.summaries[name] = summarize(m, table)
+        if summaries:
+            result.summaries[name] = summarize(m, table)
         if keep_models:
             result.models[name] = m
-    _common_problems(result)
+    if summaries:
+        _common_problems(result)
     return result
 
 
@@ -158,13 +162,14 @@ def replay(
     progress=None,
     keep_models: bool = False,
     recorded: bool = True,
+    summaries: bool = True,
 ) -> RunResult:
     """Run the arrangements on exactly the issues of an `IssueLog`; when the log carries observed
     responses (and `recorded`), its history joins the result as the arrangement `recorded`."""
     seed = scenario.run.seed if seed is None else seed
     run_sc, problems, outside = log.to_problems(scenario, seed, days)
     result = run_scenario(
-        run_sc, arrangements, seed, problems=problems, progress=progress, keep_models=keep_models
+        run_sc, arrangements, seed, None, problems, progress, keep_models, summaries
     )
     if recorded and log.has_observed:
         table = recorded_table(log, run_sc, run_sc.run.start, problems.horizon)

@@ -110,7 +110,9 @@ class Simulator:
         if seed is None:  # a seed of its own for each setting, the same whatever process runs it
             text = json.dumps(overrides, sort_keys=True) + str(self.seed)
             seed = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-        res = replay(scenario, self.log, [self.arrangement], seed=seed, recorded=False)
+        res = replay(
+            scenario, self.log, [self.arrangement], seed=seed, recorded=False, summaries=False
+        )
         return res.tables[self.arrangement]
 
     def __call__(self, values: dict) -> dict:

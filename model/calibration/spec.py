@@ -2,7 +2,7 @@
 
 name: la_hotline
 parameters:                      # dotted paths into the scenario, as in sweep specs
-  arrangements.hotline.sign_for.median: {low: 0.5, high: 96, distribution: loguniform}
+  department_response.take_on.median: {low: 0.5, high: 96, distribution: loguniform}
   categories.*.work.median: {low: 0.5, high: 48, distribution: loguniform}
 population_size: 40              # particles per generation of ABC-SMC
 generations: 5                   # generations at most
