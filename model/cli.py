@@ -159,8 +159,36 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--replications",
         type=_replications,
-        default=5,
-        help="paired replications (default 5, at most 10,000)",
+        default=None,
+        help="paired replications (default 5, or 2 per parameter set with --uncertainty; at "
+        "most 10,000)",
+    )
+    c.add_argument(
+        "--uncertainty",
+        metavar="N",
+        type=_positive_int,
+        help="the answer over what the scenario does not know: N parameter sets drawn from its "
+        "`uncertain:` ranges (a Latin hypercube), each run as paired replications of every "
+        "arrangement; prints, against each baseline, the probability that the treatment is "
+        "better, the difference's median and 90%% range across the sets, what decides it and "
+        "where it wins; OUT holds the sweep (resumable, for verify), OUT/uncertainty/ the "
+        "answer",
+    )
+    c.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="with --uncertainty: local processes (default) or a local Dask cluster",
+    )
+    c.add_argument(
+        "--workers",
+        type=_workers,
+        help="with --uncertainty: worker processes (default: one per core)",
+    )
+    c.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --uncertainty: an existing Dask cluster's scheduler (tcp://host:8786)",
     )
     c.add_argument(
         "--arrangements",
@@ -455,7 +483,15 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: the parameters SCENARIO's arrangements share and set differently, and the "
         "departments' values any arrangement changes, each with its source tag",
     )
-    pr.add_argument("--markdown", action="store_true", help="with --differing: as a Markdown table")
+    pr.add_argument(
+        "--uncertain",
+        metavar="SCENARIO",
+        help="instead: the ranges SCENARIO gives for what it does not know (`uncertain:`), each "
+        "with its value in the scenario and why (compare --uncertainty draws from them)",
+    )
+    pr.add_argument(
+        "--markdown", action="store_true", help="with --differing or --uncertain: a Markdown table"
+    )
     return p
 
 
@@ -597,6 +633,8 @@ def _command(args) -> int:
         return _list_scenarios(shipped())
     if args.command == "parameters" and args.differing:
         return _differing(args)
+    if args.command == "parameters" and args.uncertain:
+        return _uncertain(args)
     if args.command == "parameters":
         from streetchief.scenario import parameter_reference
 
@@ -623,6 +661,52 @@ def _command(args) -> int:
     if args.command == "run":
         return _run(args, scenario)
     return _compare(args, scenario)
+
+
+def _uncertain(args) -> int:
+    from streetchief.errors import ScenarioError
+    from streetchief.scenario import load_scenario, read_yaml_mapping, resolve_path
+
+    scenario = load_scenario(args.uncertain)
+    base = read_yaml_mapping(resolve_path(args.uncertain), ScenarioError, "sections")
+    rows = []
+    for path, r in scenario.uncertain.items():
+        span = (
+            " | ".join(map(str, r.values))
+            if r.values is not None
+            else f"{r.low:g} to {r.high:g}"
+            + (" (log-uniform)" if r.distribution != "uniform" else "")
+        )
+        rows.append((path, _value_at(base, path.split(".")), span, r.why))
+    if not rows:
+        print(f"{args.uncertain}: no ranges (uncertain:); compare --uncertainty needs them")
+        return 0
+    if args.markdown:
+        print("| parameter | in the scenario | plausible range | why |\n|---|---|---|---|")
+        for path, value, span, why in rows:
+            print(f"| `{path}` | {value} | {span} | {why} |")
+        return 0
+    print(f"{args.uncertain}: {len(rows)} values it does not know, and the range each lies in")
+    for path, value, span, why in rows:
+        print(f"{path:52s} {value:>14s}   {span:28s} {why}")
+    return 0
+
+
+def _value_at(node, keys: list[str]) -> str:
+    """The scenario's value at a dotted path; a `*` gathers every key's (distinct values)."""
+    if not keys:
+        return str(node)
+    k, rest = keys[0], keys[1:]
+    if k == "*":
+        items = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+        found = dict.fromkeys(_value_at(v, rest) for v in items)
+        found.pop("—", None)
+        return ", ".join(found) if len(found) <= 3 else f"{len(found)} values"
+    if isinstance(node, dict) and k in node:
+        return _value_at(node[k], rest)
+    if isinstance(node, list) and k.isdigit() and int(k) < len(node):
+        return _value_at(node[int(k)], rest)
+    return "—"
 
 
 def _differing(args) -> int:
@@ -1281,8 +1365,65 @@ def _resembles(cmp, arrangement: str, folder: Path) -> None:
         )
 
 
+def _compare_uncertainty(args, scenario) -> int:
+    from streetchief.folders import ResultFolder
+    from streetchief.report import LABELS
+    from streetchief.sweeps.analysis import load_runs
+    from streetchief.sweeps.runner import sweep
+    from streetchief.uncertainty import answer, uncertainty_sweep
+    from streetchief.uncertainty.analysis import write_answer
+
+    refused = [
+        o
+        for o, v in (("--replay", args.replay), ("--calibrated", args.calibrated))
+        if v is not None
+    ]
+    if refused:
+        print(
+            f"error: compare --uncertainty: {' and '.join(refused)} not supported with "
+            "--uncertainty yet; run the comparison without it, or vary the values with a sweep",
+            file=sys.stderr,
+        )
+        return 2
+    names = None if not args.arrangements else [a.strip() for a in args.arrangements.split(",")]
+    sw = uncertainty_sweep(
+        args.scenario,
+        args.uncertainty,
+        args.replications or 2,
+        names,
+        args.treatment,
+        args.seed,
+        args.days,
+        settings_of(args),
+    )
+    out = args.out if args.out != Path("results/compare") else Path("results/uncertainty")
+    if not args.quiet:
+        from streetchief.budget import estimate_sweep
+
+        print(f"note: {estimate_sweep(sw, args.workers).text()}", file=sys.stderr)
+    result = sweep(sw, out, args.executor, args.workers, args.scheduler, not args.quiet, args.force)
+    if result.failed:
+        print(
+            f"note: {result.failed} run(s) failed; they are in {out / 'runs.parquet'} with their "
+            "errors and are tried again when the same command is started again",
+            file=sys.stderr,
+        )
+    runs, meta = load_runs(out)
+    ans = answer(runs, meta)
+    with ResultFolder(out / "uncertainty", [out / "runs.parquet", out / "sweep.json"]) as tmp:
+        lines = write_answer(ans, tmp, scenario, LABELS)
+    print("\n".join(lines))
+    print(f"wrote {out / 'runs.parquet'}, and in {out / 'uncertainty'}: answer.txt, answer.csv, "
+          "sets.csv, sensitivity.csv, boxes.json, uncertainty.png, discovery.png")  # fmt: skip
+    return 0 if not result.failed else 1
+
+
 def _compare(args, scenario) -> int:
     from streetchief.budget import check, estimate_compare
+
+    if args.uncertainty is not None:
+        return _compare_uncertainty(args, scenario)
+    args.replications = args.replications or 5
     from streetchief.experiment import STRONGEST, compare
     from streetchief.files import write_csv
     from streetchief.folders import ResultFolder

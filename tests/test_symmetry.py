@@ -289,3 +289,20 @@ def test_the_readmes_demo_headline_is_what_make_demo_prints(tmp_path, capsys):
     assert "outcome (mean)" in blocks[0] and "cost-effectiveness" in blocks[1]
     for line in "\n".join(blocks).splitlines():
         assert line.rstrip() in printed, f"the README quotes what make demo does not print:\n{line}"
+
+
+def test_a_set_value_changes_its_own_place_even_where_yaml_shares_a_node(tmp_path):
+    """A YAML alias makes two places one object; --set on one must leave the other as written."""
+    text = TEXT.replace(
+        "    response: {no_action: 0.09",
+        "    response: {take_on: &take_on {dist: lognormal, median: 1.0, sigma: 0.8}, "
+        "no_action: 0.09",
+        1,
+    ).replace("  take_on: {dist: lognormal, median: 1.0, sigma: 0.8}", "  take_on: *take_on", 1)
+    assert "*take_on" in text
+    path = tmp_path / "aliased.yaml"
+    path.write_text(text, encoding="utf-8")
+    s = load_scenario(path, **{"department_response.take_on.median": 5.0})
+    assert s.department_response.take_on.median == 5.0
+    own = [k for k, d in s.departments.items() if d.response.take_on is not None]
+    assert own and all(s.departments[k].response.take_on.median == 1.0 for k in own)

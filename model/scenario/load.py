@@ -273,7 +273,7 @@ def _without_moved(body, path: str) -> tuple[object, list[str]]:
 def apply_overrides(raw: dict, overrides: dict, source: str) -> dict:
     """A copy of `raw` with each dotted path (`departments.sanitation.crews`) set to its value; a
     `*` stands for every key or item at its place (`chiefs.*.calendar`: every chief's calendar)."""
-    raw = copy.deepcopy(raw)
+    raw = _unshared(raw)
     for dotted, value in overrides.items():
         keys = dotted.split(".")
         nodes = [raw]
@@ -289,6 +289,17 @@ def apply_overrides(raw: dict, overrides: dict, source: str) -> dict:
             else:
                 node[last] = copy.deepcopy(value)
     return raw
+
+
+def _unshared(node):
+    """A copy in which no two places share an object: a YAML alias (`*name`) or a dict given twice
+    from Python is copied apart, so that setting one place changes that place alone (a deepcopy
+    would keep them one object)."""
+    if isinstance(node, dict):
+        return {k: _unshared(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_unshared(v) for v in node]
+    return copy.deepcopy(node)
 
 
 def _children(node, k: str, dotted: str, source: str) -> list:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from streetchief.distributions import ZERO, Duration
+from streetchief.scenario.ranges import UncertainRange
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 MAX_DAYS = 100_000  # the longest run, in the scenario and on the command line alike
@@ -496,6 +497,11 @@ class Scenario(_Strict):
     )
     arrangements: dict[str, dict[str, Any]] = Field(
         min_length=1, description="the arrangements to run, each with its own parameters"
+    )
+    uncertain: dict[str, UncertainRange] = Field(
+        {},
+        description="what is not known about the values above, by dotted path: the range each "
+        "plausibly lies in and why (`compare --uncertainty N` draws from them)",
     )
     _arrangement_params: dict = PrivateAttr(default_factory=dict)
 

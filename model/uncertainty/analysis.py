@@ -1,0 +1,334 @@
+"""What the parameter sets show: for each baseline and outcome, the probability that the treatment
+is better, the spread of the paired difference (parameter uncertainty apart from replication
+noise), what decides it (RBD-FAST first-order indices, SALib) and the boxes of the ranges where the
+treatment wins or loses (a shallow decision tree, scikit-learn)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from streetchief.errors import SweepError
+from streetchief.outcomes import HIGHER_IS_BETTER
+
+# the outcomes the answer speaks of, with what "better" means for the treatment in words
+HEADLINE = {
+    "resolution_common_mean_h": ("faster on the same problems", "h"),
+    "resolution_mean_h": ("faster over every reported issue", "h"),
+    "problem_hours_per_day": ("leaves fewer problem-hours in the street a day", "problem-hours"),
+    "unreported_problems": ("leaves fewer problems unreported at the end", "problems"),
+    "official_hours": ("costs fewer officials' hours (busy and stand-by)", "h"),
+    "official_busy_hours": ("costs fewer officials' busy hours", "h"),
+}
+MAIN = "resolution_common_mean_h"
+
+
+@dataclass
+class Answer:
+    """The treatment against each baseline over the parameter sets."""
+
+    treatment: str
+    baselines: list[str]
+    strongest: str  # the baseline the treatment fares worst against on the main outcome
+    sets: int
+    replications: int
+    parameters: list[str]
+    table: pd.DataFrame  # one row per baseline × outcome
+    per_set: pd.DataFrame  # one row per set: its parameters, stability and mean differences
+    sensitivity: pd.DataFrame  # baseline, outcome, parameter, S1, S1_conf
+    boxes: list[dict]  # per baseline × outcome: the tree's leaves in words
+    meta: dict = field(repr=False, default_factory=dict)
+
+    def row(self, baseline: str, outcome: str = MAIN) -> pd.Series:
+        t = self.table
+        return t[(t.baseline == baseline) & (t.outcome == outcome)].iloc[0]
+
+
+def _better_sign(outcome: str) -> int:
+    """+1 where a positive difference (treatment − baseline) is better for the treatment."""
+    return 1 if outcome in HIGHER_IS_BETTER else -1
+
+
+def answer(runs: pd.DataFrame, meta: dict, outcomes: list[str] | None = None) -> Answer:
+    """The answer from an uncertainty sweep's runs (`runs.parquet`, `sweep.json`)."""
+    from streetchief.sweeps.spec import SweepSpec, design_points
+
+    spec = SweepSpec.model_validate(meta["spec"])
+    points, unit = design_points(spec)
+    params = list(spec.parameters)
+    treat = spec.treatment
+    baselines = [a for a in spec.arrangements if a != treat]
+    ok = runs[runs.status == "ok"]
+    outcomes = [o for o in (outcomes or list(HEADLINE)) if o in ok]
+    if not len(ok) or not outcomes:
+        raise SweepError(meta.get("name", "uncertainty"), ["no successful runs to analyse"])
+    unstable = (
+        (ok.groupby(["point_id", "arrangement"]).unstable.max().unstack(fill_value=0) > 0)
+        if "unstable" in ok
+        else pd.DataFrame(False, index=range(len(points)), columns=spec.arrangements)
+    ).reindex(index=range(len(points)), columns=spec.arrangements, fill_value=False)
+    per_set = points.copy()
+    per_set.insert(0, "set", range(len(points)))
+    for a in spec.arrangements:
+        per_set[f"unstable_{a}"] = unstable[a].to_numpy(bool)
+    rows, sens, boxes = [], [], []
+    for b in baselines:
+        stable = ~(unstable[treat] | unstable[b]).to_numpy(bool)
+        for o in outcomes:
+            wide = ok[ok.arrangement.isin([treat, b])].pivot_table(
+                index=["point_id", "replication"], columns="arrangement", values=o, aggfunc="first"
+            )
+            if treat not in wide or b not in wide:
+                continue
+            d = (wide[treat] - wide[b]).astype(float).dropna()
+            g = d.groupby(level="point_id")
+            m = g.mean().reindex(range(len(points)))
+            per_set[f"{o}:{b}"] = m.to_numpy()
+            use = stable & m.notna().to_numpy()
+            rows.append(_summary(b, o, m[use], g.var(ddof=1).reindex(m.index)[use], g.size(), use))
+            rows[-1]["unstable_sets"] = int((~stable & m.notna().to_numpy()).sum())
+            if use.sum() >= 8:
+                y = m[use].to_numpy(float)
+                sens.extend(_sensitivity(b, o, params, unit[use], y))
+                boxes.append(_boxes(b, o, spec, unit[use], _better_sign(o) * y > 0))
+    table = pd.DataFrame(rows)
+    if table.empty:
+        raise SweepError(meta.get("name", "uncertainty"), ["no set with both arrangements' runs"])
+    main = table[table.outcome == MAIN] if (table.outcome == MAIN).any() else table
+    # the strongest baseline: where the treatment's chance of being better is lowest
+    strongest = main.sort_values(["p_better", "median"], ascending=[True, False]).baseline.iloc[0]
+    return Answer(
+        treat,
+        baselines,
+        strongest,
+        len(points),
+        spec.replications,
+        params,
+        table,
+        per_set,
+        pd.DataFrame(sens, columns=["baseline", "outcome", "parameter", "S1", "S1_conf"]),
+        boxes,
+        meta,
+    )
+
+
+def _summary(baseline, outcome, m: pd.Series, within: pd.Series, sizes, use) -> dict:
+    """Probability better, quantiles across sets, and the variance split of one difference."""
+    from scipy.stats import binomtest
+
+    n = len(m)
+    sign = _better_sign(outcome)
+    k = int((sign * m > 0).sum())
+    lo, hi = binomtest(k, n).proportion_ci(0.95, method="wilson") if n else (math.nan, math.nan)
+    reps = float(np.mean(sizes.to_numpy()[use[: len(sizes)]])) if n else math.nan
+    w = float(within.mean()) if within.notna().any() else math.nan  # one run's replication var
+    between = float(m.var(ddof=1)) if n > 1 else math.nan
+    param = max(between - (w / reps if math.isfinite(w) else 0.0), 0.0) if n > 1 else math.nan
+    total = param + w if math.isfinite(w) else math.nan
+    return {
+        "baseline": baseline,
+        "outcome": outcome,
+        "sets": n,
+        "p_better": k / n if n else math.nan,
+        "p_low": float(lo),
+        "p_high": float(hi),
+        "median": float(m.median()) if n else math.nan,
+        "q05": float(m.quantile(0.05)) if n else math.nan,
+        "q95": float(m.quantile(0.95)) if n else math.nan,
+        "sd_parameters": math.sqrt(param) if math.isfinite(param) else math.nan,
+        "sd_replication": math.sqrt(w) if math.isfinite(w) else math.nan,
+        "parameter_share": param / total if total and math.isfinite(total) else math.nan,
+    }
+
+
+def _sensitivity(baseline, outcome, params, x: np.ndarray, y: np.ndarray) -> list[dict]:
+    """RBD-FAST first-order indices of the difference (SALib; any design will do)."""
+    from SALib.analyze import rbd_fast
+
+    from streetchief.sweeps.spec import unit_problem
+
+    if np.ptp(y) == 0:
+        return [dict(baseline=baseline, outcome=outcome, parameter=p, S1=0.0, S1_conf=0.0)
+                for p in params]  # fmt: skip
+    harmonics = max(1, min(10, (len(y) - 1) // 8))
+    r = rbd_fast.analyze(unit_problem(params), x, y, M=harmonics, num_resamples=100, seed=1)
+    return [
+        dict(baseline=baseline, outcome=outcome, parameter=p, S1=float(s), S1_conf=float(c))
+        for p, s, c in zip(params, r["S1"], r["S1_conf"], strict=True)
+    ]
+
+
+def _boxes(baseline, outcome, spec, x: np.ndarray, better: np.ndarray) -> dict:
+    """The leaves of a depth-2 decision tree on which sets the treatment is better in: each a box
+    of the ranges (per parameter, a quantile interval), its sets and its share better."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    params = list(spec.parameters)
+    out = {"baseline": baseline, "outcome": outcome, "share": float(better.mean()), "leaves": []}
+    if better.all() or not better.any():
+        return out
+    tree = DecisionTreeClassifier(
+        max_depth=2, min_samples_leaf=max(5, math.ceil(0.1 * len(better))), random_state=0
+    ).fit(x, better)
+    t = tree.tree_
+
+    def walk(node, box):
+        if t.children_left[node] == -1:
+            inside = np.all([(x[:, j] >= lo) & (x[:, j] < hi) for j, (lo, hi) in box.items()], 0)
+            inside = inside if box else np.ones(len(x), bool)
+            out["leaves"].append(
+                {
+                    "box": {params[j]: list(v) for j, v in box.items()},
+                    "sets": int(inside.sum()),
+                    "share": float(better[inside].mean()) if inside.any() else math.nan,
+                }
+            )
+            return
+        j, u = int(t.feature[node]), float(t.threshold[node])
+        lo, hi = box.get(j, (0.0, 1.0))
+        walk(t.children_left[node], {**box, j: (lo, min(hi, u))})
+        walk(t.children_right[node], {**box, j: (max(lo, u), hi)})
+
+    walk(0, {})
+    return out
+
+
+def box_words(box: dict, spec, scenario=None) -> str:
+    """A box of quantile intervals as conditions on the parameters' own values."""
+    from streetchief.sweeps.labels import parameter_label, readable
+
+    parts = []
+    for path, (lo, hi) in box.items():
+        p = spec.parameters[path]
+        name = _short(parameter_label(path, scenario))
+        if p.values is not None:
+            k = len(p.values)
+            chosen = [v for i, v in enumerate(p.values) if lo <= (i + 0.5) / k < hi]
+            parts.append(f"{_short(name)} is {' or '.join(map(str, chosen))}")
+        elif lo <= 0.0:
+            parts.append(f"{name} ≤ {readable(p.at(hi))}")
+        elif hi >= 1.0:
+            parts.append(f"{name} > {readable(p.at(lo))}")
+        else:
+            parts.append(f"{name} from {readable(p.at(lo))} to {readable(p.at(hi))}")
+    return " and ".join(parts)
+
+
+def _short(label: str, width: int = 60) -> str:
+    """A parameter's label short enough for a sentence: its first clause."""
+    head, _, rest = label.partition(": ")
+    text = rest or head
+    for cut in ("; ", " (", ", "):
+        if len(text) > width and cut in text[20:]:
+            text = text[: 20 + text[20:].index(cut)]
+    return f"{head}: {text}" if rest else text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def answer_text(ans: Answer, scenario=None, names: dict | None = None) -> list[str]:
+    """The answer in sentences; the last line says what the figures cover."""
+    from streetchief.report import LABELS
+    from streetchief.sweeps.labels import parameter_label, readable
+    from streetchief.sweeps.spec import SweepSpec
+
+    spec = SweepSpec.model_validate(ans.meta["spec"]) if ans.meta else None
+    names = {**LABELS, **(names or {})}
+    t_name = names.get(ans.treatment, ans.treatment)
+    lines = [
+        f"Over {ans.sets} parameter sets drawn from the scenario's ranges for what it does not "
+        f"know ({len(ans.parameters)} values; {ans.replications} paired replications each), "
+        f"{t_name} against each arrangement:"
+    ]
+    order = [ans.strongest] + [b for b in ans.baselines if b != ans.strongest]
+    for b in order:
+        strongest = (
+            " (the strongest: where the chance on speed is lowest)" if len(order) > 1 else ""
+        )
+        lines.append(f"against {names.get(b, b)}{strongest if b == ans.strongest else ''}:")
+        for o, (words, unit) in HEADLINE.items():
+            sel = ans.table[(ans.table.baseline == b) & (ans.table.outcome == o)]
+            if sel.empty:
+                continue
+            r = sel.iloc[0]
+            if not r.sets:
+                lines.append(f"- {words}: no stable set to compare")
+                continue
+            split = (
+                f"; {r.parameter_share:.0%} of its variance between parameter sets"
+                if math.isfinite(r.parameter_share)
+                else ""
+            )
+            unstable = (
+                f"; {_plural(int(r.unstable_sets), 'unstable set')} left out"
+                if r.unstable_sets
+                else ""
+            )
+            lines.append(
+                f"- {words}: probability {r.p_better:.2f} ({r.p_low:.2f} to {r.p_high:.2f}); "
+                f"difference {readable(r['median'])} {unit} (median), 90% of sets from "
+                f"{readable(r.q05)} to {readable(r.q95)}{split}{unstable}"
+            )
+        sel = ans.sensitivity[(ans.sensitivity.baseline == b) & (ans.sensitivity.outcome == MAIN)]
+        # a share within its own 95% interval's half-width of zero is noise at this many sets
+        top = sel[(sel.S1 > 0.05) & (sel.S1 > sel.S1_conf)].sort_values("S1", ascending=False)
+        if len(top):
+            drivers = "; ".join(
+                f"{_short(parameter_label(p, scenario))} ({s:.2f} ± {c:.2f})"
+                for p, s, c in zip(top.parameter, top.S1, top.S1_conf, strict=True)
+            )
+            lines.append(f"  what decides the speed on the same problems: {drivers}")
+        elif len(sel):
+            lines.append(
+                f"  what decides the speed: no value's share of its variance stands out of the "
+                f"estimate's noise over {int(ans.row(b).sets)} sets (each "
+                f"within ±{sel.S1_conf.median():.2f}); draw more sets, or read the boxes below"
+            )
+        box = next((x for x in ans.boxes if x["baseline"] == b and x["outcome"] == MAIN), None)
+        if box and box["leaves"] and spec is not None:
+            best = max(box["leaves"], key=lambda leaf: leaf["share"])
+            worst = min(box["leaves"], key=lambda leaf: leaf["share"])
+            lines.append(
+                f"  faster in {best['share']:.0%} of the {best['sets']} sets where "
+                f"{box_words(best['box'], spec, scenario)}; in {worst['share']:.0%} of the "
+                f"{worst['sets']} where {box_words(worst['box'], spec, scenario)}"
+            )
+        elif box is not None and box["share"] in (0.0, 1.0):
+            lines.append(f"  {'faster' if box['share'] == 1 else 'slower'} at every stable set")
+    lines.append(
+        "(probability: the share of stable parameter sets in which "
+        f"{t_name} are better, with a 95% CI for the number of sets drawn; difference: "
+        f"{t_name} − the other, its median and 90% range across the sets, which covers the "
+        "parameters' uncertainty and each set's replication noise; variance between sets: "
+        "parameter uncertainty's share of one run's variance, the rest replication noise; what "
+        "decides it: first-order shares of that variance across sets (RBD-FAST, SALib); the "
+        "boxes: a depth-2 decision tree (scikit-learn); an unstable set, where a queue does not "
+        "keep up, is counted apart)"
+    )
+    return lines
+
+
+def write_answer(ans: Answer, folder, scenario=None, names: dict | None = None) -> list[str]:
+    """answer.csv, sets.csv, sensitivity.csv, boxes.json, answer.txt and the figures."""
+    import json
+    from pathlib import Path
+
+    from streetchief.files import write_csv, write_text
+
+    folder = Path(folder)
+    write_csv(ans.table, folder / "answer.csv")
+    write_csv(ans.per_set, folder / "sets.csv")
+    write_csv(ans.sensitivity, folder / "sensitivity.csv")
+    write_text(json.dumps(ans.boxes, indent=1, default=float) + "\n", folder / "boxes.json")
+    lines = answer_text(ans, scenario, names)
+    write_text("\n".join(lines) + "\n", folder / "answer.txt")
+    from streetchief.uncertainty.figures import discovery_figure, spread_figure
+
+    spread_figure(ans, folder / "uncertainty.png", names)
+    discovery_figure(ans, folder / "discovery.png", scenario, names)
+    return lines

@@ -1,0 +1,118 @@
+"""The answer's figures: the spread of the difference across parameter sets, and where the
+treatment wins over the two parameters that decide it most."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from streetchief.sweeps.analysis import _save
+from streetchief.sweeps.labels import outcome_label, parameter_label
+from streetchief.uncertainty.analysis import HEADLINE, MAIN, _better_sign
+
+SHOWN = (MAIN, "problem_hours_per_day", "official_hours")
+WINS, LOSES = ("#0072B2", "o"), ("#D55E00", "^")  # colour-blind-safe, told apart by shape too
+
+
+def spread_figure(ans, path=None, names: dict | None = None):
+    """One panel per baseline × outcome: each set's mean difference, the treatment's side shaded,
+    with the probability in the title."""
+    import matplotlib.pyplot as plt
+
+    names = names or {}
+    shown = [o for o in SHOWN if (ans.table.outcome == o).any()]
+    order = [ans.strongest] + [b for b in ans.baselines if b != ans.strongest]
+    fig, axes = plt.subplots(
+        len(order), len(shown), figsize=(4.2 * len(shown), 2.4 * len(order) + 0.6), squeeze=False
+    )
+    for i, b in enumerate(order):
+        for j, o in enumerate(shown):
+            ax = axes[i][j]
+            col = f"{o}:{b}"
+            if col not in ans.per_set:
+                ax.set_axis_off()
+                continue
+            stable = ~(ans.per_set[f"unstable_{ans.treatment}"] | ans.per_set[f"unstable_{b}"])
+            y = ans.per_set.loc[stable, col].dropna().to_numpy(float)
+            r = ans.row(b, o)
+            sign = _better_sign(o)
+            wins = sign * y > 0
+            jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(y))
+            for mask, (colour, marker), label in ((wins, WINS, "better"), (~wins, LOSES, "worse")):
+                ax.scatter(y[mask], jitter[mask], c=colour, marker=marker, s=18, label=label)
+            ax.axvline(0, color="black", lw=0.8)
+            ax.axvline(r["median"], color="#555555", lw=1, ls="--")
+            ax.set_yticks([])
+            ax.set_ylim(-0.5, 0.5)
+            ax.set_title(
+                f"{names.get(b, b)}: P({HEADLINE[o][0].split(' (')[0]}) = {r.p_better:.2f}",
+                fontsize=8,
+            )
+            ax.set_xlabel(f"{outcome_label(o)}\n{ans.treatment} − {b}", fontsize=7)
+            ax.tick_params(labelsize=7)
+            ax.grid(axis="x", alpha=0.3)
+    axes[0][0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(
+        f"{ans.treatment} against each arrangement over {ans.sets} parameter sets (each point a "
+        f"set: the mean of {ans.replications} paired replications; dashed: the median)",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
+    """Against the strongest baseline, the sets over the two parameters that decide the speed
+    most, marked by whether the treatment is faster; the decision tree's best box drawn."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from streetchief.sweeps.spec import SweepSpec
+
+    names = names or {}
+    b = ans.strongest
+    col = f"{MAIN}:{b}"
+    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    sens = ans.sensitivity[(ans.sensitivity.baseline == b) & (ans.sensitivity.outcome == MAIN)]
+    if col not in ans.per_set or len(ans.parameters) < 2:
+        ax.text(0.5, 0.5, "too few sets or parameters to draw", ha="center", transform=ax.transAxes)
+        return _save(fig, path)
+    box = next((x for x in ans.boxes if x["baseline"] == b and x["outcome"] == MAIN), None)
+    best = max(box["leaves"], key=lambda leaf: leaf["share"]) if box and box["leaves"] else None
+    by_share = sens.sort_values("S1", ascending=False).parameter
+    ranked = list(dict.fromkeys([*(best["box"] if best else []), *by_share, *ans.parameters]))
+    px, py = ranked[0], ranked[1]
+    spec = SweepSpec.model_validate(ans.meta["spec"])
+    from streetchief.sweeps.spec import design_points
+
+    _, unit = design_points(spec)
+    stable = ~(ans.per_set[f"unstable_{ans.treatment}"] | ans.per_set[f"unstable_{b}"]).to_numpy()
+    y = ans.per_set[col].to_numpy(float)
+    ok = stable & np.isfinite(y)
+    wins = _better_sign(MAIN) * y > 0
+    ix, iy = ans.parameters.index(px), ans.parameters.index(py)
+    for mask, (colour, marker), label in (
+        (ok & wins, WINS, f"{names.get(ans.treatment, ans.treatment)} faster"),
+        (ok & ~wins, LOSES, f"{names.get(b, b)} faster"),
+    ):
+        ax.scatter(unit[mask, ix], unit[mask, iy], c=colour, marker=marker, s=40, label=label)
+    if best:
+        (x0, x1), (y0, y1) = best["box"].get(px, (0, 1)), best["box"].get(py, (0, 1))
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, ls="--", ec="black"))
+        ax.plot([], [], ls="--", c="black", label=f"box: faster in {best['share']:.0%} of its sets")
+    for p, setter in ((px, ax.set_xticks), (py, ax.set_yticks)):
+        qs = [0.0, 0.25, 0.5, 0.75, 0.999]
+        prm = spec.parameters[p]
+        if prm.values is not None:
+            k = len(prm.values)
+            setter([(i + 0.5) / k for i in range(k)], [str(v) for v in prm.values])
+        else:
+            setter(qs, [f"{prm.at(q):.3g}" for q in qs])
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(parameter_label(px, scenario))
+    ax.set_ylabel(parameter_label(py, scenario))
+    ax.set_title(f"Where {ans.treatment} is faster than {b} on the same problems", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)

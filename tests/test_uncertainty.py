@@ -1,0 +1,196 @@
+"""The answer under uncertainty: parameter sets drawn from a scenario's ranges, the probability
+that the treatment is better, the variance split, what decides it and where it wins."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import Field
+
+from streetchief import compare, load_scenario
+from streetchief.arrangements import ARRANGEMENTS, Arrangement, ArrangementParams, register
+from streetchief.cli import main
+from streetchief.distributions import Duration, sampler
+from streetchief.sweeps.spec import load_sweep
+from streetchief.uncertainty import answer, uncertainty, uncertainty_sweep
+from streetchief.uncertainty.analysis import box_words
+
+
+class DelayParams(ArrangementParams):
+    delay: Duration = Field(description="hours from the report to the department")
+    idle: float = Field(0.0, description="does nothing: a parameter that decides nothing")
+
+
+class _Delay(Arrangement):
+    """Answers at once and passes the issue to the department after a fixed delay."""
+
+    Params = DelayParams
+
+    def __init__(self, model, params):
+        super().__init__(model, params)
+        self.delay = sampler(params.delay, model.rng)
+
+    def receive(self, i):
+        m = self.model
+        m.acknowledge(i, at=m.now)
+        m.at(m.now + self.delay(), self._passed, i)
+
+    def _passed(self, i):
+        self.model.dispatch(i)
+        self.model.fix(i)
+
+    def fixed(self, i):
+        self.model.resolve(i)
+        self.model.close(i)
+
+
+for _name in ("toy_treatment", "toy_baseline"):
+    if _name not in ARRANGEMENTS:
+        register(type(_name, (_Delay,), {"name": _name, "__doc__": _Delay.__doc__}))
+
+
+def _raw(name: str) -> dict:
+    from streetchief.errors import ScenarioError
+    from streetchief.scenario import read_yaml_mapping, resolve_path
+
+    return read_yaml_mapping(resolve_path(name), ScenarioError, "sections")
+
+
+def _toy(threshold=1.0, low=0.0, high=4.0) -> dict:
+    """An instant department behind two arrangements that differ only in their delay: the
+    treatment's is uncertain, the baseline's is `threshold`, so the treatment is faster exactly
+    when its delay is below the threshold."""
+    base = _raw("textbook_mmc")
+    base["run"]["days"] = 40
+    base["arrangements"] = {
+        "toy_treatment": {"delay": {"dist": "fixed", "value": threshold}},
+        "toy_baseline": {"delay": {"dist": "fixed", "value": threshold}},
+    }
+    base["uncertain"] = {
+        "arrangements.toy_treatment.delay.value": {"low": low, "high": high, "why": "the toy's"},
+        "arrangements.toy_treatment.idle": {"low": 0, "high": 1, "why": "decides nothing"},
+    }
+    return base
+
+
+def test_one_parameter_deciding_at_a_threshold_gives_its_share_and_its_box(tmp_path):
+    """The treatment is faster when its delay (uniform on 0-4 h) is below 1 h: a quarter of the
+    range. The probability is that quarter within sampling error, and the tree's box is the
+    threshold, on the deciding parameter, not the idle one."""
+    ans = uncertainty(
+        _toy(), sets=24, replications=1, treatment="toy_treatment", out=tmp_path / "u",
+        workers=1, progress=False,
+    )  # fmt: skip
+    r = ans.row("toy_baseline")
+    assert abs(r.p_better - 0.25) <= 0.1, r.p_better
+    assert r.p_low <= 0.25 <= r.p_high  # the interval for the sets drawn covers the truth
+    # the difference is the delay's: median of U(0, 4) − 1 = 1, 90% range about -0.8 to 2.8
+    assert r["median"] == pytest.approx(1.0, abs=0.35)
+    assert r.q05 == pytest.approx(-0.8, abs=0.35) and r.q95 == pytest.approx(2.8, abs=0.35)
+    box = next(b for b in ans.boxes if b["baseline"] == "toy_baseline")
+    best = max(box["leaves"], key=lambda leaf: leaf["share"])
+    assert list(best["box"]) == ["arrangements.toy_treatment.delay.value"]
+    lo, hi = best["box"]["arrangements.toy_treatment.delay.value"]
+    assert lo == 0.0 and best["share"] >= 0.8
+    spec = load_sweep(ans.meta["spec"], base=_toy()).spec
+    assert abs(spec.parameters["arrangements.toy_treatment.delay.value"].at(hi) - 1.0) <= 0.3
+    assert "≤ 1" in box_words(best["box"], spec) or "≤ 0.9" in box_words(best["box"], spec)
+    sens = ans.sensitivity[ans.sensitivity.outcome == "resolution_common_mean_h"]
+    sens = sens.set_index("parameter").S1
+    assert sens["arrangements.toy_treatment.delay.value"] > 0.8
+    assert sens["arrangements.toy_treatment.idle"] < 0.15
+
+
+def test_ranges_collapsed_to_points_give_todays_compare(tmp_path):
+    """Every range a single value (the scenario's own): each set is the plain comparison."""
+    base = _raw("jingxing_2019")
+    base["uncertain"] = {
+        "department_response.take_on.median": {"values": [1.0], "why": "collapsed"},
+        "arrangements.hotline.misrouting": {"values": [0.1], "why": "collapsed"},
+    }
+    ans = uncertainty(
+        base, sets=3, replications=2, arrangements=["street_chief", "hotline"], days=50,
+        out=tmp_path / "u", workers=1, progress=False,
+    )  # fmt: skip
+    plain = compare(
+        load_scenario("jingxing_2019"), replications=2, days=50, baseline="hotline",
+        arrangements=["street_chief", "hotline"],
+    )  # fmt: skip
+    for o in ("resolution_common_mean_h", "problem_hours_per_day", "official_hours"):
+        want = plain.paired.set_index("outcome").loc[o, "difference"]
+        got = ans.per_set[f"{o}:hotline"].to_numpy(float)
+        assert np.allclose(got, want), (o, got, want)
+        r = ans.row("hotline", o)
+        assert r["median"] == pytest.approx(want) and r.sd_parameters == pytest.approx(0, abs=1e-9)
+
+
+def _fake(sets: int, unstable: set[int] = frozenset(), seed: int = 3):
+    """An uncertainty sweep's runs made up: the treatment's outcome is 2·x1 + x2 + noise (sd 0.5)
+    in the quantiles x of two parameters, the baseline's 0."""
+    sw = uncertainty_sweep(_toy(), sets, replications=2, treatment="toy_treatment")
+    meta = {"name": "fake", "spec": sw.spec.model_dump(mode="json")}
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p, (x1, x2) in enumerate(sw.unit):
+        for r in range(2):
+            y = 2 * x1 + x2 + rng.normal(0, 0.5)
+            for a, v in (("toy_treatment", y), ("toy_baseline", 0.0)):
+                rows.append(
+                    dict(
+                        point_id=p, replication=r, arrangement=a, status="ok",
+                        resolution_common_mean_h=v, unstable=float(p in unstable),
+                    )
+                )  # fmt: skip
+    return pd.DataFrame(rows), meta
+
+
+def test_the_variance_split_recovers_known_shares():
+    """Var(2·x1) = 4/12, Var(x2) = 1/12, noise 0.25 per run: parameters are 5/12 of a run's
+    variance against 0.25 (a share of 0.625). A set's mean of two runs has variance
+    5/12 + 0.125, of which x1 explains 4/12 and x2 1/12 (first-order indices 0.615, 0.154)."""
+    runs, meta = _fake(256)
+    ans = answer(runs, meta)
+    r = ans.row("toy_baseline")
+    assert r.parameter_share == pytest.approx((5 / 12) / (5 / 12 + 0.25), abs=0.06)
+    assert r.sd_replication == pytest.approx(0.5, abs=0.05)
+    s1 = ans.sensitivity[ans.sensitivity.outcome == "resolution_common_mean_h"]
+    s1 = s1.set_index("parameter").S1
+    of_sets = 5 / 12 + 0.25 / 2
+    assert s1["arrangements.toy_treatment.delay.value"] == pytest.approx(4 / 12 / of_sets, abs=0.1)
+    assert s1["arrangements.toy_treatment.idle"] == pytest.approx(1 / 12 / of_sets, abs=0.1)
+
+
+def test_an_unstable_set_is_counted_apart_not_averaged_in():
+    runs, meta = _fake(32, unstable={0, 5, 9})
+    r = answer(runs, meta).row("toy_baseline")
+    assert r.unstable_sets == 3 and r.sets == 29
+
+
+def test_the_shipped_ranges_are_valid_and_each_says_why():
+    s = load_scenario("jingxing_2019")
+    assert len(s.uncertain) >= 12
+    for path, r in s.uncertain.items():
+        assert len(r.why) > 10, path
+    sw = uncertainty_sweep("jingxing_2019", 4)  # every path and both ends checked
+    assert set(sw.points.columns) == set(s.uncertain)
+    # a value given with --set is the user's: it is not drawn
+    fixed = uncertainty_sweep("jingxing_2019", 4, settings={"observers.residents.expected": 0.5})
+    assert "observers.residents.expected" not in fixed.points
+
+
+def test_compare_uncertainty_from_the_command_line(tmp_path, capsys):
+    out = tmp_path / "u"
+    args = ["compare", "jingxing_2019", "--uncertainty", "3", "--days", "20", "--quiet"]
+    args += ["--arrangements", "street_chief,hotline", "--workers", "1", "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "parameter sets drawn from the scenario's ranges" in printed
+    assert "against the 12345 hotline" in printed and "probability" in printed
+    assert "95% CI for the number of sets drawn" in printed  # says what the interval covers
+    names = {p.name for p in (out / "uncertainty").iterdir()}
+    assert {"answer.txt", "answer.csv", "sets.csv", "uncertainty.png", "discovery.png"} <= names
+    table = pd.read_csv(out / "uncertainty" / "answer.csv")
+    row = table[(table.baseline == "hotline") & (table.outcome == "resolution_common_mean_h")]
+    assert f"probability {row.p_better.iloc[0]:.2f}" in printed  # the words are the table's
+    assert main(["verify", str(out), "--sample", "1"]) == 0  # the sweep beneath, re-run
+    assert main(["parameters", "--uncertain", "jingxing_2019"]) == 0
+    assert "department_response.take_on.median" in capsys.readouterr().out
