@@ -1,6 +1,8 @@
 """The answer under uncertainty: parameter sets drawn from a scenario's ranges, the probability
 that the treatment is better, the variance split, what decides it and where it wins."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -194,3 +196,47 @@ def test_compare_uncertainty_from_the_command_line(tmp_path, capsys):
     assert main(["verify", str(out), "--sample", "1"]) == 0  # the sweep beneath, re-run
     assert main(["parameters", "--uncertain", "jingxing_2019"]) == 0
     assert "department_response.take_on.median" in capsys.readouterr().out
+
+
+STORED = Path(__file__).parent / "data" / "uncertainty" / "jingxing_2019"
+
+
+def test_the_readmes_answer_under_uncertainty_is_what_the_stored_runs_give():
+    """The README quotes `compare jingxing_2019 --uncertainty 64`; its runs are stored in
+    tests/data, and every quoted line is what the analysis says of them."""
+    import re
+
+    from streetchief.report import LABELS
+    from streetchief.sweeps.analysis import load_runs
+    from streetchief.uncertainty import answer_text
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = r"<!-- uncertainty: .*? -->\n```\n(.*?)```\n<!-- end uncertainty -->"
+    m = re.search(block, readme, re.S)
+    assert m, "the README has no answer under uncertainty"
+    runs, meta = load_runs(STORED)
+    said = answer_text(answer(runs, meta), load_scenario("jingxing_2019"), LABELS)
+    quoted = [line for line in m.group(1).splitlines() if line != "..."]
+    assert len(quoted) >= 15
+    for line in quoted:
+        assert line in said, f"the README quotes what the analysis does not say:\n{line}"
+
+
+@pytest.mark.slow
+def test_the_stored_runs_are_the_models_own():
+    """Two of the stored (set, replication) tasks, run again, give the stored outcomes exactly."""
+    from streetchief.sweeps.analysis import load_runs
+    from streetchief.sweeps.task import run_task
+
+    runs, meta = load_runs(STORED)
+    sw = load_sweep(meta["spec"], base=meta["base_scenario"])
+    for point, rep in ((5, 0), (41, 1)):
+        got = run_task(
+            sw.base, sw.overrides(point), sw.spec.days, sw.spec.seed + rep,
+            sw.spec.arrangements, ["resolution_common_mean_h", "official_hours"], False,
+        )  # fmt: skip
+        assert got["error"] is None, got["error"]
+        stored = runs[(runs.point_id == point) & (runs.replication == rep)].set_index("arrangement")
+        for a, row in got["rows"].items():
+            for k, v in row.items():
+                assert v == pytest.approx(stored.loc[a, k], rel=1e-12), (point, rep, a, k)
