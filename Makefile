@@ -6,9 +6,8 @@ OUT    ?= results/demo
 
 .PHONY: demo test quick lint bench workshop venv clean help
 PORT   ?= 8866
-# a test file runs on one worker (its fixtures, a browser or a server, start once), except the
-# files tests/conftest.py spreads
-PARALLEL ?= -n 2 --dist loadgroup
+# a test file runs on one worker (its fixtures, a browser or a server, start once)
+PARALLEL ?= -n 2 --dist loadfile
 help:
 	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
 	@echo "make test   create .venv if missing, run ruff and the whole test suite (what CI runs)"

@@ -1371,7 +1371,7 @@ def _compare_uncertainty(args, scenario) -> int:
     from streetchief.sweeps.analysis import load_runs
     from streetchief.sweeps.runner import sweep
     from streetchief.uncertainty import answer, uncertainty_sweep
-    from streetchief.uncertainty.analysis import write_answer
+    from streetchief.uncertainty.run import write_answer
 
     refused = [
         o

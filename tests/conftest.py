@@ -4,18 +4,6 @@ from scipy import stats
 
 from streetchief import load_scenario
 
-# Under `--dist loadgroup` (the Makefile's), a file's tests share one worker, so that its fixtures
-# (a browser, a server, a sweep run once) start once; the files here hold long tests without shared
-# fixtures, which spread over the workers instead.
-SPREAD = {"test_calibration", "test_symmetry"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        name = item.module.__name__.rsplit(".", 1)[-1]
-        if name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(name))
-
 
 @pytest.fixture(scope="session")
 def jingxing():

@@ -122,3 +122,26 @@ def uncertainty(
 
     runs, meta = load_runs(out)
     return answer(runs, meta)
+
+
+def write_answer(ans, folder, scenario=None, names: dict | None = None) -> list[str]:
+    """answer.csv, sets.csv, sensitivity.csv, boxes.json, answer.txt and the figures."""
+    import json
+    from pathlib import Path
+
+    from streetchief.files import write_csv, write_text
+
+    folder = Path(folder)
+    write_csv(ans.table, folder / "answer.csv")
+    write_csv(ans.per_set, folder / "sets.csv")
+    write_csv(ans.sensitivity, folder / "sensitivity.csv")
+    write_text(json.dumps(ans.boxes, indent=1, default=float) + "\n", folder / "boxes.json")
+    from streetchief.uncertainty.analysis import answer_text
+
+    lines = answer_text(ans, scenario, names)
+    write_text("\n".join(lines) + "\n", folder / "answer.txt")
+    from streetchief.uncertainty.figures import discovery_figure, spread_figure
+
+    spread_figure(ans, folder / "uncertainty.png", names)
+    discovery_figure(ans, folder / "discovery.png", scenario, names)
+    return lines
