@@ -41,6 +41,7 @@ class Answer:
     sensitivity: pd.DataFrame  # baseline, outcome, parameter, S1, S1_conf
     boxes: list[dict]  # per baseline × outcome: the tree's leaves in words
     meta: dict = field(repr=False, default_factory=dict)
+    unit: np.ndarray | None = field(repr=False, default=None)  # each set's quantiles in [0, 1)
 
     def row(self, baseline: str, outcome: str = MAIN) -> pd.Series:
         t = self.table
@@ -74,13 +75,18 @@ def answer(runs: pd.DataFrame, meta: dict, outcomes: list[str] | None = None) ->
     per_set.insert(0, "set", range(len(points)))
     for a in spec.arrangements:
         per_set[f"unstable_{a}"] = unstable[a].to_numpy(bool)
+    # each outcome by (set, replication) × arrangement, once for every baseline
+    wides = {
+        o: ok.pivot_table(
+            index=["point_id", "replication"], columns="arrangement", values=o, aggfunc="first"
+        )
+        for o in outcomes
+    }
     rows, sens, boxes = [], [], []
     for b in baselines:
         stable = ~(unstable[treat] | unstable[b]).to_numpy(bool)
         for o in outcomes:
-            wide = ok[ok.arrangement.isin([treat, b])].pivot_table(
-                index=["point_id", "replication"], columns="arrangement", values=o, aggfunc="first"
-            )
+            wide = wides[o]
             if treat not in wide or b not in wide:
                 continue
             d = (wide[treat] - wide[b]).astype(float).dropna()
@@ -88,7 +94,8 @@ def answer(runs: pd.DataFrame, meta: dict, outcomes: list[str] | None = None) ->
             m = g.mean().reindex(range(len(points)))
             per_set[f"{o}:{b}"] = m.to_numpy()
             use = stable & m.notna().to_numpy()
-            rows.append(_summary(b, o, m[use], g.var(ddof=1).reindex(m.index)[use], g.size(), use))
+            within, runs_of = (x.reindex(m.index)[use] for x in (g.var(ddof=1), g.size()))
+            rows.append(_summary(b, o, m[use], within, runs_of))
             rows[-1]["unstable_sets"] = int((~stable & m.notna().to_numpy()).sum())
             if use.sum() >= 8:
                 y = m[use].to_numpy(float)
@@ -112,10 +119,11 @@ def answer(runs: pd.DataFrame, meta: dict, outcomes: list[str] | None = None) ->
         pd.DataFrame(sens, columns=["baseline", "outcome", "parameter", "S1", "S1_conf"]),
         boxes,
         meta,
+        unit,
     )
 
 
-def _summary(baseline, outcome, m: pd.Series, within: pd.Series, sizes, use) -> dict:
+def _summary(baseline, outcome, m: pd.Series, within: pd.Series, runs_of: pd.Series) -> dict:
     """Probability better, quantiles across sets, and the variance split of one difference."""
     from scipy.stats import binomtest
 
@@ -123,7 +131,7 @@ def _summary(baseline, outcome, m: pd.Series, within: pd.Series, sizes, use) -> 
     sign = _better_sign(outcome)
     k = int((sign * m > 0).sum())
     lo, hi = binomtest(k, n).proportion_ci(0.95, method="wilson") if n else (math.nan, math.nan)
-    reps = float(np.mean(sizes.to_numpy()[use[: len(sizes)]])) if n else math.nan
+    reps = float(runs_of.mean()) if n else math.nan  # replications in a set's mean
     w = float(within.mean()) if within.notna().any() else math.nan  # one run's replication var
     between = float(m.var(ddof=1)) if n > 1 else math.nan
     param = max(between - (w / reps if math.isfinite(w) else 0.0), 0.0) if n > 1 else math.nan

@@ -82,9 +82,7 @@ def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
     ranked = list(dict.fromkeys([*(best["box"] if best else []), *by_share, *ans.parameters]))
     px, py = ranked[0], ranked[1]
     spec = SweepSpec.model_validate(ans.meta["spec"])
-    from streetchief.sweeps.spec import design_points
-
-    _, unit = design_points(spec)
+    unit = ans.unit
     stable = ~(ans.per_set[f"unstable_{ans.treatment}"] | ans.per_set[f"unstable_{b}"]).to_numpy()
     y = ans.per_set[col].to_numpy(float)
     ok = stable & np.isfinite(y)
