@@ -117,8 +117,7 @@ class DistrictModel(EventModel):
         for k, d in sc.departments.items():
             response = sc.response_of(k)
             crews = self.calendars[d.calendar]
-            take_on = {"own": crews, "always": self.always}.get(response.calendar)
-            take_on = take_on or self.calendars[response.calendar]
+            take_on = self.calendar_named(response.calendar, own=crews)
             self.departments.append(
                 Department(self, k, d, response, crews, take_on, self.always, self.rng)
             )
@@ -148,6 +147,15 @@ class DistrictModel(EventModel):
 
     def acknowledge(self, i: int, at: float | None = None) -> None:
         self.issues.acknowledged_at[i] = self.now if at is None else at
+
+    def calendar_named(self, name: str, own: WorkCalendar) -> WorkCalendar:
+        """A calendar as the scenario names it where a department's hours are meant: `own` (the
+        department's crews' calendar, given), `always`, or a calendar's key."""
+        if name == "own":
+            return own
+        if name == "always":
+            return self.always
+        return self.calendars[name]
 
     def dispatch(self, i: int, at: float | None = None) -> None:
         """The responsible department has taken issue i on; it may close it there without a fix
@@ -259,10 +267,7 @@ class DistrictModel(EventModel):
             self._lasts(i, self._lifetime[i])
         else:
             if self._seen(i, self._merchant_u[i], self._report_u[i], self._self_fix_u[i]):
-                self._lasts(i, self._lifetime[i])
-                first, kinds, delays = self._heard
-                for j in range(first[i], first[i + 1]):
-                    self._sighting(i, delays[j], kinds[j])
+                self._in_street(i, self._lifetime[i], self._heard, i)
 
     def _seen(self, i: int, merchant_u: float, report_u: float, self_fix_u: float) -> bool:
         """A merchant sees problem i: fixes its frontage, reports it (if this arrangement's channels
@@ -282,6 +287,14 @@ class DistrictModel(EventModel):
         else:
             self.unreported[self.issues.zone[i]][i] = None
         return True
+
+    def _in_street(self, i: int, lifetime: float, heard, k: int) -> None:
+        """Problem i stays in the street: it may end by itself, and the others who see it (the
+        `k`-th problem's sightings in `heard`) may report it."""
+        self._lasts(i, lifetime)
+        first, kinds, delays = heard
+        for j in range(first[k], first[k + 1]):
+            self._sighting(i, delays[j], kinds[j])
 
     def _lasts(self, i: int, lifetime: float) -> None:
         """Problem i ends by itself after `lifetime` hours, if nobody has fixed it by then."""
@@ -370,9 +383,8 @@ class DistrictModel(EventModel):
         issues.closure_u[s], issues.reopen_u[s] = c.closure_u[k], c.reopen_u[k]
         issues.number[s], issues.arisen_at[s] = c.first + k, c.time[k]
         merchant_u, report_u, self_fix_u = c.merchant_u[k], c.report_u[k], c.self_fix_u[k]
-        lifetime, (first, kinds, delays) = c.lifetime[k], self._chunk_heard
+        lifetime, heard, seen = c.lifetime[k], self._chunk_heard, k
         self.problems_arisen += 1
-        sightings = range(first[k], first[k + 1])
         k += 1
         if k == len(c.time):
             c, k = self._next_chunk(), 0
@@ -380,9 +392,7 @@ class DistrictModel(EventModel):
         if c is not None:
             self.at(c.time[k], self._streamed_problem_arises, None)
         if self._seen(s, merchant_u, report_u, self_fix_u):
-            self._lasts(s, lifetime)
-            for j in sightings:
-                self._sighting(s, delays[j], kinds[j])
+            self._in_street(s, lifetime, heard, seen)
 
     def flush_open(self) -> None:
         """At the end of a streamed run: write out the issues still open."""

@@ -224,11 +224,7 @@ class Arrangement:
         name = self.params.department_calendar
         if name is None:
             return dept.take_on_calendar
-        if name == "own":
-            return dept.crews.calendar
-        if name == "always":
-            return self.model.always
-        return self.model.calendars[name]
+        return self.model.calendar_named(name, own=dept.crews.calendar)
 
     def reopened(self, i: int) -> None:
         """The fix of issue i did not hold (the reporter said so when told): by default the
