@@ -240,3 +240,22 @@ def test_the_stored_runs_are_the_models_own():
         for a, row in got["rows"].items():
             for k, v in row.items():
                 assert v == pytest.approx(stored.loc[a, k], rel=1e-12), (point, rep, a, k)
+
+
+def test_a_range_at_a_place_the_scenario_lacks_is_named_in_its_own_section(tmp_path, capsys):
+    from streetchief.errors import ScenarioError
+
+    base = _toy()
+    base["uncertain"]["departments.nope.crews"] = {"low": 1, "high": 3, "why": "a typo"}
+    with pytest.raises(ScenarioError, match=r"uncertain\.departments\.nope\.crews = 1\.0: .*nope"):
+        uncertainty_sweep(base, 4, treatment="toy_treatment")
+    path = tmp_path / "city.yaml"
+    text = (Path(__file__).parents[1] / "scenarios" / "jingxing_2019.yaml").read_text("utf-8")
+    path.write_text(
+        text + "  departments.nope.crews: {low: 1, high: 3, why: a typo}\n", encoding="utf-8"
+    )
+    out = tmp_path / "u"
+    assert main(["compare", str(path), "--uncertainty", "4", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"scenario {path}" in err and "uncertain.departments.nope.crews" in err
+    assert not out.exists()  # refused before anything was written

@@ -80,9 +80,16 @@ def uncertainty_sweep(
     }
     if days is not None:
         spec["days"] = days
-    if isinstance(scenario, dict):
-        return load_sweep(spec, base=load_scenario_dict(base, settings), settings=settings)
-    return load_sweep(spec, settings=settings)
+    try:
+        if isinstance(scenario, dict):
+            return load_sweep(spec, base=load_scenario_dict(base, settings), settings=settings)
+        return load_sweep(spec, settings=settings)
+    except SweepError as e:  # the spec is made here: what is wrong is in the scenario's ranges
+        prefix = "uncertainties."
+        raise ScenarioError(
+            source,
+            [f"uncertain.{p[len(prefix) :]}" if p.startswith(prefix) else p for p in e.problems],
+        ) from None
 
 
 def load_scenario_dict(base: dict, settings: dict) -> dict:
