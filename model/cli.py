@@ -171,7 +171,8 @@ def _parser() -> argparse.ArgumentParser:
         "`uncertain:` ranges (a Latin hypercube), each run as paired replications of every "
         "arrangement; prints, against each baseline, the probability that the treatment is "
         "better, the difference's median and 90%% range across the sets, what decides it and "
-        "where it wins; OUT holds the sweep (resumable, for verify), OUT/uncertainty/ the "
+        "where it wins; with --calibrated, the fitted values are drawn from the posterior, one "
+        "draw per set; OUT holds the sweep (resumable, for verify), OUT/uncertainty/ the "
         "answer",
     )
     c.add_argument(
@@ -199,7 +200,8 @@ def _parser() -> argparse.ArgumentParser:
         "--baseline",
         help="the arrangement the others are compared with; 'strongest' (the default without "
         "--calibrated): the one, other than the treatment, with the shortest mean resolution; "
-        "with --calibrated, the calibrated arrangement",
+        "with --calibrated, the calibrated arrangement; with --uncertainty, the baseline spoken "
+        "of first (default: the strongest, where the treatment's chance on speed is lowest)",
     )
     c.add_argument(
         "--treatment",
@@ -210,8 +212,9 @@ def _parser() -> argparse.ArgumentParser:
         "--calibrated",
         metavar="DIR",
         type=Path,
-        help="a calibration folder (streetchief calibrate): each replication draws the fitted "
-        "parameters from its posterior, so the intervals include what is not known about them",
+        help="a calibration folder (streetchief calibrate): each replication (with "
+        "--uncertainty, each parameter set) draws the fitted parameters from its posterior, so "
+        "the intervals include what is not known about them",
     )
     log_options(c)
 
@@ -1366,6 +1369,7 @@ def _resembles(cmp, arrangement: str, folder: Path) -> None:
 
 
 def _compare_uncertainty(args, scenario) -> int:
+    from streetchief.experiment import STRONGEST
     from streetchief.folders import ResultFolder
     from streetchief.report import LABELS
     from streetchief.sweeps.analysis import load_runs
@@ -1373,15 +1377,10 @@ def _compare_uncertainty(args, scenario) -> int:
     from streetchief.uncertainty import answer, uncertainty_sweep
     from streetchief.uncertainty.run import write_answer
 
-    refused = [
-        o
-        for o, v in (("--replay", args.replay), ("--calibrated", args.calibrated))
-        if v is not None
-    ]
-    if refused:
+    if args.replay is not None:
         print(
-            f"error: compare --uncertainty: {' and '.join(refused)} not supported with "
-            "--uncertainty yet; run the comparison without it, or vary the values with a sweep",
+            "error: compare --uncertainty: --replay is not supported with --uncertainty yet; run "
+            "the comparison without it, or vary the values with a sweep",
             file=sys.stderr,
         )
         return 2
@@ -1395,7 +1394,21 @@ def _compare_uncertainty(args, scenario) -> int:
         args.seed,
         args.days,
         settings_of(args),
+        calibrated=args.calibrated,
     )
+    named = None if args.baseline in (None, STRONGEST) else args.baseline
+    if named is not None and named not in sw.spec.arrangements:
+        print(
+            f"error: compare: --baseline {named!r} is not among the arrangements compared "
+            f"({', '.join(sw.spec.arrangements)}); it may also be 'strongest'",
+            file=sys.stderr,
+        )
+        return 2
+    if sw.spec.given:
+        print(
+            f"each parameter set draws {', '.join(sw.spec.given)} from {sw.spec.given_from} "
+            f"(for every arrangement), the other values from the scenario's ranges"
+        )
     out = args.out if args.out != Path("results/compare") else Path("results/uncertainty")
     if not args.quiet:
         from streetchief.budget import estimate_sweep
@@ -1409,7 +1422,7 @@ def _compare_uncertainty(args, scenario) -> int:
             file=sys.stderr,
         )
     runs, meta = load_runs(out)
-    ans = answer(runs, meta)
+    ans = answer(runs, meta, baseline=named)
     with ResultFolder(out / "uncertainty", [out / "runs.parquet", out / "sweep.json"]) as tmp:
         lines = write_answer(ans, tmp, scenario, LABELS)
     print("\n".join(lines))

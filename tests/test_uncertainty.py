@@ -14,7 +14,7 @@ from streetchief.cli import main
 from streetchief.distributions import Duration, sampler
 from streetchief.sweeps.spec import load_sweep
 from streetchief.uncertainty import answer, uncertainty, uncertainty_sweep
-from streetchief.uncertainty.analysis import box_words
+from streetchief.uncertainty.analysis import MAIN, answer_text, box_words
 
 
 class DelayParams(ArrangementParams):
@@ -97,9 +97,17 @@ def test_one_parameter_deciding_at_a_threshold_gives_its_share_and_its_box(tmp_p
     assert abs(spec.parameters["arrangements.toy_treatment.delay.value"].at(hi) - 1.0) <= 0.3
     assert "≤ 1" in box_words(best["box"], spec) or "≤ 0.9" in box_words(best["box"], spec)
     sens = ans.sensitivity[ans.sensitivity.outcome == "resolution_common_mean_h"]
-    sens = sens.set_index("parameter").S1
-    assert sens["arrangements.toy_treatment.delay.value"] > 0.8
-    assert sens["arrangements.toy_treatment.idle"] < 0.15
+    sens = sens.set_index("parameter")
+    assert sens.S1["arrangements.toy_treatment.delay.value"] > 0.8
+    assert sens.S1["arrangements.toy_treatment.idle"] < 0.15
+    # what decides it: the delay, whose rise favours the baseline; the idle value does not
+    assert sens.decides.to_dict() == {
+        "arrangements.toy_treatment.delay.value": True, "arrangements.toy_treatment.idle": False,
+    }  # fmt: skip
+    assert sens.prcc["arrangements.toy_treatment.delay.value"] > 0.9
+    said = "\n".join(answer_text(ans))
+    assert "what decides the speed on the same problems: " in said
+    assert "(higher favours toy_baseline; PRCC +" in said and "idle" not in said
 
 
 def test_ranges_collapsed_to_points_give_todays_compare(tmp_path):
@@ -159,6 +167,23 @@ def test_the_variance_split_recovers_known_shares():
     of_sets = 5 / 12 + 0.25 / 2
     assert s1["arrangements.toy_treatment.delay.value"] == pytest.approx(4 / 12 / of_sets, abs=0.1)
     assert s1["arrangements.toy_treatment.idle"] == pytest.approx(1 / 12 / of_sets, abs=0.1)
+
+
+def test_partial_rank_correlation_finds_what_decides_and_leaves_noise_alone():
+    """y = 2·x1 + x2 + noise: both decide, x1 more, and a third column of pure noise does not
+    (PRCC on ranks, the others regressed out); too few sets for the columns gives NaN."""
+    from streetchief.uncertainty.analysis import prcc
+
+    rng = np.random.default_rng(5)
+    x = rng.random((200, 3))
+    y = 2 * x[:, 0] + x[:, 1] + rng.normal(0, 0.5, 200)
+    rho, p = prcc(x, y)
+    assert rho[0] > rho[1] > 0.3 and p[0] < 1e-6 and p[1] < 1e-3
+    assert abs(rho[2]) < 0.2 and p[2] > 0.01
+    # a monotone but not linear effect is found as well as a linear one: ranks
+    rho_exp, _ = prcc(x, np.exp(6 * x[:, 0]) + x[:, 1])
+    assert rho_exp[0] > 0.95
+    assert np.isnan(prcc(x[:3], y[:3])[0]).all()
 
 
 def test_an_unstable_set_is_counted_apart_not_averaged_in():
@@ -222,6 +247,42 @@ def test_the_readmes_answer_under_uncertainty_is_what_the_stored_runs_give():
         assert line in said, f"the README quotes what the analysis does not say:\n{line}"
 
 
+def test_the_readmes_headline_is_the_answer_under_uncertainty():
+    """The README's first sentence on the answer quotes the stored runs' probabilities, and the
+    values it names as deciding it against the hotline decide it, each on the side it says."""
+    from streetchief.sweeps.analysis import load_runs
+
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text("utf-8").split())
+    runs, meta = load_runs(STORED)
+    ans = answer(runs, meta)
+    hotline, grid, layers = (ans.row(b) for b in ("hotline", "grid", "multi_layer"))
+    assert ans.strongest == "hotline"
+    assert (
+        f"faster than the 12345 hotline on the same problems in {hotline.p_better:.0%} of the "
+        f"plausible parameter sets (95% CI {hotline.p_low:.0%} to {hotline.p_high:.0%}, for the "
+        f"{ans.sets} sets drawn), faster than grid management in {grid.p_better:.0%} "
+        f"({grid.p_low:.0%} to {grid.p_high:.0%})"
+    ) in readme
+    assert layers.p_better == 1.0 and f"in all {layers.sets} sets where its queues" in readme
+    for o, share in (("unreported_problems", 1.0), ("official_hours", 0.0)):
+        assert ans.row("hotline", o).p_better == share
+    sens = ans.sensitivity[
+        (ans.sensitivity.baseline == "hotline") & (ans.sensitivity.outcome == MAIN)
+    ].set_index("parameter")
+    named = {  # the README's words: + favours the hotline (the difference rises)
+        "arrangements.street_chief.misclaim": +1,
+        "arrangements.street_chief.coordination.hours.median": +1,
+        "arrangements.hotline.misrouting": -1,
+        "department_response.take_on.median": -1,
+        "department_response.pass_back.mean": -1,
+    }
+    for path, sign in named.items():
+        assert sens.decides[path] and np.sign(sens.prcc[path]) == sign, path
+    top4 = sens.prcc.abs().sort_values(ascending=False).iloc[:4]
+    assert set(top4.index) < set(named)
+    assert f"(partial rank correlations {top4.min():.2f} to {top4.max():.2f} in size)" in readme
+
+
 @pytest.mark.slow
 def test_the_stored_runs_are_the_models_own():
     """Two of the stored (set, replication) tasks, run again, give the stored outcomes exactly."""
@@ -259,3 +320,61 @@ def test_a_range_at_a_place_the_scenario_lacks_is_named_in_its_own_section(tmp_p
     err = capsys.readouterr().err
     assert f"scenario {path}" in err and "uncertain.departments.nope.crews" in err
     assert not out.exists()  # refused before anything was written
+
+
+def _calibration_folder(folder: Path, medians=(0.5, 3.0, 40.0), weights=(0.5, 0.5, 0.0)) -> Path:
+    """A calibration folder's two files as `streetchief calibrate` writes them: three particles
+    of the departments' take-on median, the last with no weight."""
+    import json
+
+    folder.mkdir()
+    pd.DataFrame({"department_response.take_on.median": medians, "weight": weights}).to_csv(
+        folder / "posterior.csv", index=False
+    )
+    (folder / "calibration.json").write_text(json.dumps({"arrangement": "hotline"}))
+    return folder
+
+
+def test_a_calibrated_folder_gives_each_set_a_posterior_draw_for_what_it_fitted(tmp_path, capsys):
+    cal = _calibration_folder(tmp_path / "cal")
+    sw = uncertainty_sweep("jingxing_2019", 40, calibrated=cal)
+    fitted = "department_response.take_on.median"
+    assert fitted not in sw.spec.uncertainties  # drawn from the posterior, not from its range
+    values = sw.points[fitted]
+    assert set(values) == {0.5, 3.0}  # both weighted particles, never the weightless one
+    assert sw.spec.given_from == f"the posterior in {cal}"
+    again = uncertainty_sweep("jingxing_2019", 40, calibrated=cal)
+    assert values.tolist() == again.points[fitted].tolist()  # reproducible from the seed
+    # the command line: the draws, the named baseline spoken of first, and a verifiable sweep
+    out = tmp_path / "u"
+    args = ["compare", "jingxing_2019", "--uncertainty", "3", "--days", "10", "--quiet"]
+    args += ["--arrangements", "street_chief,hotline,grid", "--workers", "1", "--out", str(out)]
+    assert main([*args, "--calibrated", str(cal), "--baseline", "grid"]) == 0
+    printed = capsys.readouterr().out
+    assert f"each parameter set draws {fitted} from the posterior in {cal}" in printed
+    assert "and from the posterior in" in printed and "(1 value)" in printed
+    against = [line for line in printed.splitlines() if line.startswith("against ")]
+    assert against[0] == "against grid management (the baseline named):", against
+    sets = pd.read_csv(out / "uncertainty" / "sets.csv")
+    assert set(sets[fitted]) <= {0.5, 3.0}
+    assert main(["verify", str(out), "--sample", "1"]) == 0
+    assert main([*args, "--baseline", "multi_layer"]) == 2
+    assert "--baseline 'multi_layer' is not among" in capsys.readouterr().err
+    assert main([*args, "--calibrated", str(tmp_path / "none")]) == 2
+    assert "not a calibration folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        ({"department_response.take_on.sigma": [0.5, 0.6]}, "2 values for the design's 4 points"),
+        ({"department_response.take_on.sigma": [0.5, 0.6, 0.7, -3]}, "= -3"),
+        ({"department_response.take_on.median": [1, 1, 1, 1]}, "both given and drawn"),
+    ],
+)
+def test_values_given_set_by_set_are_checked_before_anything_runs(given, message):
+    from streetchief.errors import SweepError
+
+    spec = uncertainty_sweep("jingxing_2019", 4).spec.model_dump(mode="json")
+    with pytest.raises(SweepError, match=message):
+        load_sweep({**spec, "given": given})

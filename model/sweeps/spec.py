@@ -91,6 +91,12 @@ class SweepSpec(BaseModel):
         {}, description="what the city cannot choose, by dotted path"
     )
     levers: dict[str, Parameter] = Field({}, description="what the city can choose, by dotted path")
+    given: dict[str, list[float | int | str | bool]] = Field(
+        {},
+        description="values given point by point, by dotted path, one per point of the design "
+        "(a calibration's posterior draws): run as written, not drawn from a range",
+    )
+    given_from: str = Field("", description="where the given values come from")
     outcomes: list[str] | None = Field(None, description="outcomes to keep (default: all)")
     save_issues: bool = Field(
         False, description="also write per-issue records, partitioned by point and replication"
@@ -117,6 +123,9 @@ class SweepSpec(BaseModel):
             )
         if not self.uncertainties and not self.levers:
             raise ValueError("give at least one of uncertainties: or levers:")
+        given = set(self.given) & set(self.parameters)
+        if given:
+            raise ValueError(f"{', '.join(sorted(given))}: both given and drawn; choose one")
         if self.design in ("sobol", "morris") and len(self.parameters) < 2:
             raise ValueError(f"{self.design} needs at least two parameters")
         if self.design == "sobol" and self.samples & (self.samples - 1):
@@ -224,6 +233,20 @@ def load_sweep(
                 worst = max(worst, expected_problems(sc, s.days) / max(base_problems, 1e-9))
             scale *= worst
     n_points = design_size(s)
+    for path, values in s.given.items():
+        if len(values) != n_points:
+            problems.append(
+                f"given.{path}: {len(values)} values for the design's {n_points} points"
+            )
+            continue
+        numeric = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        extremes = [min(numeric), max(numeric)] if numeric else list(dict.fromkeys(values))[:3]
+        for value in extremes:
+            try:
+                load_scenario(base, **{path: value})
+            except ScenarioError as e:
+                problems.extend(f"given.{path} = {value!r}: {line}" for line in e.problems)
+                break
     if n_points > MAX_POINTS:
         problems.append(
             f"design: {n_points:,} points; at most {MAX_POINTS:,} (fewer values, levels or samples)"
@@ -297,7 +320,7 @@ def design_points(s: SweepSpec) -> tuple[pd.DataFrame, np.ndarray]:
         unit = np.array(
             [[(g.index(v) + 0.5) / len(g) for g, v in zip(grids, row, strict=True)] for row in rows]
         )
-        return pd.DataFrame(rows, columns=names), unit
+        return _with_given(pd.DataFrame(rows, columns=names), s), unit
     if s.design == "latin_hypercube":
         from scipy.stats import qmc
 
@@ -314,4 +337,10 @@ def design_points(s: SweepSpec) -> tuple[pd.DataFrame, np.ndarray]:
         )
     unit = np.clip(unit, 0.0, 1.0 - 1e-12)
     rows = [[p.at(u) for p, u in zip(params.values(), row, strict=True)] for row in unit]
-    return pd.DataFrame(rows, columns=names), unit
+    return _with_given(pd.DataFrame(rows, columns=names), s), unit
+
+
+def _with_given(points: pd.DataFrame, s: SweepSpec) -> pd.DataFrame:
+    for path, values in s.given.items():
+        points[path] = values
+    return points

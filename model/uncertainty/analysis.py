@@ -24,6 +24,7 @@ HEADLINE = {
     "official_busy_hours": ("costs fewer officials' busy hours", "h"),
 }
 MAIN = "resolution_common_mean_h"
+SENSITIVITY = ["baseline", "outcome", "parameter", "S1", "S1_conf", "prcc", "prcc_p", "decides"]
 
 
 @dataclass
@@ -42,6 +43,12 @@ class Answer:
     boxes: list[dict]  # per baseline × outcome: the tree's leaves in words
     meta: dict = field(repr=False, default_factory=dict)
     unit: np.ndarray | None = field(repr=False, default=None)  # each set's quantiles in [0, 1)
+    named: str | None = None  # a baseline the user named, spoken of first instead of the strongest
+
+    @property
+    def focus(self) -> str:
+        """The baseline spoken of first and drawn: the one named, else the strongest."""
+        return self.named or self.strongest
 
     def row(self, baseline: str, outcome: str = MAIN) -> pd.Series:
         t = self.table
@@ -53,13 +60,24 @@ def _better_sign(outcome: str) -> int:
     return 1 if outcome in HIGHER_IS_BETTER else -1
 
 
-def answer(runs: pd.DataFrame, meta: dict, outcomes: list[str] | None = None) -> Answer:
-    """The answer from an uncertainty sweep's runs (`runs.parquet`, `sweep.json`)."""
+def answer(
+    runs: pd.DataFrame,
+    meta: dict,
+    outcomes: list[str] | None = None,
+    baseline: str | None = None,
+) -> Answer:
+    """The answer from an uncertainty sweep's runs (`runs.parquet`, `sweep.json`); a `baseline`
+    named is spoken of first (default: the strongest)."""
     from streetchief.sweeps.spec import SweepSpec, design_points
 
     spec = SweepSpec.model_validate(meta["spec"])
     points, unit = design_points(spec)
-    params = list(spec.parameters)
+    params = list(spec.parameters) + list(spec.given)
+    if spec.given:  # a posterior's draws enter the analysis as their quantiles in the sample
+        from scipy.stats import rankdata
+
+        ranks = [(rankdata(points[g], method="average") - 0.5) / len(points) for g in spec.given]
+        unit = np.column_stack([unit, *ranks])
     treat = spec.treatment
     baselines = [a for a in spec.arrangements if a != treat]
     ok = runs[runs.status == "ok"]
@@ -107,6 +125,11 @@ def answer(runs: pd.DataFrame, meta: dict, outcomes: list[str] | None = None) ->
     main = table[table.outcome == MAIN] if (table.outcome == MAIN).any() else table
     # the strongest baseline: where the treatment's chance of being better is lowest
     strongest = main.sort_values(["p_better", "median"], ascending=[True, False]).baseline.iloc[0]
+    if baseline is not None and baseline not in baselines:
+        raise SweepError(
+            meta.get("name", "uncertainty"),
+            [f"baseline {baseline!r} is not among the compared ({', '.join(baselines)})"],
+        )
     return Answer(
         treat,
         baselines,
@@ -116,10 +139,11 @@ def answer(runs: pd.DataFrame, meta: dict, outcomes: list[str] | None = None) ->
         params,
         table,
         per_set,
-        pd.DataFrame(sens, columns=["baseline", "outcome", "parameter", "S1", "S1_conf"]),
+        pd.DataFrame(sens, columns=SENSITIVITY),
         boxes,
         meta,
         unit,
+        baseline,
     )
 
 
@@ -153,20 +177,50 @@ def _summary(baseline, outcome, m: pd.Series, within: pd.Series, runs_of: pd.Ser
 
 
 def _sensitivity(baseline, outcome, params, x: np.ndarray, y: np.ndarray) -> list[dict]:
-    """RBD-FAST first-order indices of the difference (SALib; any design will do)."""
+    """Per parameter: its partial rank correlation with the difference (PRCC: the others'
+    ranks regressed out, as for Latin hypercube designs; p-values with a 5% false discovery
+    rate over the parameters) and its RBD-FAST first-order share of the variance (SALib)."""
     from SALib.analyze import rbd_fast
+    from scipy.stats import false_discovery_control
 
     from streetchief.sweeps.spec import unit_problem
 
     if np.ptp(y) == 0:
-        return [dict(baseline=baseline, outcome=outcome, parameter=p, S1=0.0, S1_conf=0.0)
-                for p in params]  # fmt: skip
+        return [dict(baseline=baseline, outcome=outcome, parameter=p, S1=0.0, S1_conf=0.0,
+                     prcc=0.0, prcc_p=1.0, decides=False) for p in params]  # fmt: skip
     harmonics = max(1, min(10, (len(y) - 1) // 8))
     r = rbd_fast.analyze(unit_problem(params), x, y, M=harmonics, num_resamples=100, seed=1)
+    rho, pv = prcc(x, y)
+    decides = false_discovery_control(np.nan_to_num(pv, nan=1.0)) < 0.05
     return [
-        dict(baseline=baseline, outcome=outcome, parameter=p, S1=float(s), S1_conf=float(c))
-        for p, s, c in zip(params, r["S1"], r["S1_conf"], strict=True)
-    ]
+        dict(baseline=baseline, outcome=outcome, parameter=p, S1=float(s), S1_conf=float(c),
+             prcc=float(q), prcc_p=float(v), decides=bool(d))
+        for p, s, c, q, v, d in zip(params, r["S1"], r["S1_conf"], rho, pv, decides, strict=True)
+    ]  # fmt: skip
+
+
+def prcc(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Partial rank correlation of y with each column of x, and its two-sided p-value (t with
+    n − 2 − (D − 1) degrees of freedom). NaN where too few sets for the parameters."""
+    from scipy.stats import rankdata, t
+
+    n, d = x.shape
+    dof = n - 2 - (d - 1)
+    rho, pv = np.full(d, np.nan), np.full(d, np.nan)
+    if dof < 1:
+        return rho, pv
+    rx, ry = rankdata(x, axis=0), rankdata(y)
+    ones = np.ones((n, 1))
+    for j in range(d):
+        others = np.hstack([ones, np.delete(rx, j, axis=1)])
+        res = [v - others @ np.linalg.lstsq(others, v, rcond=None)[0] for v in (rx[:, j], ry)]
+        den = np.linalg.norm(res[0]) * np.linalg.norm(res[1])
+        if den == 0:
+            continue
+        rho[j] = float(np.clip(res[0] @ res[1] / den, -1.0, 1.0))
+        tt = rho[j] * math.sqrt(dof / max(1e-300, 1 - rho[j] ** 2))
+        pv[j] = float(2 * t.sf(abs(tt), dof))
+    return rho, pv
 
 
 def _boxes(baseline, outcome, spec, x: np.ndarray, better: np.ndarray) -> dict:
@@ -174,7 +228,7 @@ def _boxes(baseline, outcome, spec, x: np.ndarray, better: np.ndarray) -> dict:
     of the ranges (per parameter, a quantile interval), its sets and its share better."""
     from sklearn.tree import DecisionTreeClassifier
 
-    params = list(spec.parameters)
+    params = list(spec.parameters) + list(spec.given)
     out = {"baseline": baseline, "outcome": outcome, "share": float(better.mean()), "leaves": []}
     if better.all() or not better.any():
         return out
@@ -210,7 +264,7 @@ def box_words(box: dict, spec, scenario=None) -> str:
 
     parts = []
     for path, (lo, hi) in box.items():
-        p = spec.parameters[path]
+        p = parameter_of(spec, path)
         name = _short(parameter_label(path, scenario))
         if p.values is not None:
             k = len(p.values)
@@ -223,6 +277,23 @@ def box_words(box: dict, spec, scenario=None) -> str:
         else:
             parts.append(f"{name} from {readable(p.at(lo))} to {readable(p.at(hi))}")
     return " and ".join(parts)
+
+
+class _Drawn:
+    """A value given set by set (a posterior's draws), read like a range: its quantiles."""
+
+    values = None
+
+    def __init__(self, values):
+        self.sample = np.sort(np.asarray(values, float))
+
+    def at(self, u: float) -> float:
+        return float(np.quantile(self.sample, min(max(u, 0.0), 1.0)))
+
+
+def parameter_of(spec, path: str):
+    """The range a parameter was drawn from, or its given values (`_Drawn`)."""
+    return spec.parameters[path] if path in spec.parameters else _Drawn(spec.given[path])
 
 
 def _short(label: str, width: int = 60) -> str:
@@ -248,17 +319,26 @@ def answer_text(ans: Answer, scenario=None, names: dict | None = None) -> list[s
     spec = SweepSpec.model_validate(ans.meta["spec"]) if ans.meta else None
     names = {**LABELS, **(names or {})}
     t_name = names.get(ans.treatment, ans.treatment)
+    given = list(spec.given) if spec is not None else []
+    drawn = len(ans.parameters) - len(given)
+    posterior = (
+        f" and from {spec.given_from or 'the values given'} ({_plural(len(given), 'value')})"
+        if given
+        else ""
+    )
     lines = [
         f"Over {ans.sets} parameter sets drawn from the scenario's ranges for what it does not "
-        f"know ({len(ans.parameters)} values; {ans.replications} paired replications each), "
-        f"{t_name} against each arrangement:"
+        f"know ({_plural(drawn, 'value')}){posterior}, {ans.replications} paired replications "
+        f"each, {t_name} against each arrangement:"
     ]
-    order = [ans.strongest] + [b for b in ans.baselines if b != ans.strongest]
+    order = [ans.focus] + [b for b in ans.baselines if b != ans.focus]
     for b in order:
-        strongest = (
-            " (the strongest: where the chance on speed is lowest)" if len(order) > 1 else ""
-        )
-        lines.append(f"against {names.get(b, b)}{strongest if b == ans.strongest else ''}:")
+        why = ""
+        if len(order) > 1 and b == ans.strongest:
+            why = " (the strongest: where the chance on speed is lowest)"
+        elif b == ans.named:
+            why = " (the baseline named)"
+        lines.append(f"against {names.get(b, b)}{why}:")
         for o, (words, unit) in HEADLINE.items():
             sel = ans.table[(ans.table.baseline == b) & (ans.table.outcome == o)]
             if sel.empty:
@@ -283,19 +363,20 @@ def answer_text(ans: Answer, scenario=None, names: dict | None = None) -> list[s
                 f"{readable(r.q05)} to {readable(r.q95)}{split}{unstable}"
             )
         sel = ans.sensitivity[(ans.sensitivity.baseline == b) & (ans.sensitivity.outcome == MAIN)]
-        # a share within its own 95% interval's half-width of zero is noise at this many sets
-        top = sel[(sel.S1 > 0.05) & (sel.S1 > sel.S1_conf)].sort_values("S1", ascending=False)
+        top = sel[sel.decides.astype(bool)] if "decides" in sel else sel.iloc[:0]
+        top = top.reindex(top.prcc.abs().sort_values(ascending=False).index)
         if len(top):
             drivers = "; ".join(
-                f"{_short(parameter_label(p, scenario))} ({s:.2f} ± {c:.2f})"
-                for p, s, c in zip(top.parameter, top.S1, top.S1_conf, strict=True)
+                f"{_short(parameter_label(p, scenario))} (higher favours "
+                f"{t_name if _better_sign(MAIN) * q > 0 else names.get(b, b)}; PRCC {q:+.2f})"
+                for p, q in zip(top.parameter, top.prcc, strict=True)
             )
             lines.append(f"  what decides the speed on the same problems: {drivers}")
         elif len(sel):
             lines.append(
-                f"  what decides the speed: no value's share of its variance stands out of the "
-                f"estimate's noise over {int(ans.row(b).sets)} sets (each "
-                f"within ±{sel.S1_conf.median():.2f}); draw more sets, or read the boxes below"
+                f"  what decides the speed: no value's partial rank correlation with it stands "
+                f"out at a 5% false discovery rate over {int(ans.row(b).sets)} sets; draw more "
+                "sets, or read the boxes below"
             )
         box = next((x for x in ans.boxes if x["baseline"] == b and x["outcome"] == MAIN), None)
         if box and box["leaves"] and spec is not None:
@@ -314,7 +395,9 @@ def answer_text(ans: Answer, scenario=None, names: dict | None = None) -> list[s
         f"{t_name} − the other, its median and 90% range across the sets, which covers the "
         "parameters' uncertainty and each set's replication noise; variance between sets: "
         "parameter uncertainty's share of one run's variance, the rest replication noise; what "
-        "decides it: first-order shares of that variance across sets (RBD-FAST, SALib); the "
+        "decides it: the values whose partial rank correlation with the difference across "
+        "sets (PRCC) is significant at a 5% false discovery rate, the sign saying which side a "
+        "higher value helps (sensitivity.csv adds RBD-FAST first-order shares, SALib); the "
         "boxes: a depth-2 decision tree (scikit-learn); an unstable set, where a queue does not "
         "keep up, is counted apart)"
     )

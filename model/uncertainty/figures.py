@@ -7,7 +7,7 @@ import numpy as np
 
 from streetchief.sweeps.analysis import _save
 from streetchief.sweeps.labels import outcome_label, parameter_label
-from streetchief.uncertainty.analysis import HEADLINE, MAIN, _better_sign
+from streetchief.uncertainty.analysis import HEADLINE, MAIN, _better_sign, parameter_of
 
 SHOWN = (MAIN, "problem_hours_per_day", "official_hours")
 WINS, LOSES = ("#0072B2", "o"), ("#D55E00", "^")  # colour-blind-safe, told apart by shape too
@@ -20,7 +20,7 @@ def spread_figure(ans, path=None, names: dict | None = None):
 
     names = names or {}
     shown = [o for o in SHOWN if (ans.table.outcome == o).any()]
-    order = [ans.strongest] + [b for b in ans.baselines if b != ans.strongest]
+    order = [ans.focus] + [b for b in ans.baselines if b != ans.focus]
     fig, axes = plt.subplots(
         len(order), len(shown), figsize=(4.2 * len(shown), 2.4 * len(order) + 0.6), squeeze=False
     )
@@ -61,15 +61,15 @@ def spread_figure(ans, path=None, names: dict | None = None):
 
 
 def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
-    """Against the strongest baseline, the sets over the two parameters that decide the speed
-    most, marked by whether the treatment is faster; the decision tree's best box drawn."""
+    """Against the strongest baseline (or the one named), the sets over the two parameters that
+    decide the speed most, marked by whether the treatment is faster; the tree's best box drawn."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
     from streetchief.sweeps.spec import SweepSpec
 
     names = names or {}
-    b = ans.strongest
+    b = ans.focus
     col = f"{MAIN}:{b}"
     fig, ax = plt.subplots(figsize=(7.5, 5.5))
     sens = ans.sensitivity[(ans.sensitivity.baseline == b) & (ans.sensitivity.outcome == MAIN)]
@@ -78,7 +78,7 @@ def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
         return _save(fig, path)
     box = next((x for x in ans.boxes if x["baseline"] == b and x["outcome"] == MAIN), None)
     best = max(box["leaves"], key=lambda leaf: leaf["share"]) if box and box["leaves"] else None
-    by_share = sens.sort_values("S1", ascending=False).parameter
+    by_share = sens.reindex(sens.prcc.abs().sort_values(ascending=False).index).parameter
     ranked = list(dict.fromkeys([*(best["box"] if best else []), *by_share, *ans.parameters]))
     px, py = ranked[0], ranked[1]
     spec = SweepSpec.model_validate(ans.meta["spec"])
@@ -99,7 +99,7 @@ def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
         ax.plot([], [], ls="--", c="black", label=f"box: faster in {best['share']:.0%} of its sets")
     for p, setter in ((px, ax.set_xticks), (py, ax.set_yticks)):
         qs = [0.0, 0.25, 0.5, 0.75, 0.999]
-        prm = spec.parameters[p]
+        prm = parameter_of(spec, p)
         if prm.values is not None:
             k = len(prm.values)
             setter([(i + 0.5) / k for i in range(k)], [str(v) for v in prm.values])

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+
 from streetchief.errors import ScenarioError, SweepError
 from streetchief.scenario import load_scenario, read_yaml_mapping, resolve_path
 
@@ -22,10 +24,13 @@ def uncertainty_sweep(
     days: float | None = None,
     settings: dict | None = None,
     design: str = "latin_hypercube",
+    calibrated: str | Path | None = None,
 ):
     """The sweep that draws `sets` parameter sets (a Latin hypercube, or a Sobol design of
     `sets`·(D+2) points) from the scenario's `uncertain` ranges; a path given in `settings`
-    (`--set`) is the user's own value and is not drawn."""
+    (`--set`) is the user's own value and is not drawn. With a `calibrated` folder, the
+    parameters it fitted are drawn from its posterior, one draw per set, in place of their
+    ranges."""
     from streetchief.sweeps.spec import load_sweep
 
     settings = dict(settings or {})
@@ -37,10 +42,20 @@ def uncertainty_sweep(
         source = str(path)
         base = read_yaml_mapping(path, ScenarioError, "sections (name, run, zones, ...)")
         loaded = load_scenario(path, **settings)
+    posterior = None
+    if calibrated is not None:
+        from streetchief.calibration.fit import Posterior
+        from streetchief.calibration.run import draw_overrides
+
+        draw_overrides(calibrated, 0, 0)  # says what is wrong with the folder, if anything
+        posterior = Posterior.read(Path(calibrated))
+        fitted = [p for p in posterior.samples.columns if p not in settings]
+    else:
+        fitted = []
     ranges = {
         p: r.model_dump(exclude={"why"}, exclude_defaults=True)
         for p, r in loaded.uncertain.items()
-        if p not in settings
+        if p not in settings and p not in fitted
     }
     if not ranges:
         raise SweepError(
@@ -80,6 +95,12 @@ def uncertainty_sweep(
     }
     if days is not None:
         spec["days"] = days
+    if posterior is not None and fitted:
+        seed_ = spec["seed"]
+        points = sets * (len(ranges) + 2) if design == "sobol" else sets
+        draws = [posterior.draw(np.random.default_rng([seed_, p]), 1)[0] for p in range(points)]
+        spec["given"] = {path: [d[path] for d in draws] for path in fitted}
+        spec["given_from"] = f"the posterior in {Path(calibrated)}"
     try:
         if isinstance(scenario, dict):
             return load_sweep(spec, base=load_scenario_dict(base, settings), settings=settings)
@@ -114,6 +135,7 @@ def uncertainty(
     scheduler: str | None = None,
     progress=True,
     force: bool = False,
+    calibrated: str | Path | None = None,
 ):
     """Run the parameter sets (resuming an earlier start in `out`) and return the `Answer`; the
     sweep's files (runs.parquet, sweep.json) are in `out`, ready for `streetchief verify`."""
@@ -121,8 +143,9 @@ def uncertainty(
     from streetchief.uncertainty.analysis import answer
 
     sw = uncertainty_sweep(
-        scenario, sets, replications, arrangements, treatment, seed, days, settings, design
-    )
+        scenario, sets, replications, arrangements, treatment, seed, days, settings, design,
+        calibrated,
+    )  # fmt: skip
     out = Path(out) if out is not None else Path("results") / "uncertainty" / sw.spec.name
     sweep(sw, out, executor, workers, scheduler, progress, force)
     from streetchief.sweeps.analysis import load_runs
