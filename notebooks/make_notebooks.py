@@ -50,7 +50,48 @@ notebook(
 notebook(
     "02_evaluator.ipynb",
     [
-        "md:# Evaluator: sweeps and sensitivity\n\nWhere does the street-chief arrangement pay off, and by how much? "
+        "md:# Evaluator: the answer over what is not known, then sweeps and sensitivity\n\n"
+        "Most values of a scenario are assumptions, and the answer can change sign inside their plausible "
+        "range. So the answer comes first over that range: parameter sets drawn from the scenario's "
+        "`uncertain:` ranges (each with its reason, written beside it in the scenario file), "
+        "each run as paired replications of every arrangement on the same problems. It prints, against "
+        "each baseline (the strongest first: where street chiefs' chance on speed is lowest), the "
+        "probability that street chiefs are better, the spread of the difference across the sets, what "
+        "decides it and where they win. With a calibration folder, `calibrated=` draws what it fitted from "
+        "its posterior, one draw per set. The runs are kept in a folder: run the cell again and it picks "
+        "up where it stopped; `SCHEDULER` sends them to a Dask cluster.",
+        SMALL + "\nSCHEDULER = None   # or a Dask cluster's address\n"
+        "from streetchief import load_scenario\nfrom streetchief.report import LABELS\n"
+        "from streetchief.uncertainty import answer_text, uncertainty\n\n"
+        'SETS = 24 if SMALL else 64\nbase = load_scenario("jingxing_2019")\n'
+        'ans = uncertainty("jingxing_2019", sets=SETS, replications=2, days=20 if SMALL else None,\n'
+        '                  out=f"../results/notebook_uncertainty/{SETS}", scheduler=SCHEDULER,\n'
+        "                  workers=1 if SMALL else None)\n"
+        'print("\\n".join(answer_text(ans, base, LABELS)))',
+        "md:Each set's difference, street chiefs − the other (its mean over the set's replications), one "
+        "row per baseline: the shaded side is where street chiefs are better; the title gives the "
+        "probability and its 95% interval for the number of sets drawn.",
+        "from streetchief.uncertainty.figures import discovery_figure, spread_figure\n\n"
+        "spread_figure(ans, names=LABELS);",
+        "md:## What decides it\n\nAgainst the strongest baseline: each value's partial rank correlation "
+        "with the difference on the same problems across the sets (the other values' ranks regressed out), "
+        "and whether it stands out of the noise at a 5% false discovery rate; then the sets over the two "
+        "values that decide most, with the decision tree's box where street chiefs win most often.",
+        "import pandas as pd\nfrom streetchief.sweeps.labels import parameter_label\n\n"
+        'pd.set_option("display.max_colwidth", 100)   # each label whole\n'
+        "b = ans.focus\ns = ans.sensitivity[(ans.sensitivity.baseline == b)\n"
+        '                    & (ans.sensitivity.outcome == "resolution_common_mean_h")]\n'
+        "s = s.reindex(s.prcc.abs().sort_values(ascending=False).index)\n"
+        'print(f"street chiefs against {LABELS.get(b, b)}, over {int(ans.row(b).sets)} stable sets")\n'
+        "pd.DataFrame({\n"
+        '    "what is not known": [parameter_label(p, base) for p in s.parameter],\n'
+        '    "partial rank correlation": s.prcc.round(2).to_numpy(),\n'
+        '    "a higher value favours": [("street chiefs" if q < 0 else LABELS.get(b, b)) if q == q else "—"\n'
+        "                               for q in s.prcc],\n"
+        '    "decides it": ["yes" if d else "not at this many sets" for d in s.decides],\n'
+        '}).set_index("what is not known")',
+        "discovery_figure(ans, scenario=base, names=LABELS);",
+        "md:## Sweeps: where does the street-chief arrangement pay off, and by how much?\n\n"
         "A sweep runs every point of a design (a set of values for the parameters below), a few replications "
         "each, both arrangements on the same issues. It runs on this computer; to send the same work to a Dask "
         'cluster, set `SCHEDULER` in the next cell to the cluster\'s address (for example `"tcp://host:8786"`).',

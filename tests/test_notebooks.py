@@ -11,6 +11,7 @@ from nbclient import NotebookClient
 
 from streetchief.i18n import role
 from streetchief.plots import LABELS
+from streetchief.uncertainty.analysis import MAIN
 
 matplotlib.use("Agg")
 
@@ -79,7 +80,7 @@ def _shown(cell) -> tuple[str, int]:
 DOTTED = re.compile(r"\b(arrangements|categories|departments|zones|calendars)\.\w")
 SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
 FIGURES = {  # the cells that draw: one figure each, none shown twice
-    "02_evaluator": {"02-cell-06", "02-cell-07", "02-cell-11"},
+    "02_evaluator": {"02-cell-03", "02-cell-06", "02-cell-13", "02-cell-14", "02-cell-18"},
     "04_validation": {"04-cell-03", "04-cell-05", "04-cell-09"},
 }
 
@@ -103,13 +104,13 @@ def test_evaluator_and_validation_notebooks_read_as_words(name):
 def test_the_evaluators_heat_map_says_which_cells_are_missing():
     nb = _executed(NOTEBOOKS[0].parent / "02_evaluator.ipynb")
     cells = {c.id: _shown(c)[0] for c in nb.cells if c.cell_type == "code"}
-    m = re.search(r"(\d+) of (\d+) cells hold no point of the design", cells["02-cell-06"])
+    m = re.search(r"(\d+) of (\d+) cells hold no point of the design", cells["02-cell-13"])
     missing, total = int(m.group(1)), int(m.group(2))
-    points = len(re.findall(r"<tr>\s*<th>\d+</th>", cells["02-cell-05"]))
+    points = len(re.findall(r"<tr>\s*<th>\d+</th>", cells["02-cell-12"]))
     assert points == 6  # the small setting's six points, one row each
     # six points on a grid of their own levels: at most six cells hold one, the rest are marked
     assert total >= 6 and missing >= total - points and missing < total
-    assert '"no point"' in cells["02-cell-06"]
+    assert '"no point"' in cells["02-cell-13"]
 
 
 @pytest.mark.slow
@@ -243,3 +244,35 @@ def test_workshop_follows_the_seeds_night_case_in_every_arrangement(workshop):
     assert set(workshop.cases) <= {v for _, v in workshop.case.options}
     workshop.set_language("zh")
     assert "10月28日 周一 23:00" in workshop.story.value
+
+
+@pytest.mark.slow
+def test_the_evaluator_leads_with_the_answer_over_what_is_not_known():
+    """The first cells print the answer the runs they made give, draw it, and list what decides
+    it against the strongest baseline with each value's own correlation and side."""
+    import html
+
+    from streetchief import load_scenario
+    from streetchief.report import LABELS as NAMES
+    from streetchief.sweeps.analysis import load_runs
+    from streetchief.sweeps.labels import parameter_label
+    from streetchief.uncertainty import answer, answer_text
+
+    nb = _executed(NOTEBOOKS[0].parent / "02_evaluator.ipynb")
+    cells = {c.id: _shown(c)[0] for c in nb.cells if c.cell_type == "code"}
+    root = NOTEBOOKS[0].parent.parent
+    ans = answer(*load_runs(root / "results" / "notebook_uncertainty" / "24"))
+    base = load_scenario("jingxing_2019")
+    said = answer_text(ans, base, NAMES)
+    printed = cells["02-cell-01"]
+    assert all(line in printed for line in said)
+    assert printed.index("against the 12345 hotline") < printed.index("against grid management")
+    table = html.unescape(cells["02-cell-05"])
+    b = ans.focus
+    rows = ans.sensitivity[(ans.sensitivity.baseline == b) & (ans.sensitivity.outcome == MAIN)]
+    assert f"street chiefs against {NAMES[b]}, over {int(ans.row(b).sets)} stable sets" in table
+    for p, q in zip(rows.parameter, rows.prcc, strict=True):
+        side = "street chiefs" if q < 0 else NAMES[b]
+        row = rf"<th>{re.escape(parameter_label(p, base))}</th>\s*<td>{q:.2f}</td>\s*<td>{side}"
+        assert re.search(row, table), (p, q)
+    assert "..." not in table  # every label whole

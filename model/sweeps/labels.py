@@ -116,7 +116,8 @@ def _owner(keys: list[str], scenario) -> tuple[str, list[str]]:
     if head in EVERY and len(keys) > 2:  # one of many, or all of them (*)
         return EVERY[head] if keys[1] == "*" else _words(keys[1]), keys[2:]
     if head == "arrangements" and len(keys) > 2:
-        name, rest = ARRANGEMENT_WORDS.get(keys[1], _words(keys[1])), keys[2:]
+        every = "every arrangement" if keys[1] == "*" else None
+        name, rest = every or ARRANGEMENT_WORDS.get(keys[1], _words(keys[1])), keys[2:]
         if rest[0] == "layers" and len(rest) > 2 and rest[1].isdigit():
             n = int(rest[1])
             layer = None
@@ -126,7 +127,7 @@ def _owner(keys: list[str], scenario) -> tuple[str, list[str]]:
                 pass
             return layer or f"{name}, layer {n + 1}", rest[2:]
         if rest[0] in SECTION_WORDS and len(rest) > 1:
-            return f"{name} {SECTION_WORDS[rest[0]]}", rest[1:]
+            return f"{name}{"'s" if every else ''} {SECTION_WORDS[rest[0]]}", rest[1:]
         return name, rest
     if head == "department_response":
         return "every department", keys[1:]
