@@ -24,6 +24,7 @@ import scaling  # noqa: E402
 import startup  # noqa: E402
 import sweep_overhead  # noqa: E402
 import tandem  # noqa: E402
+import uncertainty  # noqa: E402
 import workshop  # noqa: E402
 
 from streetchief import __version__  # noqa: E402
@@ -61,6 +62,9 @@ def main():
     sys.argv = [sys.argv[0], "--out", str(args.out.parent / "sweep.json")]
     sweep_overhead.main()
     sweep = json.loads((args.out.parent / "sweep.json").read_text())
+    print("\n== the answer under uncertainty (benchmarks/uncertainty.py)", flush=True)
+    per_set = uncertainty.run()
+    uncertainty.report(per_set)
     ours = next(r for r in rows if r["implementation"] == "streetchief")
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -88,6 +92,7 @@ def main():
         "theory_time_in_system_h": tandem.theory(),
         **scale,
         "sweep": sweep["results"],
+        "uncertainty": per_set,
         "startup_seconds": start,
         "import_log": imported,
         "calibration": calibrated,
