@@ -378,3 +378,58 @@ def test_values_given_set_by_set_are_checked_before_anything_runs(given, message
     spec = uncertainty_sweep("jingxing_2019", 4).spec.model_dump(mode="json")
     with pytest.raises(SweepError, match=message):
         load_sweep({**spec, "given": given})
+
+
+def test_too_few_sets_for_the_values_is_said_not_read_as_no_driver():
+    """12 stable sets for 16 values: a partial rank correlation cannot be had (it needs 18)."""
+    from streetchief.sweeps.analysis import load_runs
+
+    runs, meta = load_runs(STORED)
+    ans = answer(runs[runs.point_id < 12], meta)
+    said = "\n".join(answer_text(ans))
+    assert (
+        "too few sets to tell (12 for 16 values; a partial rank correlation needs at least 18)"
+        in said
+    )
+    assert "stands out" not in said
+
+
+def test_the_answers_figures_say_the_tables_numbers_in_words_that_fit():
+    """Each panel's title is its row of the answer (probability, its interval, the sets); the
+    axes name the arrangements in words; no text runs out of the figure or into its neighbour."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from streetchief.report import LABELS
+    from streetchief.sweeps.analysis import load_runs
+    from streetchief.uncertainty.figures import SHOWN, discovery_figure, spread_figure
+
+    ans = answer(*load_runs(STORED))
+    fig = spread_figure(ans, names=LABELS)
+    axes = fig.axes
+    order = ["hotline", "grid", "multi_layer"]
+    for i, b in enumerate(order):
+        for j, o in enumerate(SHOWN):
+            ax, r = axes[i * len(SHOWN) + j], ans.row(b, o)
+            title = ax.get_title()
+            assert title.startswith(f"against {LABELS[b]}: "), title
+            assert (
+                f"P = {r.p_better:.2f} (95% CI {r.p_low:.2f} to {r.p_high:.2f}, {r.sets} sets)"
+                in title
+            )
+            assert ax.get_xlabel().startswith(f"street chiefs − {LABELS[b]} (")
+    disc = discovery_figure(ans, scenario=load_scenario("jingxing_2019"), names=LABELS)
+    assert "street chiefs are faster than the 12345 hotline" in disc.axes[0].get_title()
+    for f in (fig, disc):
+        f.canvas.draw()
+        renderer = f.canvas.get_renderer()
+        whole = f.bbox
+        texts = [t for ax in f.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label)]
+        texts = [t for t in texts if t.get_text()] + ([f._suptitle] if f._suptitle else [])
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        for t, box in zip(texts, boxes, strict=True):
+            assert t.get_fontsize() >= 8, t.get_text()
+            assert box.x0 >= whole.x0 - 1 and box.x1 <= whole.x1 + 1, t.get_text()
+        for k, a in enumerate(boxes):
+            for c in boxes[k + 1 :]:
+                assert not a.overlaps(c), "two labels overlap"

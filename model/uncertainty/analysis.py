@@ -372,6 +372,12 @@ def answer_text(ans: Answer, scenario=None, names: dict | None = None) -> list[s
                 for p, q in zip(top.parameter, top.prcc, strict=True)
             )
             lines.append(f"  what decides the speed on the same problems: {drivers}")
+        elif len(sel) and sel.prcc.isna().all():
+            lines.append(
+                f"  what decides the speed: too few sets to tell ({int(ans.row(b).sets)} for "
+                f"{len(ans.parameters)} values; a partial rank correlation needs at least "
+                f"{len(ans.parameters) + 2}); draw more sets, or read the boxes below"
+            )
         elif len(sel):
             lines.append(
                 f"  what decides the speed: no value's partial rank correlation with it stands "

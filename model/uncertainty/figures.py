@@ -3,10 +3,12 @@ treatment wins over the two parameters that decide it most."""
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from streetchief.sweeps.analysis import _save
-from streetchief.sweeps.labels import outcome_label, parameter_label
+from streetchief.sweeps.labels import parameter_label
 from streetchief.uncertainty.analysis import HEADLINE, MAIN, _better_sign, parameter_of
 
 SHOWN = (MAIN, "problem_hours_per_day", "official_hours")
@@ -15,16 +17,18 @@ WINS, LOSES = ("#0072B2", "o"), ("#D55E00", "^")  # colour-blind-safe, told apar
 
 def spread_figure(ans, path=None, names: dict | None = None):
     """One panel per baseline × outcome: each set's mean difference, the treatment's side shaded,
-    with the probability in the title."""
+    with the probability and its interval in the title."""
     import matplotlib.pyplot as plt
 
     names = names or {}
+    t_name = names.get(ans.treatment, ans.treatment)
     shown = [o for o in SHOWN if (ans.table.outcome == o).any()]
     order = [ans.focus] + [b for b in ans.baselines if b != ans.focus]
     fig, axes = plt.subplots(
-        len(order), len(shown), figsize=(4.2 * len(shown), 2.4 * len(order) + 0.6), squeeze=False
+        len(order), len(shown), figsize=(4.6 * len(shown), 2.7 * len(order) + 0.8), squeeze=False
     )
     for i, b in enumerate(order):
+        b_name = names.get(b, b)
         for j, o in enumerate(shown):
             ax = axes[i][j]
             col = f"{o}:{b}"
@@ -37,24 +41,33 @@ def spread_figure(ans, path=None, names: dict | None = None):
             sign = _better_sign(o)
             wins = sign * y > 0
             jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(y))
-            for mask, (colour, marker), label in ((wins, WINS, "better"), (~wins, LOSES, "worse")):
-                ax.scatter(y[mask], jitter[mask], c=colour, marker=marker, s=18, label=label)
+            for mask, (colour, marker), label in (
+                (wins, WINS, f"{t_name} better"),
+                (~wins, LOSES, f"{t_name} worse"),
+            ):
+                ax.scatter(y[mask], jitter[mask], c=colour, marker=marker, s=20, label=label)
             ax.axvline(0, color="black", lw=0.8)
-            ax.axvline(r["median"], color="#555555", lw=1, ls="--")
+            ax.axvline(r["median"], color="#555555", lw=1, ls="--", label="median")
+            lo, hi = ax.get_xlim()
+            ax.axvspan(*((0, hi) if sign > 0 else (lo, 0)), color=WINS[0], alpha=0.08, lw=0)
+            ax.set_xlim(lo, hi)
             ax.set_yticks([])
             ax.set_ylim(-0.5, 0.5)
+            words, unit = HEADLINE[o]
             ax.set_title(
-                f"{names.get(b, b)}: P({HEADLINE[o][0].split(' (')[0]}) = {r.p_better:.2f}",
-                fontsize=8,
+                f"against {b_name}: {words.split(' (')[0]}\nP = {r.p_better:.2f} (95% CI "
+                f"{r.p_low:.2f} to {r.p_high:.2f}, {int(r.sets)} sets)",
+                fontsize=9,
             )
-            ax.set_xlabel(f"{outcome_label(o)}\n{ans.treatment} − {b}", fontsize=7)
-            ax.tick_params(labelsize=7)
+            ax.set_xlabel(f"{t_name} − {b_name} ({unit})", fontsize=9)
+            ax.tick_params(labelsize=8)
             ax.grid(axis="x", alpha=0.3)
-    axes[0][0].legend(fontsize=7, loc="upper left")
+    axes[0][0].legend(fontsize=8, loc="upper left")
     fig.suptitle(
-        f"{ans.treatment} against each arrangement over {ans.sets} parameter sets (each point a "
-        f"set: the mean of {ans.replications} paired replications; dashed: the median)",
-        fontsize=9,
+        f"{t_name} against each arrangement over {ans.sets} parameter sets: each point a set "
+        f"(the mean of its {ans.replications} paired replications), the shaded side where "
+        f"{t_name} are better",
+        fontsize=10,
     )
     fig.tight_layout()
     return _save(fig, path)
@@ -107,9 +120,13 @@ def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
             setter(qs, [f"{prm.at(q):.3g}" for q in qs])
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel(parameter_label(px, scenario))
-    ax.set_ylabel(parameter_label(py, scenario))
-    ax.set_title(f"Where {ans.treatment} is faster than {b} on the same problems", fontsize=10)
+    ax.set_xlabel(textwrap.fill(parameter_label(px, scenario), 70), fontsize=9)
+    ax.set_ylabel(textwrap.fill(parameter_label(py, scenario), 45), fontsize=9)
+    ax.set_title(
+        f"Where {names.get(ans.treatment, ans.treatment)} are faster than {names.get(b, b)} on "
+        "the same problems",
+        fontsize=10,
+    )
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
