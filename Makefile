@@ -4,12 +4,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results/demo
 
-.PHONY: demo test quick lint bench workshop venv clean help
+.PHONY: demo uncertainty test quick lint bench workshop venv clean help
 PORT   ?= 8866
 # a test file runs on one worker (its fixtures, a browser or a server, start once)
 PARALLEL ?= -n 2 --dist loadfile
 help:
 	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
+	@echo "make uncertainty  the answer over what jingxing_2019 does not know: 64 parameter sets (about a minute on 2 cores), write results/uncertainty/"
 	@echo "make test   create .venv if missing, run ruff and the whole test suite (what CI runs)"
 	@echo "make quick  ruff, then the quick loop: the tests not marked slow (about a minute on 2 cores)"
 	@echo "make lint   ruff: lint and format check"
@@ -28,6 +29,9 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/streetchief compare jingxing_2019 --replications 10 --out $(OUT)
+
+uncertainty: $(STAMP)
+	$(VENV)/bin/streetchief compare jingxing_2019 --uncertainty 64 --out results/uncertainty
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
