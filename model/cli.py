@@ -47,7 +47,9 @@ examples:
 
 FORCE_HELP = (
     "start even when the estimate (problems, memory, time) passes the size guard's limits; "
-    "without it such work is refused with a hint (--stream, fewer days, fewer points)"
+    "without it such work is refused with a hint (--stream, fewer days, fewer points); with "
+    "compare --calibrated, also compare on a calibration that failed its held-out check or was "
+    "fitted to another scenario (the warning is printed first)"
 )
 SET_HELP = (
     "set one scenario value for this command, by its dotted path (as `streetchief parameters` "
@@ -1327,16 +1329,23 @@ def _calibrate(args, scenario) -> int:
     for path, s in r["fitted"].items():
         lo, hi = s["interval_95"]
         print(f"  {path:50s} {s['median']:10.4g}   95% interval {lo:.4g} – {hi:.4g}")
+    from streetchief.calibration.run import _coverage, _share_words
+
     for label, check in (("fitted part", r["fit"]), ("held-out part", r["held_out"])):
         if check is None:
             continue
-        inside = "—" if check["share_inside"] is None else f"{check['share_inside']:.0%}"
         rec, sim = check["median_hours_recorded"], check["median_hours_simulated"]
+        median, p90 = (_share_words(_coverage(check, s)) for s in ("median", "p90"))
         print(
             f"  {label}: median hours to resolution recorded {rec:.3g}, simulated {sim:.3g}; "
-            f"{inside} of per-category medians and 90th percentiles inside the draws' 90% "
-            f"intervals; distance {check['distance_median']:.3g}"
+            f"per category, inside the 90% band of {r['check']['draws']} draws: medians "
+            f"{median}, 90th percentiles {p90}; distance {check['distance_median']:.3g}"
         )
+    verdict = r["check"]
+    print(
+        f"held-out check: {'passes' if verdict['passes'] else 'FAILS'}: {verdict['why']}"
+        + ("" if verdict["passes"] else "; compare --calibrated refuses it without --force")
+    )
     print(f"wrote calibration.json, posterior.csv, fitted.yaml and fit.png in {args.out}")
     return 0
 
@@ -1368,6 +1377,32 @@ def _resembles(cmp, arrangement: str, folder: Path) -> None:
         )
 
 
+def _trust_calibrated(args) -> list[str]:
+    """A calibration checked before a counterfactual stands on it (refused without --force); the
+    warnings first, then which arrangements the fitted values apply to."""
+    from streetchief.calibration.run import check_calibrated, read_posterior
+
+    warnings = check_calibrated(args.calibrated, args.scenario, args.force)
+    for w in warnings:
+        print(f"WARNING: {w}")
+    from streetchief.report import LABELS
+
+    posterior, record = read_posterior(args.calibrated)
+    fitted = str(record.get("arrangement", "the fitted arrangement"))
+    own, every = [], []
+    for path in posterior.samples.columns:
+        keys = path.split(".")
+        (own if keys[0] == "arrangements" and keys[1] != "*" else every).append(path)
+    if every:
+        print(
+            f"the fitted {', '.join(every)} apply to every arrangement: they are the departments' "
+            f"or the problems' own, not {LABELS.get(fitted, fitted)}'s alone"
+        )
+    if own:
+        print(f"the fitted {', '.join(own)} apply only to the arrangement each names")
+    return warnings
+
+
 def _compare_uncertainty(args, scenario) -> int:
     from streetchief.experiment import STRONGEST
     from streetchief.folders import ResultFolder
@@ -1384,6 +1419,8 @@ def _compare_uncertainty(args, scenario) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.calibrated is not None:
+        _trust_calibrated(args)
     names = None if not args.arrangements else [a.strip() for a in args.arrangements.split(",")]
     sw = uncertainty_sweep(
         args.scenario,
@@ -1443,6 +1480,7 @@ def _compare(args, scenario) -> int:
     from streetchief.report import comparison_tables, comparison_text, draw_figures
 
     known = scenario.arrangement_names
+    warnings = _trust_calibrated(args) if args.calibrated is not None else []
     fitted = _calibrated_arrangement(args.calibrated) if args.calibrated is not None else None
     if args.baseline is None:
         args.baseline = fitted or STRONGEST
@@ -1468,10 +1506,16 @@ def _compare(args, scenario) -> int:
     drawn, calibrated = None, None
     if args.calibrated is not None:
         from streetchief.calibration import draw_overrides
+        from streetchief.provenance import file_hash
 
         seed = scenario.run.seed if args.seed is None else args.seed
         drawn = draw_overrides(args.calibrated, args.replications, seed)
-        calibrated = {"folder": str(args.calibrated.resolve()), "drawn": drawn}
+        calibrated = {
+            "folder": str(args.calibrated.resolve()),
+            "drawn": drawn,
+            "posterior_sha256": file_hash(args.calibrated / "posterior.csv"),
+            "warnings": warnings,
+        }
         print(f"each replication draws its parameters from the posterior in {args.calibrated}")
     with ResultFolder(args.out, _inputs(args)) as tmp:
         log = _read_replay(args, scenario, tmp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -472,7 +473,7 @@ def compare(
     return Comparison(
         per_run=per_run,
         means=means_table(per_run, shown),
-        paired=paired_differences(per_run, baseline, names),
+        paired=paired_differences(per_run, baseline, names, predictive=bool(drawn)),
         equity=eq,
         ledger=lg,
         first=first,
@@ -495,10 +496,15 @@ def means_table(per_run: pd.DataFrame, arrangements: list[str]) -> pd.DataFrame:
     return m.T.reindex(columns=arrangements).rename_axis("outcome").reset_index()
 
 
+PREDICTIVE = "90% predictive"  # the interval of a comparison whose replications draw parameters
+
+
 def paired_differences(
-    per_run: pd.DataFrame, baseline: str, arrangements: list[str]
+    per_run: pd.DataFrame, baseline: str, arrangements: list[str], predictive: bool = False
 ) -> pd.DataFrame:
-    """Each arrangement − the baseline per outcome, paired by replication, with a t-based 95% CI."""
+    """Each arrangement − the baseline per outcome, paired by replication, with a t-based 95% CI;
+    `predictive` (each replication drew its parameters from a posterior): the 5% and 95%
+    quantiles of the replications' differences instead, which do not narrow with more of them."""
     out = []
     b = per_run[per_run.arrangement == baseline].set_index("replication")
     for a in arrangements:
@@ -506,7 +512,10 @@ def paired_differences(
             continue
         t = per_run[per_run.arrangement == a].set_index("replication")
         for k in OUTCOMES:
-            mean, low, high, n = paired_interval((t[k] - b[k]).astype(float))
+            diff = (t[k] - b[k]).astype(float)
+            mean, low, high, n = paired_interval(diff)
+            if predictive:
+                low, high = _spread(diff)
             out.append(
                 {
                     "arrangement": a,
@@ -518,6 +527,14 @@ def paired_differences(
                     "ci_low": low,
                     "ci_high": high,
                     "replications": n,
+                    **({"interval": PREDICTIVE} if predictive else {}),
                 }
             )
     return pd.DataFrame(out)
+
+
+def _spread(diff: pd.Series) -> tuple[float, float]:
+    d = diff.dropna().to_numpy(float)
+    if len(d) < 2:
+        return math.nan, math.nan
+    return float(np.quantile(d, 0.05)), float(np.quantile(d, 0.95))

@@ -30,11 +30,27 @@ COVERS = (
 )
 
 
+PREDICTIVE_COVERS = (
+    "intervals: 90% predictive intervals of the paired difference over the posterior draws (one "
+    "draw a replication): they cover what the calibration leaves unknown about the fitted values "
+    "and the replication noise together, and do not narrow with more replications; the "
+    "scenario's other values are fixed (vary them: --uncertainty)"
+)
+
+
 def said(row, less: str, more: str, unit: str = " h", who: str = "") -> str:
     """A paired difference in words: its size, its direction (under `who`), its interval."""
     way = (less if row.difference < 0 else more) + (f" {who}" if who else "")
     if row.ci_low != row.ci_low:
         return f"{num(abs(row.difference))}{unit} {way} (one replication: no interval)"
+    if getattr(row, "interval", None) == "90% predictive":
+        if row.ci_low <= 0 <= row.ci_high:
+            return (
+                f"no clear difference over the posterior ({num(row.difference)}{unit} on "
+                f"average; 90% of draws from {num(row.ci_low)} to {num(row.ci_high)})"
+            )
+        lo, hi = sorted((abs(row.ci_low), abs(row.ci_high)))
+        return f"{num(abs(row.difference))}{unit} {way} (90% of draws {num(lo)} to {num(hi)})"
     if row.ci_low <= 0 <= row.ci_high:
         return (
             f"no significant difference ({num(row.difference)}{unit}, 95% CI "
@@ -96,7 +112,7 @@ def headline(cmp) -> str:
         f"{'more' if busy.difference > 0 else 'fewer'} ({num(busy.arrangement_mean)} against "
         f"{num(busy.baseline_mean)})"
     )
-    lines.append(f"({COVERS})")
+    lines.append(f"({PREDICTIVE_COVERS if 'interval' in cmp.paired else COVERS})")
     return "\n".join(lines)
 
 
@@ -115,6 +131,9 @@ def differences_text(cmp) -> str:
     out = [
         f"difference from {cmp.baseline}, with its 95% CI over {n} paired replications (random "
         "variation only)"
+        if "interval" not in cmp.paired
+        else f"difference from {cmp.baseline}, with the 90% range of its {n} paired replications, "
+        "each with its own posterior draw (the fitted values' uncertainty and random variation)"
     ]
     out.append(f"{'outcome':32s}" + "".join(f"{a:>37s}" for a in others))
     p = cmp.paired.set_index(["outcome", "arrangement"])

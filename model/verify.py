@@ -548,7 +548,7 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
     _compare_csv(
         "comparison.csv", folder / "comparison.csv", csv_text(means_table(per_run, shown)), v
     )
-    differences = paired_differences(per_run, baseline, names)
+    differences = paired_differences(per_run, baseline, names, predictive=bool(drawn))
     _compare_csv("differences.csv", folder / "differences.csv", csv_text(differences), v)
 
 

@@ -222,6 +222,7 @@ def test_compare_draws_each_replications_parameters_from_the_posterior(tmp_path,
                 "--out",
                 str(out),
                 "--quiet",
+                "--force",  # a small budget's calibration fails its held-out check
             ]
         )
         == 0
@@ -272,17 +273,33 @@ def test_the_los_angeles_log_end_to_end(tmp_path, capsys):
     for check in ("fit", "held_out"):
         rec, sim = record[check]["median_hours_recorded"], record[check]["median_hours_simulated"]
         assert abs(sim / rec - 1) <= 0.4, (check, rec, sim)
+    # a small budget does not pass the held-out check: the counterfactual refuses to speak
+    check = record["check"]
+    assert check["passes"] is False and "4 posterior draws" in check["why"]
+    told = capsys.readouterr().out
+    m, p = check["median"], check["p90"]
+    assert m["of"] >= 1 and p["of"] == m["of"]
+    assert ("held-out part: median hours to resolution recorded ") in told and (
+        f"medians {m['inside']} of {m['of']}, 90th percentiles {p['inside']} of {p['of']}"
+    ) in told
+    assert f"held-out check: FAILS: {check['why']}" in told
     out = tmp_path / "counterfactual"
-    assert (
-        main(
-            ["compare", str(city), "--replay", *log_args, "--calibrated", str(fitted)]
-            + ["--replications", "3", "--arrangements", "hotline,street_chief", "--quiet"]
-            + ["--out", str(out)]
-        )
-        == 0
-    )
+    args = ["compare", str(city), "--replay", *log_args, "--calibrated", str(fitted)]
+    args += ["--replications", "3", "--arrangements", "hotline,street_chief", "--quiet"]
+    args += ["--out", str(out)]
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "did not pass its held-out check: " in err and "4 posterior draws" in err
+    assert "--force" in err and not out.exists()
+    assert main([*args, "--force"]) == 0
     printed = capsys.readouterr().out
+    first = printed.splitlines()[0]
+    assert first.startswith("WARNING: the calibration in ") and "held-out check" in first
+    assert "apply to every arrangement" in printed
     assert "hotline, calibrated in" in printed and "Against the 12345 hotline" in printed
+    assert "90% of draws" in printed or "over the posterior" in printed
+    assert "do not narrow with more replications" in printed
     means = pd.read_csv(out / "comparison.csv").set_index("outcome")
     recorded = means.loc["resolution_median_h", "recorded"]
     assert recorded == pytest.approx(46.65, abs=0.01)  # the export's own median time to close

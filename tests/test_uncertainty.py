@@ -327,11 +327,21 @@ def _calibration_folder(folder: Path, medians=(0.5, 3.0, 40.0), weights=(0.5, 0.
     of the departments' take-on median, the last with no weight."""
     import json
 
+    from streetchief.calibration.run import base_of
+    from streetchief.provenance import content_hash
+
     folder.mkdir()
     pd.DataFrame({"department_response.take_on.median": medians, "weight": weights}).to_csv(
         folder / "posterior.csv", index=False
     )
-    (folder / "calibration.json").write_text(json.dumps({"arrangement": "hotline"}))
+    record = {
+        "arrangement": "hotline",
+        "scenario": "jingxing_2019",
+        "spec": {"parameters": {"department_response.take_on.median": {"low": 0.25, "high": 100}}},
+        "check": {"passes": True, "why": "made up for the test"},
+        "provenance": {"scenario_sha256": content_hash(base_of("jingxing_2019")[0])},
+    }
+    (folder / "calibration.json").write_text(json.dumps(record))
     return folder
 
 

@@ -21,6 +21,11 @@ from streetchief.provenance import provenance, reproduction_record
 from streetchief.scenario import load_scenario, read_yaml_mapping, resolve_path
 
 MIN_ISSUES = 30  # resolved issues each part of a split log must keep
+# a fit is believed when, on the held-out part, the recorded median and 90th percentile of hours
+# to resolution lie inside the draws' 90% band for this share of the categories, each apart
+# [assumption: four in five; a band that misses more is not reproducing the city]
+PASS_SHARE = 0.8
+MIN_DRAWS = 20  # fewer posterior draws make the 90% band little more than their extremes
 
 
 def base_of(scenario_ref: str | Path) -> tuple[dict, str]:
@@ -140,6 +145,7 @@ def calibrate(
         )
         rows.append(("held out", test_recorded, held))
 
+    check = held_out_check(held, spec.draws)
     log_sha = log.provenance().get("log_sha256")
     posterior_table = posterior.samples.assign(weight=posterior.weights)
     write_text(posterior_table.to_csv(index=False), out / "posterior.csv")
@@ -149,7 +155,10 @@ def calibrate(
     )
     if held is not None:
         title += f"; held out: distance {held['distance_median']:.3g}, "
-        title += f"{held['share_inside']:.0%} of medians and p90s inside the 90% intervals"
+        title += (
+            f"medians {_share_words(check['median'])}, p90s {_share_words(check['p90'])} inside "
+            f"the 90% bands: {'passes' if check['passes'] else 'fails'}"
+        )
     fit_figure(rows, categories, out / "fit.png", title)
 
     def public(check):
@@ -171,6 +180,7 @@ def calibrate(
         "distance": fitted["distance_median"],
         "fit": public(fitted),
         "held_out": public(held),
+        "check": check,
         **info,
         **reproduction_record(base),
         "created": provenance()["created"],
@@ -179,9 +189,56 @@ def calibrate(
     return record
 
 
-def draw_overrides(folder: str | Path, replications: int, seed: int) -> list[dict]:
-    """One parameter setting per replication, drawn from a calibration folder's posterior (so that a
-    comparison's interval includes what is not known about the parameters)."""
+def _share_words(c: dict | None) -> str:
+    return "—" if not c or not c["of"] else f"{c['inside']} of {c['of']}"
+
+
+def _coverage(held: dict, statistic: str) -> dict:
+    rows = [r for r in held["checks"] if r["statistic"] == statistic]
+    inside = sum(bool(r["inside"]) for r in rows)
+    return {"inside": inside, "of": len(rows), "share": inside / len(rows) if rows else None}
+
+
+def held_out_check(held: dict | None, draws: int) -> dict:
+    """Whether the fit is believed: on the held-out part, the recorded medians and 90th
+    percentiles per category inside the draws' 90% bands for PASS_SHARE of the categories, each
+    apart, from at least MIN_DRAWS draws."""
+    out = {"passes": False, "threshold": PASS_SHARE, "draws": draws, "median": None, "p90": None}
+    if held is None:
+        out["why"] = (
+            "no held-out part: the fit was not checked on issues it did not see (calibrate with "
+            "--holdout, e.g. 0.3)"
+        )
+        return out
+    fails = []
+    for statistic in ("median", "p90"):
+        c = out[statistic] = _coverage(held, statistic)
+        if not c["of"]:
+            fails.append(f"no category of the held-out part has a recorded {statistic}")
+        elif c["share"] < PASS_SHARE:
+            fails.append(
+                f"{c['inside']} of {c['of']} held-out {statistic}s inside the draws' 90% band "
+                f"(needs {PASS_SHARE:.0%})"
+            )
+    if draws < MIN_DRAWS:
+        fails.append(
+            f"{draws} posterior draws; a 90% band needs at least {MIN_DRAWS} (draws: in the spec)"
+        )
+    out["passes"] = not fails
+    out["why"] = "; ".join(fails) or (
+        f"held-out medians {_share_words(out['median'])} and p90s {_share_words(out['p90'])} "
+        f"inside the draws' 90% bands (at least {PASS_SHARE:.0%} each)"
+    )
+    return out
+
+
+def read_posterior(folder: str | Path):
+    """A calibration folder's posterior and record, checked: the parameters its spec names and no
+    other, each inside its prior, weights finite, not negative and not all zero."""
+    import json
+
+    import pandas as pd
+
     from streetchief.calibration.fit import Posterior
 
     folder = Path(folder)
@@ -193,5 +250,98 @@ def draw_overrides(folder: str | Path, replications: int, seed: int) -> list[dic
                 "calibration.json (run `streetchief calibrate` first)"
             ],
         )
-    posterior = Posterior.read(folder)
+    where = str(folder / "calibration.json")
+    try:
+        record = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+        priors = record["spec"]["parameters"]
+    except (OSError, ValueError, KeyError, TypeError):
+        priors = None
+    if not isinstance(priors, dict) or not priors:
+        raise CalibrationError(
+            where, ["not a calibration record: it needs spec.parameters (the fitted priors)"]
+        ) from None
+    where = str(folder / "posterior.csv")
+    try:
+        table = pd.read_csv(folder / "posterior.csv")
+    except (OSError, ValueError) as e:
+        raise CalibrationError(where, [f"cannot be read as a table: {e}"]) from None
+    problems = []
+    if "weight" not in table:
+        problems.append("no weight column")
+    else:
+        w = pd.to_numeric(table["weight"], errors="coerce").to_numpy(float)
+        if not len(w) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            problems.append("weight: every weight a finite number ≥ 0, not all 0, one a row")
+    for column in table.columns.drop("weight", errors="ignore"):
+        if column not in priors:
+            problems.append(
+                f"{column}: not a parameter the calibration fitted "
+                f"({', '.join(priors)}); a posterior holds only those"
+            )
+            continue
+        x = pd.to_numeric(table[column], errors="coerce").to_numpy(float)
+        lo, hi = priors[column].get("low"), priors[column].get("high")
+        bad = ~np.isfinite(x) | (x < min(lo, hi)) | (x > max(lo, hi))
+        if bad.any():
+            k = int(np.argmax(bad))
+            problems.append(
+                f"{column}: row {k + 2} holds {table[column].astype(str).iloc[k]}, outside the "
+                f"prior {lo:g} to {hi:g}"
+            )
+    missing = [p for p in priors if p not in table]
+    if missing:
+        problems.append(f"missing the fitted parameter(s) {', '.join(missing)}")
+    if problems:
+        raise CalibrationError(where, problems)
+    return Posterior(table.drop(columns="weight"), table["weight"].to_numpy(float)), record
+
+
+def check_calibrated(folder: str | Path, scenario_ref, force: bool = False) -> list[str]:
+    """Whether a counterfactual may stand on this calibration: its posterior checked
+    (`read_posterior`), fitted to this scenario file, and passing its held-out check. Refused
+    (CalibrationError) unless `force`; with `force`, the warnings to print first."""
+    from streetchief.provenance import content_hash
+
+    folder = Path(folder)
+    _, record = read_posterior(folder)
+    warnings = []
+    base, _ = base_of(scenario_ref)
+    settings = record.get("settings") or {}
+    if settings:
+        from streetchief.scenario import apply_overrides
+
+        base = apply_overrides(base, settings, f"{scenario_ref} with the calibration's --set")
+    fitted_on = (record.get("provenance") or {}).get("scenario_sha256")
+    if fitted_on != content_hash(base):
+        warnings.append(
+            f"the posterior in {folder} was fitted to another scenario "
+            f"({record.get('scenario', '?')!r}, sha256 {str(fitted_on)[:12]}), not to "
+            f"{scenario_ref} as it is now: its values may not mean the same here"
+        )
+    check = record.get("check") or {
+        "passes": False,
+        "why": "the folder records no held-out check (calibrated before there was one)",
+    }
+    if not check.get("passes"):
+        warnings.append(
+            f"the calibration in {folder} did not pass its held-out check: {check.get('why')}; "
+            "a counterfactual on a baseline that does not reproduce its city out of sample is "
+            "not evidence about that city"
+        )
+    if warnings and not force:
+        raise CalibrationError(
+            str(folder),
+            [
+                *warnings,
+                "calibrate again until it passes, or compare anyway with --force (force=True in "
+                "Python), the warning printed first",
+            ],
+        )
+    return warnings
+
+
+def draw_overrides(folder: str | Path, replications: int, seed: int) -> list[dict]:
+    """One parameter setting per replication, drawn from a calibration folder's posterior (so that a
+    comparison's interval includes what is not known about the parameters)."""
+    posterior, _ = read_posterior(folder)
     return [posterior.draw(np.random.default_rng([seed, r]), 1)[0] for r in range(replications)]

@@ -44,11 +44,9 @@ def uncertainty_sweep(
         loaded = load_scenario(path, **settings)
     posterior = None
     if calibrated is not None:
-        from streetchief.calibration.fit import Posterior
-        from streetchief.calibration.run import draw_overrides
+        from streetchief.calibration.run import read_posterior
 
-        draw_overrides(calibrated, 0, 0)  # says what is wrong with the folder, if anything
-        posterior = Posterior.read(Path(calibrated))
+        posterior, _ = read_posterior(calibrated)
         fitted = [p for p in posterior.samples.columns if p not in settings]
     else:
         fitted = []
