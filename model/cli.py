@@ -340,8 +340,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     k.add_argument(
         "--holdout",
-        type=_share,
-        help="fit on the earlier share 1 − H of the log, check on the rest",
+        type=_holdout,
+        default=0.3,
+        help="fit on the earlier share 1 − H of the log's reports, check on the rest (default "
+        "0.3); 0: no held-out part, and then the fit cannot pass its check (compare --calibrated "
+        "refuses it without --force)",
     )
     k.add_argument(
         "--executor",
@@ -546,6 +549,13 @@ def _share(text):
     x = _number(text)
     if not 0 < x < 1:  # NaN fails too
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return x
+
+
+def _holdout(text):
+    x = _number(text)
+    if not 0 <= x < 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
     return x
 
 

@@ -372,3 +372,21 @@ def test_the_grid_baseline_is_recovered_too(tmp_path):
         assert lo <= v <= hi, (p, lo, hi)
     lo, hi = r["fitted"]["categories.*.lead_hours"]["interval_95"]
     assert hi - lo < 0.5 * 48  # the log taught something: half the prior's width at most
+
+
+def test_calibrate_holds_out_the_later_part_by_default_and_says_the_verdict(tmp_path, capsys):
+    """Without --holdout the later 30% is held out and checked; --holdout 0 fits without a part
+    held out, and the verdict says so."""
+    path, _ = _log(tmp_path, days=15)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(json.dumps({**SPEC, "population_size": 5, "generations": 1, "draws": 2}))
+    args = ["calibrate", "jingxing_2019", "--log", str(path), "--arrangement", "hotline"]
+    args += ["--spec", str(spec), "--quiet", "--workers", "1"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    record = json.loads((tmp_path / "a" / "calibration.json").read_text())
+    assert record["holdout"] == 0.3 and record["held_out"] is not None
+    assert record["check"]["passes"] is False and "2 posterior draws" in record["check"]["why"]
+    assert f"held-out check: FAILS: {record['check']['why']}" in capsys.readouterr().out
+    assert main([*args, "--holdout", "0", "--out", str(tmp_path / "b")]) == 0
+    record = json.loads((tmp_path / "b" / "calibration.json").read_text())
+    assert record["held_out"] is None and record["check"]["why"].startswith("no held-out part")

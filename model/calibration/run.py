@@ -91,7 +91,8 @@ def check_inputs(
                     log.source,
                     [
                         f"--holdout {holdout}: the {name} part keeps {_resolved(part)} resolved "
-                        f"issues; at least {MIN_ISSUES} are needed (a smaller holdout, longer log)"
+                        f"issues; at least {MIN_ISSUES} are needed (a smaller holdout, a longer "
+                        "log, or --holdout 0 to fit without a check)"
                     ],
                 )
     return base, base_text, scenario, calibration, fit_log, test_log
