@@ -2,6 +2,7 @@
 before anything runs, a search resumes, and a comparison draws its parameters from the posterior."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def test_a_search_resumes_and_a_folder_holding_another_one_is_refused(tmp_path):
         "name": "other",
         "parameters": {"arrangements.hotline.misrouting": {"low": 0, "high": 0.5}},
     }
-    with pytest.raises(CalibrationError, match="holds a different calibration"):
+    with pytest.raises(CalibrationError, match="started with another spec or scenario"):
         calibrate("jingxing_2019", log, "hotline", other, out, workers=1)
     saved = json.loads((out / "calibration.json").read_text())
     assert saved["digest"] and saved["log"]["log_sha256"] and saved["provenance"]["streetchief"]
@@ -390,3 +391,25 @@ def test_calibrate_holds_out_the_later_part_by_default_and_says_the_verdict(tmp_
     assert main([*args, "--holdout", "0", "--out", str(tmp_path / "b")]) == 0
     record = json.loads((tmp_path / "b" / "calibration.json").read_text())
     assert record["held_out"] is None and record["check"]["why"].startswith("no held-out part")
+
+
+def test_a_search_is_resumed_only_for_the_same_log_holdout_and_arrangement(tmp_path):
+    """Everything that decides the search is in its identity: another log, holdout or
+    arrangement is refused by name, not given the old posterior."""
+    _, log = _log(tmp_path, days=15)
+    _, other_log = _log(tmp_path, seed=9, days=15)
+    small = {**SPEC, "population_size": 5, "generations": 1, "draws": 2}
+    out = tmp_path / "out"
+    first = calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+    for change, said in (
+        (dict(log=other_log), "another log or holdout (the rows fitted differ)"),
+        (dict(holdout=0.3), "another log or holdout (the rows fitted differ), --holdout"),
+        (dict(arrangement="grid"), "another --arrangement"),
+    ):
+        args = {"log": log, "arrangement": "hotline", "holdout": None, **change}
+        with pytest.raises(CalibrationError, match=re.escape(said)):
+            calibrate("jingxing_2019", args["log"], args["arrangement"], small, out,
+                      workers=1, holdout=args["holdout"])  # fmt: skip
+    again = calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+    assert again["evaluations"] == first["evaluations"]  # the same search: adopted, not rerun
+    assert again["fitted"] == first["fitted"]

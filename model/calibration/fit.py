@@ -177,8 +177,11 @@ def search(
     executor: str = "local",
     workers: int | None = None,
     progress=None,
+    identity: dict | None = None,
 ) -> tuple[Posterior, dict]:
-    """ABC-SMC over the spec's parameters, resumed from DIR/abc.db when it holds this search."""
+    """ABC-SMC over the spec's parameters, resumed from DIR/abc.db when it holds this search:
+    the same spec and scenario and the same `identity` (what else decides the search: the
+    arrangement, the rows fitted, the holdout); anything else is refused by name."""
     import pyabc
 
     logging.getLogger("ABC").setLevel(logging.INFO)  # its generations drive the progress bar
@@ -198,12 +201,16 @@ def search(
     prior, names = _prior(calibration)
     state_path, db = out / "search.json", out / "abc.db"
     state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
-    if state and state.get("digest") != calibration.digest:
+    identity = {"spec_and_scenario": calibration.digest, **(identity or {})}
+    if state and (state.get("digest") != calibration.digest or state.get("identity") != identity):
+        before = state.get("identity") or {"spec_and_scenario": state.get("digest")}
+        differ = [IDENTITY_WORDS.get(k, k) for k in identity if before.get(k) != identity[k]]
         raise CalibrationError(
             str(out),
             [
-                f"holds a different calibration ({state.get('name')!r}); choose "
-                "another --out, or delete the folder to start again"
+                f"holds a search started with another {', '.join(differ) or 'input'} "
+                f"({state.get('name')!r}); resuming it would give its posterior for this one: "
+                "choose another --out, or delete the folder to start again"
             ],
         )
     sampler, keep = _sampler(executor, workers)
@@ -218,7 +225,12 @@ def search(
         else:
             db.unlink(missing_ok=True)
             history = abc.new(f"sqlite:///{db}", observed)
-            state = {"name": spec.name, "digest": calibration.digest, "run_id": history.id}
+            state = {
+                "name": spec.name,
+                "digest": calibration.digest,
+                "identity": identity,
+                "run_id": history.id,
+            }
             write_json(state, state_path)
         remaining = spec.generations - (history.max_t + 1)
         if remaining > 0:
@@ -249,6 +261,20 @@ def search(
         "method": f"ABC-SMC (pyabc {pyabc.__version__})",
     }
     return Posterior(samples.reset_index(drop=True), np.asarray(w, float)), info
+
+
+IDENTITY_WORDS = {
+    "spec_and_scenario": "spec or scenario",
+    "arrangement": "--arrangement",
+    "fitted_rows": "log or holdout (the rows fitted differ)",
+    "holdout": "--holdout",
+}
+
+
+def rows_digest(frame: pd.DataFrame) -> str:
+    """The content of a log's rows (what is fitted), whatever file they came from."""
+    h = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False).to_numpy()
+    return hashlib.sha256(h.tobytes() + ",".join(map(str, frame.columns)).encode()).hexdigest()[:16]
 
 
 def observe(log, scenario, categories_n: int):

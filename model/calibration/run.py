@@ -131,7 +131,16 @@ def calibrate(
     _, names = _prior(calibration)
     simulator = Simulator(base, fit_log, arrangement, categories, horizon, calibration, names)
     observed = statistics(recorded, categories, horizon)
-    posterior, info = search(calibration, simulator, observed, out, executor, workers, progress)
+    from streetchief.calibration.fit import rows_digest
+
+    identity = {
+        "arrangement": arrangement,
+        "fitted_rows": rows_digest(fit_log.frame),
+        "holdout": holdout or 0.0,
+    }
+    posterior, info = search(
+        calibration, simulator, observed, out, executor, workers, progress, identity
+    )
     spec = calibration.spec
     fitted = predictive(simulator, posterior, recorded, categories, spec.draws, spec.seed)
     rows = [("fitted", recorded, fitted)]
