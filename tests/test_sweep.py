@@ -295,3 +295,30 @@ def test_per_issue_records_partitioned_by_point_and_replication(tmp_path):
     counts = issues.groupby(["point", "replication", "arrangement"], observed=True).size()
     expected = res.runs.set_index(["point_id", "replication", "arrangement"]).issues_reported
     assert sorted(counts.tolist()) == sorted(expected.astype(int).tolist())
+
+
+def test_three_sweeps_at_once_into_one_folder_only_the_holder_writes(tmp_path):
+    """A sweep refused because the lock is held leaves the holder's lock and folders alone, so a
+    third is refused too (it used to find the lock unlinked, take a new one, and run beside the
+    first)."""
+    import os
+
+    (tmp_path / "runs").mkdir()
+    with _Lock(tmp_path):
+        inode = os.stat(tmp_path / ".lock").st_ino
+        for _ in range(2):
+            with pytest.raises(SweepError, match=r"another sweep is writing here \(pid"):
+                sweep(GRID, tmp_path, workers=1, progress=False)
+            assert os.stat(tmp_path / ".lock").st_ino == inode  # the holder's lock, untouched
+            assert (tmp_path / "runs").is_dir() and not (tmp_path / "sweep.json").exists()
+
+
+def test_a_symlinked_runs_folder_is_refused_and_nothing_written_through_it(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "runs").symlink_to(outside)
+    with pytest.raises(SweepError, match="runs: 1 problem:\n  is a symbolic link"):
+        sweep(GRID, out, workers=1, progress=False)
+    assert not list(outside.iterdir())

@@ -75,21 +75,27 @@ def sweep(
     if fresh:  # before anything is written: a refused sweep leaves no folder behind
         check(estimate_sweep(sw, workers), force, sw.source)
     created = [p for p in [out, *out.parents] if not p.exists()]
+    for folder in (out, out / "runs"):  # parts are never written through a link, out of the folder
+        if folder.is_symlink():
+            raise SweepError(
+                str(folder), ["is a symbolic link; a sweep writes only into a folder of its own"]
+            )
     try:
         (out / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise SweepError(str(out), [f"cannot create the output folder ({e.strerror})"]) from None
-    try:
-        with Lock(out):
+    lock = Lock(out)
+    with lock:  # refused here, a sweep touches nothing: the lock and the folder are the holder's
+        try:
             return _sweep(sw, out, executor, workers, scheduler, progress, force)
-    except SweepError:
-        if fresh:  # refused before any run: take back the folders made for it
-            for p in [out / "runs", out / ".lock", *created]:
-                try:
-                    p.unlink() if p.name == ".lock" else p.rmdir()
-                except OSError:
-                    pass
-        raise
+        except SweepError:
+            if fresh:  # refused before any run: take back the folders made for it, lock held
+                for p in [out / "runs", out / ".lock", *created]:
+                    try:
+                        p.unlink() if p.name == ".lock" else p.rmdir()
+                    except OSError:
+                        pass
+            raise
 
 
 def _check_folder(out: Path) -> bool:
