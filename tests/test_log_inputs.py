@@ -258,17 +258,26 @@ def test_time_format_that_cannot_work_is_the_mappings_error_with_the_first_value
     jingxing, tmp_path
 ):
     export = REAL / "nyc311_fedhere_PyBOOT.csv"
-    for fmt, said in (("%s", "write time_format: unix"), ("%Q", "cannot read times")):
+    for fmt, said in (
+        ("%s", "write time_format: unix"),
+        ("%Q", "cannot read times"),
+        ("%d %d", "names %d more than once"),
+        ("%H%H", "names %H more than once"),
+        ("%Y%Y", "names %Y more than once"),
+        ("%z%z", "names %z more than once"),
+        ("['%m/%d/%Y', '%Y-%m-%d %H%H']", "names %H more than once"),  # one of a list
+    ):
         m = _mapping(
             tmp_path,
             "columns: {reported_at: Created Date, category: Complaint Type, zone: Borough}\n"
-            f"time_format: '{fmt}'\n"
+            f"time_format: {fmt if fmt.startswith('[') else repr(fmt)}\n"
             "categories: {default: noise}\nzones: {default: nanwei_road}\n",
         )
         with pytest.raises(IssueLogError) as e:
             read_log(export, jingxing, m)
         text = str(e.value)
-        assert e.value.what == "mapping" and f"time_format: '{fmt}'" in text and said in text
+        shown = "'%Y-%m-%d %H%H'" if fmt.startswith("[") else f"'{fmt}'"
+        assert e.value.what == "mapping" and f"time_format: {shown}" in text and said in text
         assert (
             "is '05/01/2022 12:00:03 AM'; it reads with time_format: '%m/%d/%Y %I:%M:%S %p'" in text
         )

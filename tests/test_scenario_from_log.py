@@ -163,3 +163,38 @@ def test_a_log_shorter_than_a_day_and_an_existing_out_are_refused(tmp_path, caps
         == 0
     )
     assert load_scenario(out).categories["b"].name == "b"
+
+
+@pytest.mark.parametrize("word", ["null", "yes", "on", "Off", "no", "TRUE"])
+def test_names_yaml_reads_as_booleans_become_keys_of_their_own(tmp_path, capsys, word):
+    """A category or zone named `yes` or `null` would be written as a key YAML reads as True or
+    None: it gets a prefixed key, keeps its name, and its rows land on it."""
+    log = tmp_path / "log.csv"
+    rows = [f"2020-01-{d:02d} {h:02d}:00,{word},{word}" for d in range(1, 8) for h in (9, 15)]
+    rows += [f"2020-01-{d:02d} 11:00,east,noise" for d in range(1, 8)]
+    log.write_text("reported_at,zone,category\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "city.yaml"
+    assert main(["scenario-from-log", str(log), "--timezone", "UTC", "--out", str(out)]) == 0
+    s = load_scenario(out)
+    key = f"zone_{word.lower()}"
+    assert s.zones[key].name == word and s.categories[f"category_{word.lower()}"].name == word
+    replayed = read_log(log, s, out.with_suffix(".mapping.yaml"))
+    assert (replayed.frame.zone == key).sum() == 14
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_names_that_differ_only_in_case_are_one_and_said(tmp_path, capsys):
+    """The mapping reads names without regard to case, so 'A' and 'a' are one zone (the more
+    frequent spelling), not two keys with every row in the second."""
+    log = tmp_path / "log.csv"
+    rows = [f"2020-01-{d:02d} {h:02d}:00,{z},noise" for d in range(1, 8) for h, z in
+            ((9, "A"), (12, "a"), (15, "A"), (18, "East"))]  # fmt: skip
+    log.write_text("reported_at,zone,category\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "city.yaml"
+    assert main(["scenario-from-log", str(log), "--timezone", "UTC", "--out", str(out)]) == 0
+    assert "zone names that differ only in case are read as one" in capsys.readouterr().err
+    s = load_scenario(out)
+    assert sorted(s.zones) == ["a", "east"] and s.zones["a"].name == "A"
+    assert s.zones["a"].weight == pytest.approx(21 / 28, abs=0.01)
+    replayed = read_log(log, s, out.with_suffix(".mapping.yaml"))
+    assert (replayed.frame.zone == "a").sum() == 21

@@ -249,9 +249,16 @@ def format_problems(fmt: str) -> list[str]:
             f"time_format: {fmt!r}: %s (seconds since 1970) is not a strptime directive here; "
             "write time_format: unix (or unix_ms for milliseconds)"
         ]
+    directives = re.findall(r"%[-#]?([A-Za-z])", fmt.replace("%%", ""))
+    twice = sorted({d for d in directives if directives.count(d) > 1})
+    if twice:
+        return [
+            f"time_format: {fmt!r} names {', '.join('%' + d for d in twice)} more than once; a "
+            "time format names each part of a time once, e.g. '%m/%d/%Y %I:%M:%S %p'"
+        ]
     try:
         pd.to_datetime(pd.Series(["2019-10-23"]), format=fmt, errors="coerce")
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, re.error) as e:
         return [
             f"time_format: {fmt!r} cannot read times ({e}); write a strptime format such as "
             "'%m/%d/%Y %I:%M:%S %p', or unix"

@@ -53,9 +53,13 @@ def key_of(name: str, prefix: str) -> str:
     """A key a dotted path can hold: lower-case ASCII letters, digits and underscores."""
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    if not text or text[0].isdigit():
+    if not text or text[0].isdigit() or text in YAML_WORDS:
         text = f"{prefix}_{text}" if text else prefix
     return text[:48].rstrip("_")
+
+
+# words YAML reads as a boolean or null, not as a name: a key never is one (`yes: ...` is True)
+YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
 
 
 def _keys(names: list[str], prefix: str) -> dict[str, str]:
@@ -69,6 +73,29 @@ def _keys(names: list[str], prefix: str) -> dict[str, str]:
         used.add(k)
         out[name] = k
     return out
+
+
+def _one_spelling(names: pd.Series, what: str, notes: list[str]) -> pd.Series:
+    """Names that differ only in case are one name, as a mapping reads them (its lookup folds
+    case): each is written as its most frequent spelling, and the merge is noted."""
+    present = names.dropna()
+    if present.empty:
+        return names
+    counts = present.value_counts()
+    folded = pd.Series(counts.index, index=counts.index).map(str.casefold)
+    chosen, merged = {}, []
+    for _, group in counts.groupby(folded.to_numpy(), sort=False):
+        spelling = group.index[0]  # value_counts order: the most frequent first
+        chosen.update({n: spelling for n in group.index})
+        if len(group) > 1:
+            merged.append(" and ".join(repr(n) for n in group.index))
+    if merged:
+        notes.append(
+            f"{what} names that differ only in case are read as one, as the mapping reads them: "
+            + "; ".join(merged[:5])
+            + (f" and {len(merged) - 5} more" if len(merged) > 5 else "")
+        )
+    return names.map(lambda n: chosen.get(n, n), na_action="ignore")
 
 
 def _text(v) -> str | None:
@@ -205,13 +232,17 @@ def scenario_from_log(
         frame, _ = to_our_columns(raw.frame, source)
     if not len(frame):
         raise IssueLogError(source, ["holds no issue: not one row after the header"])
-    zone_text = frame["zone"].map(_text)
-    cat_text = frame["category"].map(_text)
-    dept_text = frame["department"].map(_text) if "department" in frame else None
+    notes = []
+    zone_text = _one_spelling(frame["zone"].map(_text), "zone", notes)
+    cat_text = _one_spelling(frame["category"].map(_text), "category", notes)
+    dept_text = (
+        _one_spelling(frame["department"].map(_text), "department", notes)
+        if "department" in frame
+        else None
+    )
 
     cat_counts = cat_text.value_counts()
     rare = [c for c, n in cat_counts.items() if n < min_issues]
-    notes = []
     cat_names = [c for c in cat_counts.index if c not in rare]
     cat_keys = _keys(cat_names, "category")
     if rare:
