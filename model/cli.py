@@ -641,9 +641,32 @@ def main(argv=None) -> int:
             signal.signal(sig, h)
 
 
+def _shipped_out(out) -> str | None:
+    """Why `out` may not be written: inside the package or its shipped files (None: it may)."""
+    import streetchief
+    from streetchief.scenario import shipped
+
+    target = Path(out).expanduser().resolve()
+    for folder, what in (
+        (shipped(), "the shipped scenarios"),
+        (Path(streetchief.__file__).parent, "the package"),
+    ):
+        folder = folder.resolve()
+        if target == folder or folder in target.parents:
+            return (
+                f"--out {out}: inside {what} ({folder}); a command never writes over what ships "
+                "with streetchief: write it elsewhere, e.g. results/"
+            )
+    return None
+
+
 def _command(args) -> int:
     from streetchief.scenario import load_scenario, shipped
 
+    refused = _shipped_out(args.out) if getattr(args, "out", None) is not None else None
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     if args.command == "scenarios":
         return _list_scenarios(shipped())
     if args.command == "parameters" and args.differing:

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -206,3 +207,27 @@ def test_parameters_lists_every_section_with_units(capsys):
     ):
         assert path in out
     assert "duration (h)" in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export-arrivals", "jingxing_2019", "--days", "3"],
+        ["run", "jingxing_2019", "--days", "1"],
+    ],
+)
+def test_no_command_writes_into_the_shipped_files(tmp_path, capsys, command):
+    import streetchief
+    from streetchief.scenario import shipped
+
+    for target in (
+        shipped() / "jingxing_2019_cases.csv",
+        shipped() / "new_folder",
+        Path(streetchief.__file__).parent / "x.csv",
+    ):
+        before = target.read_bytes() if target.is_file() else None
+        assert main([*command, "--out", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert "a command never writes over what ships with streetchief" in err
+        assert (target.read_bytes() if target.is_file() else None) == before
+        assert target.exists() == (before is not None)
