@@ -208,3 +208,22 @@ def test_a_huge_design_is_refused_before_it_is_built():
     }
     with pytest.raises(SweepError, match=r"design: 1,000,000,000 points; at most 1,000,000"):
         load_sweep(spec)
+
+
+def test_an_incomplete_sweeps_verdict_speaks_only_of_the_points_that_ran():
+    """3 of 20 points ran, all with an advantage: the words say 3 points that ran, not the
+    design."""
+    from streetchief.sweeps.analysis import where_it_vanishes
+
+    adv = pd.DataFrame(
+        {"difference": [-5.0, -4.0, -6.0], "significant": [True] * 3, "x": [1, 2, 3]}
+    )
+    words, _ = where_it_vanishes(adv, ["x"], "resolution_mean_h", "street_chief", "multi_layer",
+                                 design_points=20)  # fmt: skip
+    assert words[-1] == (
+        "The advantage holds at every one of the 3 points that ran (17 of the design's 20 have "
+        "not)."
+    )
+    whole, _ = where_it_vanishes(adv, ["x"], "resolution_mean_h", "street_chief", "multi_layer",
+                                 design_points=3)  # fmt: skip
+    assert whole[-1] == "The advantage holds at every point of this design."

@@ -187,10 +187,23 @@ def _association(values: pd.Series, inside: pd.Series) -> tuple[float, str]:
 
 
 def where_it_vanishes(
-    adv: pd.DataFrame, params: list[str], outcome: str, treatment: str, baseline: str, top: int = 3
+    adv: pd.DataFrame,
+    params: list[str],
+    outcome: str,
+    treatment: str,
+    baseline: str,
+    top: int = 3,
+    design_points: int | None = None,
 ) -> tuple[list[str], list[str]]:
     """(sentences, parameters): the verdicts counted in words, and the parameters that most set the
-    points where the advantage vanishes or reverses apart from the others, strongest first."""
+    points where the advantage vanishes or reverses apart from the others, strongest first. With
+    `design_points` more than the points that ran, the words speak of those points only."""
+    ran = len(adv)
+    every, any_ = "at every point of this design", "at any point of this design"
+    if design_points is not None and ran < design_points:
+        left = f"the {ran} points that ran ({design_points - ran} of the design's "
+        left += f"{design_points} have not)"
+        every, any_ = f"at every one of {left}", f"at any of {left}"
     v = verdicts(adv, outcome)
     stable = (v != UNSTABLE).to_numpy()
     counts = v.value_counts()
@@ -210,11 +223,9 @@ def where_it_vanishes(
         return lines, []
     inside = v != ADVANTAGE
     if not inside.any():
-        return lines + ["The advantage holds at every point of this design."], []
+        return lines + [f"The advantage holds {every}."], []
     if inside.all():
-        return lines + [
-            f"{treatment} has no significant advantage at any point of this design."
-        ], []
+        return lines + [f"{treatment} has no significant advantage {any_}."], []
     ranked = sorted(((*_association(adv[p], inside), p) for p in params), reverse=True)
     lines.append(
         f"Where the advantage vanishes or reverses ({int(inside.sum())} points), compared with all "
@@ -589,7 +600,10 @@ def analyze(
     scenario = base_scenario(meta)
     write_csv(adv, out / "advantage.csv")
     base, treat = meta["spec"]["baseline"], meta["spec"]["treatment"]
-    words, deciding = where_it_vanishes(adv, params, outcome, treat, base)
+    points = meta.get("points")
+    words, deciding = where_it_vanishes(
+        adv, params, outcome, treat, base, design_points=points if isinstance(points, int) else None
+    )
     report = {
         "advantage": adv,
         "figures": [],
