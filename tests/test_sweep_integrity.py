@@ -227,3 +227,25 @@ def test_an_incomplete_sweeps_verdict_speaks_only_of_the_points_that_ran():
     whole, _ = where_it_vanishes(adv, ["x"], "resolution_mean_h", "street_chief", "multi_layer",
                                  design_points=3)  # fmt: skip
     assert whole[-1] == "The advantage holds at every point of this design."
+
+
+def test_a_part_written_just_before_an_interruption_is_counted(tmp_path, monkeypatch):
+    """Interrupted between writing a task's part and counting it, the sweep's record still counts
+    every part on disk (it used to say 0 runs done beside a written part)."""
+    import streetchief.sweeps.runner as runner
+
+    real = runner.write_parquet
+
+    def write_then_interrupt(table, path):
+        real(table, path)
+        if path.parent.name == "runs":
+            raise KeyboardInterrupt  # the signal lands right after the part's rename
+
+    monkeypatch.setattr(runner, "write_parquet", write_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(SPEC, tmp_path / "s", workers=1, progress=False)
+    monkeypatch.undo()
+    meta = json.loads((tmp_path / "s" / "sweep.json").read_text())
+    parts = list((tmp_path / "s" / "runs").glob("*.parquet"))
+    assert len(parts) == 1 and meta["status"] == "interrupted"
+    assert meta["runs_done"] == len(SPEC["arrangements"])  # that one task's runs

@@ -212,6 +212,9 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
             bar((len(sw.tasks) - len(todo) + executed) * per_task, len(sw.tasks) * per_task)
     finally:
         bar.close()
+        if executed < len(todo):  # interrupted: a part may be written but not yet counted
+            written, _ = read_parts(out, sw, lambda p, r: _task_table(sw, p, r, None, outcomes))
+            parts = {**written, **parts}
         runs = gather(parts, sw.spec.arrangements)
         wall = time.perf_counter() - t0
         ok = int((runs.status == "ok").sum()) if len(runs) else 0
