@@ -208,6 +208,19 @@ def comparison_text(cmp) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+# every file `compare` writes beside compare.json (its record lists each with its sha256)
+COMPARE_FILES = (
+    "comparison.csv",
+    "differences.csv",
+    "replications.csv",
+    "equity.csv",
+    "ledger.csv",
+    "cost_effectiveness.csv",
+    "comparison.png",
+    "equity.png",
+)
+
+
 def comparison_tables(cmp) -> dict:
     """The comparison's tables, by the file name they are written to."""
     return {

@@ -444,10 +444,18 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
         run_scenario,
     )
     from streetchief.issue_log import read_log
-    from streetchief.report import comparison_tables
+    from streetchief.report import COMPARE_FILES, comparison_tables
 
     path = folder / "compare.json"
     _check_files(folder, record, "compare.json", v)
+    files = record.get("files")
+    if isinstance(files, dict):  # a list emptied or cut is itself a difference
+        for name in COMPARE_FILES:
+            if name not in files:
+                v.mismatches.append(
+                    f"compare.json: files lists no sha256 for {name} (compare records every "
+                    "file it writes)"
+                )
     scenario = _scenario(record, path, v)
     rows = _need(record, path, "per_run", list, "every run's outcomes")
     seed = _need(record, path, "seed", int, "the seed (a whole number ≥ 0)")
@@ -523,7 +531,7 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
             )
         for name, table in comparison_tables(cmp).items():
             _compare_csv(name, folder / name, csv_text(table), v)
-        _compare_figure(folder, record, cmp.first, v)
+        _compare_figure(folder, record, cmp, v)
         return
     from streetchief.experiment import _with, scenario_parameters
 
@@ -552,26 +560,31 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
     _compare_csv("differences.csv", folder / "differences.csv", csv_text(differences), v)
 
 
-def _compare_figure(folder: Path, record: dict, first, v: Verification) -> None:
-    """comparison.png drawn again from replication 0 (byte for byte, with the same matplotlib)."""
+def _compare_figure(folder: Path, record: dict, cmp, v: Verification) -> None:
+    """comparison.png (replication 0) and equity.png (every replication) drawn again, byte for
+    byte with the same matplotlib, whatever the record says of them."""
     from importlib import metadata
 
-    from streetchief.plots import comparison_figure
+    from streetchief.plots import comparison_figure, equity_figure
 
-    png = folder / "comparison.png"
     drawn_with = ((record.get("provenance") or {}).get("dependencies") or {}).get("matplotlib")
     if drawn_with != metadata.version("matplotlib"):
         v.notes.append(
-            f"comparison.png: drawn with matplotlib {drawn_with}, not drawn again (checked by its "
-            "sha256 only)"
+            f"comparison.png, equity.png: drawn with matplotlib {drawn_with}, not drawn again "
+            "(checked by their sha256 only)"
         )
         return
     with tempfile.TemporaryDirectory() as d:
-        comparison_figure(first, Path(d) / "again.png", record.get("replications"))
-        again = (Path(d) / "again.png").read_bytes()
-    v.checked.append("comparison.png")
-    if not png.is_file() or png.read_bytes() != again:
-        v.mismatches.append("comparison.png: not the figure drawn again from replication 0")
+        comparison_figure(cmp.first, Path(d) / "comparison.png", record.get("replications"))
+        equity_figure(cmp.equity, cmp.arrangements, Path(d) / "equity.png")
+        for name, what in (
+            ("comparison.png", "the figure drawn again from replication 0"),
+            ("equity.png", "the figure drawn again from the replications"),
+        ):
+            png = folder / name
+            v.checked.append(name)
+            if not png.is_file() or png.read_bytes() != (Path(d) / name).read_bytes():
+                v.mismatches.append(f"{name}: not {what}")
 
 
 # --- a sweep ----------------------------------------------------------------------------------

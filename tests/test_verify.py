@@ -129,6 +129,28 @@ def test_a_replaced_figure_is_caught(copy, folders, capsys):
     assert code == 1 and "comparison.png" in text
 
 
+@pytest.mark.parametrize("forge", ["rehash", "empty"])
+def test_a_replaced_equity_figure_is_caught_whatever_the_record_says(copy, capsys, forge):
+    """equity.png replaced and its sha256 updated in compare.json (or the files list emptied):
+    a full verify draws the figure again and the list is itself checked."""
+    from streetchief.provenance import file_hash
+
+    folder = copy("compare")
+    shutil.copy(folder / "comparison.png", folder / "equity.png")
+    record = json.loads((folder / "compare.json").read_text())
+    if forge == "rehash":
+        record["files"]["equity.png"] = file_hash(folder / "equity.png")
+    else:
+        record["files"] = {}
+    (folder / "compare.json").write_text(json.dumps(record))
+    code, text = _verify_cli(folder, capsys)
+    assert code == 1
+    assert "equity.png: not the figure drawn again from the replications" in text
+    if forge == "empty":
+        assert "compare.json: files lists no sha256 for equity.png" in text
+        assert "files lists no sha256 for comparison.csv" in text
+
+
 def test_a_scenario_edited_in_the_record_is_caught_by_its_sha256(copy, capsys):
     folder = copy("compare")
     record = json.loads((folder / "compare.json").read_text())
