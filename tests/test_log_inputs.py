@@ -414,6 +414,29 @@ def test_json_lines_and_socrata_rows_json(jingxing, tmp_path):
     )
 
 
+def test_a_key_twice_in_one_record_is_refused_with_both_values_and_its_line(jingxing, tmp_path):
+    """Read last-wins, a repeated closing time would lose every closure (SF's 2010 export)."""
+    requests = json.loads((REAL / "bloomington_open311_requests.json").read_text())[:3]
+    text = json.dumps(requests, indent=1)
+    first = text.index('"updated_datetime"')
+    line = text.count("\n", 0, first) + 1
+    text = text[:first] + '"updated_datetime": null, ' + text[first:]  # the key twice, one line
+    path = _write(tmp_path, text, "requests.json")
+    with pytest.raises(IssueLogError) as e:
+        read_log(path, jingxing, MAPPINGS / "open311_georeport_v2.yaml")
+    said = str(e.value)
+    assert (
+        f"the key 'updated_datetime' appears twice in one object, line {line} (None, then" in said
+    )
+    assert "one of its values would be lost" in said and "time_format" not in said
+    lines = [json.dumps(r) for r in requests]
+    lines[1] = lines[1][:-1] + ', "status": "open"}'  # a JSON Lines record with the key twice
+    jsonl = _write(tmp_path, "\n".join(lines) + "\n", "requests.jsonl")
+    log = read_log(jsonl, jingxing, MAPPINGS / "open311_georeport_v2.yaml", skip_invalid=True)
+    assert log.rejected.line.tolist() == [2]
+    assert "the key 'status' twice" in log.rejected.reason.iloc[0]
+
+
 @pytest.mark.parametrize(
     "name, text",
     [

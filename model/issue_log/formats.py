@@ -159,13 +159,47 @@ def _load_json_text(path: Path):
     except UnicodeDecodeError as e:
         raise IssueLogError(source, [f"not UTF-8 text ({e})"]) from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except RecursionError:
         raise IssueLogError(
             source, [f"nested too deeply to be an export (more than {MAX_DEPTH} levels)"]
         ) from None
+    except _DuplicateKey as e:
+        key, first, second = e.args
+        where = _duplicate_line(text, key)
+        raise IssueLogError(
+            source,
+            [
+                f"the key {key!r} appears twice in one object{where} ({first!r}, then "
+                f"{second!r}): one of its values would be lost; export it again, or keep one"
+            ],
+        ) from None
     except ValueError as e:
         raise IssueLogError(source, [f"not valid JSON ({e})"]) from None
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k, out[k], v)
+        out[k] = v
+    return out
+
+
+def _duplicate_line(text: str, key: str) -> str:
+    """', line N': where the key's second appearance in one (flat) object is, if it can be told."""
+    import re
+
+    at = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
+    for a, b in zip(at, at[1:], strict=False):
+        if not re.search(r"[{}]", text[a:b]):
+            return f", line {text.count(chr(10), 0, b) + 1}"
+    return ""
 
 
 def _read_json(path: Path) -> list[dict]:
@@ -238,9 +272,12 @@ def _read_json_lines(path: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame
                 if not text.strip():
                     continue
                 try:
-                    obj = json.loads(text)
+                    obj = json.loads(text, object_pairs_hook=_no_duplicate_keys)
                 except RecursionError:
                     obj, why = None, f"nested more than {MAX_DEPTH} levels deep"
+                except _DuplicateKey as e:
+                    key, first, second = e.args
+                    obj, why = None, f"the key {key!r} twice ({first!r}, then {second!r})"
                 except ValueError as e:
                     obj, why = None, f"not JSON ({e})"
                 else:
