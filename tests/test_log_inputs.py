@@ -523,3 +523,16 @@ def test_timezone_option_reads_local_times_in_that_zone(jingxing, capsys, tmp_pa
         main(["replay-history", str(xml), "--timezone", "Mars/Base", "--out", str(tmp_path)])
     assert e.value.code == 2
     assert "--timezone: unknown time zone 'Mars/Base'" in capsys.readouterr().err
+
+
+def test_a_mapping_without_a_timezone_says_which_zone_it_read_in(jingxing, tmp_path):
+    path = _write(tmp_path, "t,c,z\n2019-10-21 08:00,garbage,nanwei_road\n")
+    m = _mapping(tmp_path, "columns: {reported_at: t, category: c, zone: z}\n")
+    log = read_log(path, jingxing, m)
+    assert any(
+        "the mapping names no timezone:, so the log's times are read in the scenario's "
+        "(Asia/Shanghai)" in n
+        for n in log.notes
+    )
+    told = _mapping(tmp_path, "columns: {reported_at: t, category: c, zone: z}\ntimezone: UTC\n")
+    assert not any("names no timezone" in n for n in read_log(path, jingxing, told).notes)

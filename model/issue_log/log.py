@@ -378,6 +378,12 @@ def read_log(
         counts,
         list(mapped.notes) if mapped is not None else [],
     )
+    if timezone is None and mapping is not None and mapping.timezone is None:
+        log.notes.append(
+            f"the mapping names no timezone:, so the log's times are read in the scenario's "
+            f"({tz}); if the export keeps another city's local time, say it (timezone: in the "
+            "mapping, or --timezone)"
+        )
     _far_rows(log)
     return log
 
