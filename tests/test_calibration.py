@@ -413,3 +413,8 @@ def test_a_search_is_resumed_only_for_the_same_log_holdout_and_arrangement(tmp_p
     again = calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
     assert again["evaluations"] == first["evaluations"]  # the same search: adopted, not rerun
     assert again["fitted"] == first["fitted"]
+    state = json.loads((out / "search.json").read_text())
+    del state["identity"]  # as an older version wrote it
+    (out / "search.json").write_text(json.dumps(state))
+    with pytest.raises(CalibrationError, match="recorded by an older version"):
+        calibrate("jingxing_2019", log, "hotline", small, out, workers=1)

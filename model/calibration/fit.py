@@ -203,7 +203,16 @@ def search(
     state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
     identity = {"spec_and_scenario": calibration.digest, **(identity or {})}
     if state and (state.get("digest") != calibration.digest or state.get("identity") != identity):
-        before = state.get("identity") or {"spec_and_scenario": state.get("digest")}
+        if "identity" not in state:
+            raise CalibrationError(
+                str(out),
+                [
+                    f"holds a search ({state.get('name')!r}) recorded by an older version, which "
+                    "did not keep the log, holdout and arrangement it was started with: choose "
+                    "another --out, or delete the folder to start again"
+                ],
+            )
+        before = state["identity"]
         differ = [IDENTITY_WORDS.get(k, k) for k in identity if before.get(k) != identity[k]]
         raise CalibrationError(
             str(out),
