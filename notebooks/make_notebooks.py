@@ -62,12 +62,13 @@ notebook(
         "up where it stopped; `SCHEDULER` sends them to a Dask cluster.",
         SMALL + "\nSCHEDULER = None   # or a Dask cluster's address\n"
         "from streetchief import load_scenario\nfrom streetchief.report import LABELS\n"
-        "from streetchief.uncertainty import answer_text, uncertainty\n\n"
+        "from IPython.display import Markdown\n"
+        "from streetchief.uncertainty import answer_markdown, uncertainty\n\n"
         'SETS = 24 if SMALL else 64\nbase = load_scenario("jingxing_2019")\n'
         'ans = uncertainty("jingxing_2019", sets=SETS, replications=2, days=20 if SMALL else None,\n'
         '                  out=f"../results/notebook_uncertainty/{SETS}", scheduler=SCHEDULER,\n'
         "                  workers=1 if SMALL else None)\n"
-        'print("\\n".join(answer_text(ans, base, LABELS)))',
+        "Markdown(answer_markdown(ans, base, LABELS))",
         "md:Each set's difference, street chiefs − the other (its mean over the set's replications), one "
         "row per baseline: the shaded side is where street chiefs are better; the title gives the "
         "probability and its 95% interval for the number of sets drawn.",
@@ -77,14 +78,15 @@ notebook(
         "with the difference on the same problems across the sets (the other values' ranks regressed out), "
         "and whether it stands out of the noise at a 5% false discovery rate; then the sets over the two "
         "values that decide most, with the decision tree's box where street chiefs win most often.",
-        "import pandas as pd\nfrom streetchief.sweeps.labels import parameter_label\n\n"
+        "import pandas as pd\nfrom streetchief.sweeps.labels import parameter_label\n"
+        "from streetchief.uncertainty.analysis import short_label\n\n"
         'pd.set_option("display.max_colwidth", 100)   # each label whole\n'
         "b = ans.focus\ns = ans.sensitivity[(ans.sensitivity.baseline == b)\n"
         '                    & (ans.sensitivity.outcome == "resolution_common_mean_h")]\n'
         "s = s.reindex(s.prcc.abs().sort_values(ascending=False).index)\n"
         'print(f"street chiefs against {LABELS.get(b, b)}, over {int(ans.row(b).sets)} stable sets")\n'
         "pd.DataFrame({\n"
-        '    "what is not known": [parameter_label(p, base) for p in s.parameter],\n'
+        '    "what is not known": [short_label(parameter_label(p, base)) for p in s.parameter],\n'
         '    "partial rank correlation": s.prcc.round(2).to_numpy(),\n'
         '    "a higher value favours": [("street chiefs" if q < 0 else LABELS.get(b, b)) if q == q else "—"\n'
         "                               for q in s.prcc],\n"

@@ -107,7 +107,7 @@ def test_one_parameter_deciding_at_a_threshold_gives_its_share_and_its_box(tmp_p
     assert sens.prcc["arrangements.toy_treatment.delay.value"] > 0.9
     said = "\n".join(answer_text(ans))
     assert "what decides the speed on the same problems: " in said
-    assert "(higher favours toy_baseline; PRCC +" in said and "idle" not in said
+    assert ", higher favours toy_baseline (PRCC +" in said and "idle" not in said
 
 
 def test_ranges_collapsed_to_points_give_todays_compare(tmp_path):

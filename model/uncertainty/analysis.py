@@ -265,11 +265,11 @@ def box_words(box: dict, spec, scenario=None) -> str:
     parts = []
     for path, (lo, hi) in box.items():
         p = parameter_of(spec, path)
-        name = _short(parameter_label(path, scenario))
+        name = short_label(parameter_label(path, scenario))
         if p.values is not None:
             k = len(p.values)
             chosen = [v for i, v in enumerate(p.values) if lo <= (i + 0.5) / k < hi]
-            parts.append(f"{_short(name)} is {' or '.join(map(str, chosen))}")
+            parts.append(f"{short_label(name)} is {' or '.join(map(str, chosen))}")
         elif lo <= 0.0:
             parts.append(f"{name} ≤ {readable(p.at(hi))}")
         elif hi >= 1.0:
@@ -296,7 +296,7 @@ def parameter_of(spec, path: str):
     return spec.parameters[path] if path in spec.parameters else _Drawn(spec.given[path])
 
 
-def _short(label: str, width: int = 60) -> str:
+def short_label(label: str, width: int = 60) -> str:
     """A parameter's label short enough for a sentence: its first clause."""
     head, _, rest = label.partition(": ")
     text = rest or head
@@ -367,20 +367,22 @@ def answer_text(ans: Answer, scenario=None, names: dict | None = None) -> list[s
         top = top.reindex(top.prcc.abs().sort_values(ascending=False).index)
         if len(top):
             drivers = "; ".join(
-                f"{_short(parameter_label(p, scenario))} (higher favours "
-                f"{t_name if _better_sign(MAIN) * q > 0 else names.get(b, b)}; PRCC {q:+.2f})"
+                f"{short_label(parameter_label(p, scenario))}, higher favours "
+                f"{t_name if _better_sign(MAIN) * q > 0 else names.get(b, b)} (PRCC {q:+.2f})"
                 for p, q in zip(top.parameter, top.prcc, strict=True)
             )
             lines.append(f"  what decides the speed on the same problems: {drivers}")
         elif len(sel) and sel.prcc.isna().all():
             lines.append(
-                f"  what decides the speed: too few sets to tell ({int(ans.row(b).sets)} for "
+                "  what decides the speed on the same problems: too few sets to tell "
+                f"({int(ans.row(b).sets)} for "
                 f"{len(ans.parameters)} values; a partial rank correlation needs at least "
                 f"{len(ans.parameters) + 2}); draw more sets, or read the boxes below"
             )
         elif len(sel):
             lines.append(
-                f"  what decides the speed: no value's partial rank correlation with it stands "
+                f"  what decides the speed on the same problems: no value's partial rank "
+                "correlation with it stands "
                 f"out at a 5% false discovery rate over {int(ans.row(b).sets)} sets; draw more "
                 "sets, or read the boxes below"
             )
@@ -394,7 +396,7 @@ def answer_text(ans: Answer, scenario=None, names: dict | None = None) -> list[s
                 f"{worst['sets']} where {box_words(worst['box'], spec, scenario)}"
             )
         elif box is not None and box["share"] in (0.0, 1.0):
-            lines.append(f"  {'faster' if box['share'] == 1 else 'slower'} at every stable set")
+            lines.append(f"  {'faster' if box['share'] == 1 else 'slower'} in every stable set")
     lines.append(
         "(probability: the share of stable parameter sets in which "
         f"{t_name} are better, with a 95% CI for the number of sets drawn; difference: "
@@ -408,3 +410,21 @@ def answer_text(ans: Answer, scenario=None, names: dict | None = None) -> list[s
         "keep up, is counted apart)"
     )
     return lines
+
+
+def answer_markdown(ans: Answer, scenario=None, names: dict | None = None) -> str:
+    """The answer's sentences as Markdown, for a notebook: a heading line per baseline, its
+    outcomes as a list, what decides it nested below, the note on what the figures cover last."""
+    out = []
+    for line in answer_text(ans, scenario, names):
+        if line.startswith("against "):
+            out += ["", f"**{line}**", ""]
+        elif line.startswith("- "):
+            out.append(line)
+        elif line.startswith("  "):
+            out.append(f"    - {line.strip()}")
+        elif line.startswith("("):
+            out += ["", f"*{line}*"]
+        else:
+            out.append(line)
+    return "\n".join(out)

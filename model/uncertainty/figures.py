@@ -62,14 +62,15 @@ def spread_figure(ans, path=None, names: dict | None = None):
             ax.set_xlabel(f"{t_name} − {b_name} ({unit})", fontsize=9)
             ax.tick_params(labelsize=8)
             ax.grid(axis="x", alpha=0.3)
-    axes[0][0].legend(fontsize=8, loc="upper left")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
     fig.suptitle(
         f"{t_name} against each arrangement over {ans.sets} parameter sets: each point a set "
         f"(the mean of its {ans.replications} paired replications), the shaded side where "
         f"{t_name} are better",
         fontsize=10,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # room for the legend below the panels
     return _save(fig, path)
 
 
@@ -109,7 +110,10 @@ def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
     if best:
         (x0, x1), (y0, y1) = best["box"].get(px, (0, 1)), best["box"].get(py, (0, 1))
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, ls="--", ec="black"))
-        ax.plot([], [], ls="--", c="black", label=f"box: faster in {best['share']:.0%} of its sets")
+        ax.plot(
+            [], [], ls="--", c="black",
+            label=f"box: faster in {best['share']:.0%} of its {best['sets']} sets",
+        )  # fmt: skip
     for p, setter in ((px, ax.set_xticks), (py, ax.set_yticks)):
         qs = [0.0, 0.25, 0.5, 0.75, 0.999]
         prm = parameter_of(spec, p)
@@ -118,8 +122,8 @@ def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
             setter([(i + 0.5) / k for i in range(k)], [str(v) for v in prm.values])
         else:
             setter(qs, [f"{prm.at(q):.3g}" for q in qs])
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_xlim(-0.02, 1.02)  # a set at a range's end is drawn whole
+    ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(textwrap.fill(parameter_label(px, scenario), 70), fontsize=9)
     ax.set_ylabel(textwrap.fill(parameter_label(py, scenario), 45), fontsize=9)
     ax.set_title(
