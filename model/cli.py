@@ -981,12 +981,13 @@ def _load_log(args, path, scenario, side, shown_folder: Path | None = None, late
     `shown_folder`, where it will be once the result folder is in place (for the messages). With
     `later` (a list), the writing is left to the caller: each (target, frame) is appended to it."""
     from streetchief.errors import IssueLogError
-    from streetchief.files import write_csv
+    from streetchief.files import capped, write_csv
     from streetchief.folders import MADE
     from streetchief.issue_log import read_log
 
     def put(kind, frame):
         target = side(kind)
+        frame = capped(frame)
         shown = target if shown_folder is None else shown_folder / target.name
         if later is not None:
             later.append((target, frame))
@@ -1057,7 +1058,7 @@ def _report_log(log, path, put) -> None:
 
 
 def _report_window(args, result, folder: Path):
-    from streetchief.files import write_csv
+    from streetchief.files import capped, write_csv
     from streetchief.issue_log import replay_window_text
 
     r = result.replay
@@ -1068,7 +1069,7 @@ def _report_window(args, result, folder: Path):
     )
     path = args.out / "outside_window.csv"
     if r["outside_window"]:
-        write_csv(result.outside, folder / "outside_window.csv")
+        write_csv(capped(result.outside), folder / "outside_window.csv")
         print(
             f"note: {r['outside_window']} issue(s) of the log fall outside the window (see "
             f"--days); listed in {args.out / 'outside_window.csv'}",

@@ -102,3 +102,28 @@ def csv_text(frame) -> str:
 
 def write_csv(frame, path: str | Path) -> None:
     write_text(csv_text(frame), path)
+
+
+SIDE_TEXT = 1000  # characters of one cell a side file keeps: a name, not a 200 MB field
+
+
+def capped(frame):
+    """A side file's table with every text cell cut to SIDE_TEXT characters, saying so."""
+    import pandas as pd
+
+    if frame is None or not len(frame):
+        return frame
+    frame = frame.copy()
+    for col in frame.columns:
+        if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col]):
+            text = frame[col].astype("string")
+            long = (text.str.len() > SIDE_TEXT).fillna(False).astype(bool)
+            if long.any():
+                n = text[long].str.len().astype(int).astype(str)
+                frame.loc[long, col] = (
+                    text[long].str.slice(0, SIDE_TEXT)
+                    + f" … (cut at {SIDE_TEXT} of "
+                    + n
+                    + " characters)"
+                )
+    return frame

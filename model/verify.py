@@ -424,9 +424,11 @@ def _read(path: Path):
 
 def _side_files(folder: Path, log, res, v: Verification) -> None:
     """rejected_rows.csv and outside_window.csv of a replay, derived again from the log."""
+    from streetchief.files import capped
+
     for name, frame in (("rejected_rows.csv", log.rejected), ("outside_window.csv", res.outside)):
         if frame is not None and len(frame):
-            _compare_csv(name, folder / name, csv_text(frame), v)
+            _compare_csv(name, folder / name, csv_text(capped(frame)), v)
         elif (folder / name).exists():
             v.mismatches.append(f"{name}: present, but the log gives no such rows")
 

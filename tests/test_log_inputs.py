@@ -536,3 +536,17 @@ def test_a_mapping_without_a_timezone_says_which_zone_it_read_in(jingxing, tmp_p
     )
     told = _mapping(tmp_path, "columns: {reported_at: t, category: c, zone: z}\ntimezone: UTC\n")
     assert not any("names no timezone" in n for n in read_log(path, jingxing, told).notes)
+
+
+def test_a_side_file_keeps_a_cells_first_thousand_characters_and_says_so(tmp_path, capsys):
+    """A 200,000-character name is set aside, not copied whole into the side files."""
+    from streetchief.cli import main
+
+    log = _write(tmp_path, "reported_at,category,zone\n"
+                 f"2019-10-21 08:00,{'x' * 200_000},nanwei_road\n2019-10-21 09:00,garbage,nanwei_road\n")  # fmt: skip
+    out = tmp_path / "out.csv"
+    assert main(["import-log", str(log), "--out", str(out), "--skip-invalid"]) == 0
+    for side in ("out.csv.unmapped_values.csv", "out.csv.rejected.csv"):
+        text = (tmp_path / side).read_text()
+        assert len(text) < 5_000, side
+        assert "x" * 1000 + " … (cut at 1000 of 200000 characters)" in text, side
