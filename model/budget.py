@@ -18,6 +18,10 @@ BYTES_PER_PROBLEM = 400  # the problems and the issue book, per problem
 BYTES_PER_RECORD = 400  # each arrangement's records, kept whole until written
 BASE_BYTES = 300 * 2**20  # the interpreter, the libraries, a streamed run's window
 PROBLEMS_PER_SECOND = 50_000  # per arrangement, measured on the seed's district and the megacity
+# each merchant is an agent of every arrangement's model: measured 300,000 merchants in one zone
+# of jingxing_2019, one day: +91 MB and +0.86 s CPU per arrangement
+BYTES_PER_MERCHANT = 320
+SECONDS_PER_MERCHANT = 3e-6
 MEMORY_LIMIT = 4 * 2**30  # or half this machine's memory, if less
 TIME_LIMIT_HOURS = 12.0
 MAX_RUNS = 200_000  # runs of one sweep
@@ -78,13 +82,17 @@ def estimate_run(
     """One run of `arrangements` on the same problems (`problems` when they are known: a log)."""
     n = expected_problems(scenario, days) if problems is None else float(problems)
     kept = 0.0 if streamed else n * (BYTES_PER_PROBLEM + BYTES_PER_RECORD * arrangements)
+    merchants = float(sum(z.merchants for z in scenario.zones.values()))
+    hints = ("fewer --days",) if streamed else ("--stream (memory stays bounded)", "fewer --days")
+    if merchants * BYTES_PER_MERCHANT > 2**30:
+        hints = ("fewer merchants (zones.<key>.merchants)", *hints)
     return Estimate(
         "a run",
         n,
         arrangements,
-        BASE_BYTES + kept,
-        n * arrangements / PROBLEMS_PER_SECOND,
-        ("fewer --days",) if streamed else ("--stream (memory stays bounded)", "fewer --days"),
+        BASE_BYTES + kept + merchants * BYTES_PER_MERCHANT * arrangements,
+        n * arrangements / PROBLEMS_PER_SECOND + merchants * arrangements * SECONDS_PER_MERCHANT,
+        hints,
     )
 
 

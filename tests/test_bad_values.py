@@ -189,6 +189,17 @@ def test_a_huge_volume_is_refused_with_an_estimate_and_a_hint(tmp_path, capsys):
     assert code == 2 and "time" in text and "> 12 h" in text and "fewer --days" in text
 
 
+def test_ten_million_merchants_are_refused_with_an_estimate_and_a_hint(tmp_path, capsys):
+    """Every merchant is an agent: 10,000,000 in one zone validate with a note and are refused
+    before a run exhausts the memory (about 3 GB for two days)."""
+    path = _scenario(tmp_path, _set("zones.nanwei_road.merchants", 10_000_000))
+    code, text = _cli(capsys, "validate", path)
+    assert code == 0 and "past the size guard's limits" in text
+    code, text = _cli(capsys, "run", path, "--days", "2", "--out", tmp_path / "o", "--quiet")
+    assert code == 2 and "too large" in text and "GiB of memory" in text
+    assert "fewer merchants (zones.<key>.merchants)" in text and not (tmp_path / "o").exists()
+
+
 def test_the_megacity_without_stream_is_refused_with_the_hint(tmp_path, capsys):
     code, text = _cli(capsys, "run", "megacity", "--out", tmp_path / "o", "--quiet")
     assert code == 2 and "25,000,000 problems" in text and "use --stream" in text

@@ -542,8 +542,8 @@ def test_a_side_file_keeps_a_cells_first_thousand_characters_and_says_so(tmp_pat
     """A 200,000-character name is set aside, not copied whole into the side files."""
     from streetchief.cli import main
 
-    log = _write(tmp_path, "reported_at,category,zone\n"
-                 f"2019-10-21 08:00,{'x' * 200_000},nanwei_road\n2019-10-21 09:00,garbage,nanwei_road\n")  # fmt: skip
+    rows = f"2019-10-21 08:00,{'x' * 200_000},nanwei_road\n2019-10-21 09:00,garbage,nanwei_road\n"
+    log = _write(tmp_path, "reported_at,category,zone\n" + rows)
     out = tmp_path / "out.csv"
     assert main(["import-log", str(log), "--out", str(out), "--skip-invalid"]) == 0
     for side in ("out.csv.unmapped_values.csv", "out.csv.rejected.csv"):
