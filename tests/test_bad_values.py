@@ -88,6 +88,10 @@ SCENARIOS = {
         _set("calendars.office.weekly.mon", ["08:30-24:30"]),
         "calendars.office.weekly: mon: '24:30' is not a clock time",
     ),
+    "overlapping spans": (
+        _set("calendars.office.weekly.mon", ["08:00-12:00", "10:00-14:00"]),
+        "calendars.office.weekly: mon: '08:00-12:00' and '10:00-14:00' overlap",
+    ),
     "backlog sampled every 1e-6 h": (
         _set("run.backlog_sample_hours", 1e-6),
         "run.backlog_sample_hours: every 1e-06 hours makes 8.76e+09 events",

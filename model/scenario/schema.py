@@ -67,6 +67,12 @@ class CalendarSpec(_Strict):
                     clock_span(span)
                 except ValueError as e:
                     raise ValueError(f"{day}: {e}") from None
+            hours = sorted((clock_span(span), span) for span in spans)
+            for ((_, end), first), ((start, _), second) in zip(hours, hours[1:], strict=False):
+                if start < end:  # a working day's spans, one after another: none inside another
+                    raise ValueError(
+                        f"{day}: {first!r} and {second!r} overlap; give each open hour once"
+                    )
         return v
 
     @model_validator(mode="after")
