@@ -550,3 +550,20 @@ def test_a_side_file_keeps_a_cells_first_thousand_characters_and_says_so(tmp_pat
         text = (tmp_path / side).read_text()
         assert len(text) < 5_000, side
         assert "x" * 1000 + " … (cut at 1000 of 200000 characters)" in text, side
+
+
+@pytest.mark.parametrize(
+    "values, fmt",
+    [
+        (["1/1/20 0:05", "12/31/19 23:10"], "%m/%d/%y %H:%M"),  # not ISO 8601, not the year 20
+        (["1/1/20 1:05 PM", "2/3/20 9:15 AM"], "%m/%d/%y %I:%M %p"),
+        (["05/01/2022 12:00:03 AM"], "%m/%d/%Y %I:%M:%S %p"),
+        (["2019-10-21T08:00:00", "2019-10-21 09:30"], "ISO8601"),
+    ],
+)
+def test_suggested_time_formats_read_us_two_digit_years_and_12_hour_clocks(values, fmt):
+    from streetchief.issue_log.times import guess_format
+
+    assert guess_format(values) == fmt
+    parsed = pd.to_datetime(pd.Series(values), format=fmt)
+    assert (parsed.dt.year >= 2019).all()

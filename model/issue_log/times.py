@@ -40,6 +40,13 @@ CANDIDATES = (
     "%m/%d/%Y",
     "%d/%m/%Y",
 )
+SHORT_YEAR = (  # US exports with two-digit years, 12- or 24-hour clocks (Boston's, some LA's)
+    "%m/%d/%y %I:%M:%S %p",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%y %H:%M:%S",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%y",
+)
 UNIX_FROM, UNIX_TO = pd.Timestamp("1970-01-01", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC")
 _ARROW_SAFE = re.compile(r"%[fzZ:]")  # directives Arrow's strptime does not read like Python's
 
@@ -155,9 +162,12 @@ def guess_format(values: list[str]) -> str | None:
     if all(re.fullmatch(r"\d{12,13}", v) for v in values):
         return "unix_ms"
     sample = pd.Series(values)
-    if pd.to_datetime(sample, format="ISO8601", errors="coerce").notna().all():
+    iso_like = all(re.match(r"\d{4}-\d{2}-\d{2}", v) for v in values)
+    if iso_like and pd.to_datetime(sample, format="ISO8601", errors="coerce").notna().all():
         return "ISO8601"
-    for fmt in CANDIDATES:
+    # a two-digit year (1/1/20 0:05): %y first, or %Y would read the year 20
+    short_year = all(re.match(r"\d{1,2}/\d{1,2}/\d{2}(?!\d)", v) for v in values)
+    for fmt in SHORT_YEAR if short_year else CANDIDATES:
         if pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
             return fmt
     return None
