@@ -372,6 +372,49 @@ def test_zones_from_points_in_geojson_polygons(jingxing, tmp_path):
     assert (by_id[ids[rest]] == "fengshan_street").all()
 
 
+def _zones_file(tmp_path, rings: dict) -> Path:
+    features = [
+        {"type": "Feature", "properties": {"zone": k},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        for k, ring in rings.items()
+    ]  # fmt: skip
+    path = tmp_path / "zones.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+BOX = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+
+
+@pytest.mark.parametrize(
+    "ring, said",
+    [
+        (
+            [[0, 0], [1, 0], [float("nan"), 1], [0, 1], [0, 0]],
+            "a coordinate is not a finite number",
+        ),
+        ([[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]], "not a valid polygon (Self-intersection"),
+    ],
+)
+def test_a_zone_polygon_that_is_not_one_is_our_error(tmp_path, ring, said):
+    from streetchief.issue_log.geo import ZonePolygons
+
+    with pytest.raises(IssueLogError) as e:
+        ZonePolygons.load(_zones_file(tmp_path, {"a": BOX, "b": ring}), "zone")
+    assert f"features[1] (b): {said}" in str(e.value)
+
+
+def test_overlapping_zone_polygons_are_named_and_a_device_is_refused(tmp_path):
+    from streetchief.issue_log.geo import ZonePolygons
+
+    shifted = [[0.5, 0], [1.5, 0], [1.5, 1], [0.5, 1], [0.5, 0]]
+    beside = [[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]  # shares an edge only
+    zones = ZonePolygons.load(_zones_file(tmp_path, {"a": BOX, "b": shifted, "c": beside}), "zone")
+    assert zones.overlaps == ["'a' and 'b'", "'b' and 'c'"]
+    with pytest.raises(IssueLogError, match="not a plain file"):
+        ZonePolygons.load(Path("/dev/zero"), "zone")
+
+
 # --- formats ----------------------------------------------------------------------------
 
 

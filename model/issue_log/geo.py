@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,17 @@ import pandas as pd
 from streetchief.errors import IssueLogError
 
 WHAT = "zone polygons"
+MAX_BYTES = 256 * 2**20  # a city's zone outlines; past this it is not a file of zones
+
+
+def _overlaps(names: list[str], geometries: list) -> list[str]:
+    """Pairs of zones whose polygons share an area (not only an edge), in words."""
+    import shapely
+
+    tree = shapely.STRtree(geometries)
+    a, b = tree.query(geometries, predicate="overlaps")
+    pairs = sorted({(min(i, j), max(i, j)) for i, j in zip(a, b, strict=True) if i != j})
+    return [f"{names[i]!r} and {names[j]!r}" for i, j in pairs]
 
 
 @dataclass
@@ -22,15 +34,20 @@ class ZonePolygons:
     source: str
     names: list[str]
     geometries: list
+    overlaps: list[str] = field(default_factory=list)  # pairs sharing an area, in words
 
     @classmethod
     def load(cls, path: Path, prop: str) -> ZonePolygons:
         import shapely
         from shapely.geometry import shape
 
+        from streetchief.inputs import InputTooLarge, read_bytes
+
         source = str(path)
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+            data = json.loads(read_bytes(path, MAX_BYTES).decode("utf-8-sig"))
+        except InputTooLarge as e:
+            raise IssueLogError(source, [f"cannot read the zone polygons: {e}"], WHAT) from None
         except OSError as e:
             raise IssueLogError(
                 source, [f"cannot read the zone polygons: {e.strerror or e}"], WHAT
@@ -50,20 +67,29 @@ class ZonePolygons:
                 problems.append(f"{where}: no property {prop!r} naming its zone")
                 continue
             try:
-                g = shape(f["geometry"])
+                with warnings.catch_warnings():  # a NaN coordinate: said below, in words
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    g = shape(f["geometry"])
             except Exception as e:  # shapely raises several kinds on bad geometry
                 problems.append(f"{where} ({props[prop]}): not a geometry ({e})")
                 continue
             if g.geom_type not in ("Polygon", "MultiPolygon"):
                 problems.append(f"{where} ({props[prop]}): a {g.geom_type}, not a polygon")
                 continue
+            if not np.isfinite(shapely.get_coordinates(g)).all():
+                problems.append(f"{where} ({props[prop]}): a coordinate is not a finite number")
+                continue
             if not g.is_valid:
-                g = shapely.make_valid(g)
+                problems.append(
+                    f"{where} ({props[prop]}): not a valid polygon ({shapely.is_valid_reason(g)}); "
+                    "fix its outline (a polygon must not cross itself)"
+                )
+                continue
             names.append(str(props[prop]))
             geometries.append(g)
         if problems:
             raise IssueLogError(source, problems, WHAT)
-        return cls(source, names, geometries)
+        return cls(source, names, geometries, _overlaps(names, geometries))
 
     def locate(self, latitude: pd.Series, longitude: pd.Series) -> np.ndarray:
         """The zone holding each point (longitude, latitude in degrees); None where there is no

@@ -468,6 +468,12 @@ def apply_mapping(
             f"zones from points: {found:,} of {n:,} rows lie in a polygon of "
             f"{mapping.zones.geojson}"
         )
+        if polygons.overlaps:
+            notes.append(
+                f"zone polygons that overlap in {mapping.zones.geojson} (a point in both goes to "
+                f"the first in the file): {'; '.join(polygons.overlaps[:5])}"
+                + (f" and {len(polygons.overlaps) - 5} more" if len(polygons.overlaps) > 5 else "")
+            )
     for col, lookup in (
         ("category", mapping.categories),
         ("zone", mapping.zones),
