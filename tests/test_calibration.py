@@ -418,3 +418,31 @@ def test_a_search_is_resumed_only_for_the_same_log_holdout_and_arrangement(tmp_p
     (out / "search.json").write_text(json.dumps(state))
     with pytest.raises(CalibrationError, match="recorded by an older version"):
         calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "symlink", "poisoned"])
+def test_a_damaged_or_poisoned_search_database_is_refused_not_adopted(tmp_path, damage):
+    """abc.db is resumed only as a plain SQLite file holding values its prior can give."""
+    import sqlite3
+
+    _, log = _log(tmp_path, days=15)
+    small = {**SPEC, "population_size": 5, "generations": 1, "draws": 2}
+    out = tmp_path / "out"
+    calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+    db = out / "abc.db"
+    if damage == "garbage":
+        db.write_bytes(b"not a database at all" * 10)
+        said = "is not a SQLite database"
+    elif damage == "symlink":
+        real = tmp_path / "elsewhere.db"
+        db.rename(real)
+        db.symlink_to(real)
+        said = "is a symbolic link"
+    else:
+        with sqlite3.connect(db) as c:  # p0: the take-on median, prior 0.25 to 32
+            c.execute("UPDATE parameters SET value = 5000 WHERE name = 'p0'")
+        said = "outside its prior 0.25 to 32"
+    before = (out / "calibration.json").read_text()
+    with pytest.raises(CalibrationError, match=re.escape(said)):
+        calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+    assert (out / "calibration.json").read_text() == before  # the old result stays as it was

@@ -229,8 +229,19 @@ def search(
         abc = pyabc.ABCSMC(
             simulator, prior, distance, population_size=spec.population_size, sampler=sampler
         )
-        if state and db.exists():
-            history = abc.load(f"sqlite:///{db}", state["run_id"])
+        if state and (db.exists() or db.is_symlink()):
+            _check_db(db, out)
+            try:
+                history = abc.load(f"sqlite:///{db}", state["run_id"])
+                history.max_t  # noqa: B018 (reads the database: a damaged one fails here)
+            except Exception as e:  # sqlalchemy and pandas raise several kinds on a bad file
+                raise CalibrationError(
+                    str(db),
+                    [
+                        f"cannot be resumed from ({type(e).__name__}: {str(e)[:200]}); delete "
+                        "it (or the folder) to start the search again"
+                    ],
+                ) from None
         else:
             db.unlink(missing_ok=True)
             history = abc.new(f"sqlite:///{db}", observed)
@@ -256,6 +267,17 @@ def search(
         for thing in keep:
             thing.close()
     df, w = history.get_distribution(m=0, t=history.max_t)
+    for key, path in names.items():  # an adopted search must hold what this prior can give
+        p = calibration.spec.parameters[path]
+        x = pd.to_numeric(df.get(key), errors="coerce").to_numpy(float) if key in df else None
+        if x is None or not np.isfinite(x).all() or (x < p.low).any() or (x > p.high).any():
+            raise CalibrationError(
+                str(db),
+                [
+                    f"holds values of {path} outside its prior {p.low:g} to {p.high:g} (another "
+                    "spec's search, or an edited file): delete it to start the search again"
+                ],
+            )
     samples = pd.DataFrame(
         {path: df[key].map(calibration.spec.parameters[path].value) for key, path in names.items()}
     )
@@ -278,6 +300,24 @@ IDENTITY_WORDS = {
     "fitted_rows": "log or holdout (the rows fitted differ)",
     "holdout": "--holdout",
 }
+
+
+def _check_db(db: Path, out: Path) -> None:
+    """abc.db as a search writes it: a plain SQLite file in the folder, not a link."""
+    import stat
+
+    st = os.lstat(db)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+        raise CalibrationError(
+            str(db), ["is a symbolic link or not a plain file; a search's database never is"]
+        )
+    with open(db, "rb") as f:
+        head = f.read(16)
+    if head != b"SQLite format 3\x00":
+        raise CalibrationError(
+            str(db),
+            ["is not a SQLite database (damaged?): delete it to start the search again"],
+        )
 
 
 def rows_digest(frame: pd.DataFrame) -> str:
