@@ -17,7 +17,7 @@ from streetchief.errors import OutputError
 from streetchief.files import honour_umask
 
 # what a result folder says of itself
-RECORDS = ("sweep.json", "compare.json", "summary.json", "analysis.json")
+RECORDS = ("sweep.json", "compare.json", "summary.json", "analysis.json", "calibration.json")
 RESULT_NAMES = {
     "summary.json",
     "issues.parquet",

@@ -88,8 +88,8 @@ def verify(
         raise VerifyError(
             str(folder),
             [
-                "no sweep.json, compare.json, summary.json or analysis.json here: not a "
-                "result folder"
+                "no sweep.json, compare.json, summary.json, analysis.json or calibration.json "
+                "here: not a result folder"
             ],
         )
     kinds = {
@@ -97,6 +97,7 @@ def verify(
         "compare.json": "compare",
         "summary.json": "run",
         "analysis.json": "analysis",
+        "calibration.json": "calibration",
     }
     v = Verification(folder, " and ".join(kinds[n] for n in names))
     if len(names) > 1:
@@ -111,6 +112,7 @@ def verify(
             "compare.json": _verify_compare,
             "summary.json": _verify_run,
             "analysis.json": _verify_analysis,
+            "calibration.json": _verify_calibration,
         }[name]
         verifier(folder, record, v, sample, rng, force)
     if "sweep.json" in names and (folder / "analysis" / "analysis.json").is_file():
@@ -431,6 +433,61 @@ def _side_files(folder: Path, log, res, v: Verification) -> None:
             _compare_csv(name, folder / name, csv_text(capped(frame)), v)
         elif (folder / name).exists():
             v.mismatches.append(f"{name}: present, but the log gives no such rows")
+
+
+# --- a calibration ----------------------------------------------------------------------------
+def _verify_calibration(folder: Path, record: dict, v: Verification, sample, rng, force) -> None:
+    """The files as written, the posterior valid (the fitted parameters inside their priors), the
+    fitted values and intervals as the posterior gives them, the held-out verdict as its checks
+    give it. The search itself is not run again (say so)."""
+    import math
+
+    from streetchief.calibration.run import CALIBRATION_FILES, held_out_check, read_posterior
+    from streetchief.errors import InputError
+
+    path = folder / "calibration.json"
+    _check_files(folder, record, "calibration.json", v)
+    files = record.get("files")
+    if isinstance(files, dict):
+        for name in CALIBRATION_FILES:
+            if name not in files:
+                v.mismatches.append(f"calibration.json: files lists no sha256 for {name}")
+    try:
+        posterior, _ = read_posterior(folder)
+    except InputError as e:
+        v.mismatches.extend(f"posterior.csv: {p}" for p in e.problems)
+        return
+    v.checked.append("posterior.csv inside the priors")
+    fitted = record.get("fitted")
+    if not isinstance(fitted, dict):
+        raise VerifyError(str(path), ["fitted: must give each fitted value's summary"])
+    again = posterior.summary()
+    for p, s in again.items():
+        was = fitted.get(p) or {}
+        for k in ("median", "q05", "q95"):
+            a, b = was.get(k), s[k]
+            if not isinstance(a, int | float) or not math.isclose(
+                a, b, rel_tol=1e-9, abs_tol=1e-12
+            ):
+                v.mismatches.append(
+                    f"calibration.json: fitted.{p}.{k} {a!r}, the posterior gives {b!r}"
+                )
+    v.checked.append("calibration.json fitted values")
+    held, check = record.get("held_out"), record.get("check")
+    if isinstance(check, dict):
+        verdict = held_out_check(held, int(check.get("draws") or 0))
+        if verdict["passes"] != check.get("passes") or verdict["why"] != check.get("why"):
+            v.mismatches.append(
+                f"calibration.json: check says {'passes' if check.get('passes') else 'fails'} "
+                f"({check.get('why')}); its held-out rows give: {verdict['why']}"
+            )
+        v.checked.append("calibration.json held-out verdict")
+    else:
+        v.notes.append("calibration.json: no held-out verdict recorded (an older version)")
+    v.notes.append(
+        f"calibration: the search ({record.get('evaluations', '?')} evaluations) is not run "
+        "again; run calibrate with the same spec into a new folder to reproduce it"
+    )
 
 
 # --- a comparison -----------------------------------------------------------------------------

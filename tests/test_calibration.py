@@ -14,6 +14,7 @@ from streetchief.calibration.synthetic import simulated_log
 from streetchief.cli import main
 from streetchief.issue_log import read_log, write_log
 
+FITTED = "department_response.take_on.median"
 TRUTH = {"department_response.take_on.median": 4.0, "categories.*.work.median": 1.5}
 SPEC = {
     "name": "recover",
@@ -446,3 +447,27 @@ def test_a_damaged_or_poisoned_search_database_is_refused_not_adopted(tmp_path, 
     with pytest.raises(CalibrationError, match=re.escape(said)):
         calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
     assert (out / "calibration.json").read_text() == before  # the old result stays as it was
+
+
+def test_verify_checks_a_calibration_folder(tmp_path, capsys):
+    """Its files as written, its posterior inside the priors and giving the recorded values, its
+    verdict following from its held-out checks; edited, each is a difference."""
+    _, log = _log(tmp_path, days=15)
+    small = {**SPEC, "population_size": 5, "generations": 1, "draws": 2}
+    out = tmp_path / "out"
+    calibrate("jingxing_2019", log, "hotline", small, out, workers=1, holdout=0.3)
+    assert main(["verify", str(out)]) == 0
+    assert "the search (" in capsys.readouterr().err  # says what it does not re-run
+    record = json.loads((out / "calibration.json").read_text())
+    record["check"]["passes"] = True
+    (out / "calibration.json").write_text(json.dumps(record))
+    assert main(["verify", str(out)]) == 1
+    assert "check says passes" in capsys.readouterr().out
+    record["check"]["passes"] = False
+    (out / "calibration.json").write_text(json.dumps(record))
+    table = pd.read_csv(out / "posterior.csv")
+    table.loc[0, FITTED] = 31.0  # inside the prior, but not what was fitted
+    table.to_csv(out / "posterior.csv", index=False)
+    assert main(["verify", str(out)]) == 1
+    said = capsys.readouterr().out
+    assert "posterior.csv: changed since it was written" in said

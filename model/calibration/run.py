@@ -25,6 +25,7 @@ MIN_ISSUES = 30  # resolved issues each part of a split log must keep
 # to resolution lie inside the draws' 90% band for this share of the categories, each apart
 # [assumption: four in five; a band that misses more is not reproducing the city]
 PASS_SHARE = 0.8
+CALIBRATION_FILES = ("posterior.csv", "fitted.yaml", "fit.png")  # listed in calibration.json
 MIN_DRAWS = 20  # fewer posterior draws make the 90% band little more than their extremes
 
 
@@ -195,6 +196,9 @@ def calibrate(
         **reproduction_record(base),
         "created": provenance()["created"],
     }
+    from streetchief.provenance import file_hash
+
+    record["files"] = {name: file_hash(out / name) for name in CALIBRATION_FILES}
     write_json(record, out / "calibration.json")
     return record
 
