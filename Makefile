@@ -12,7 +12,7 @@ help:
 	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
 	@echo "make uncertainty  the answer over what jingxing_2019 does not know: 64 parameter sets (about a minute on 2 cores), write results/uncertainty/"
 	@echo "make test   create .venv if missing, run ruff and the whole test suite (what CI runs)"
-	@echo "make quick  ruff, then the quick loop: the tests not marked slow (about a minute on 2 cores)"
+	@echo "make quick  ruff, then the quick loop: the tests not marked slow (about a minute and a half on 2 cores)"
 	@echo "make lint   ruff: lint and format check"
 	@echo "make bench  run the benchmarks in benchmarks/ (about half an hour; not part of make test), write results/benchmarks/latest.json"
 	@echo "make workshop  serve the trainer notebook as a web app on http://127.0.0.1:$(PORT)/ (Voila; Ctrl-C stops it)"
