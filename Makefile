@@ -9,7 +9,7 @@ PORT   ?= 8866
 # a test file runs on one worker (its fixtures, a browser or a server, start once)
 PARALLEL ?= -n 2 --dist loadfile
 help:
-	@echo "make demo   create .venv if missing, compare both arrangements on jingxing_2019 (a year, 10 paired runs), write $(OUT)/"
+	@echo "make demo   create .venv if missing, compare the four arrangements on jingxing_2019 (a year, 10 paired replications), write $(OUT)/"
 	@echo "make uncertainty  the answer over what jingxing_2019 does not know: 64 parameter sets (about a minute on 2 cores), write results/uncertainty/"
 	@echo "make test   create .venv if missing, run ruff and the whole test suite (what CI runs)"
 	@echo "make quick  ruff, then the quick loop: the tests not marked slow (about a minute and a half on 2 cores)"
