@@ -471,3 +471,26 @@ def test_verify_checks_a_calibration_folder(tmp_path, capsys):
     assert main(["verify", str(out)]) == 1
     said = capsys.readouterr().out
     assert "posterior.csv: changed since it was written" in said
+
+
+def test_a_calibration_failing_while_writing_leaves_the_previous_result_whole(
+    tmp_path, monkeypatch
+):
+    import streetchief.calibration.run as run
+
+    _, log = _log(tmp_path, days=15)
+    small = {**SPEC, "population_size": 5, "generations": 1, "draws": 2}
+    out = tmp_path / "out"
+    calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+    names = ("calibration.json", *run.CALIBRATION_FILES)
+    before = {n: ((out / n).read_bytes(), (out / n).stat().st_ino) for n in names}
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run, "fit_figure", broken)
+    with pytest.raises(OSError):
+        calibrate("jingxing_2019", log, "hotline", small, out, workers=1)
+    # not one file written again (each write replaces its file: a new inode)
+    assert {n: ((out / n).read_bytes(), (out / n).stat().st_ino) for n in names} == before
+    assert not (out / ".writing").exists()

@@ -9,6 +9,8 @@ DIR/fit.png           recorded against simulated hours to resolution, fitted par
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -159,18 +161,6 @@ def calibrate(
     check = held_out_check(held, spec.draws)
     log_sha = log.provenance().get("log_sha256")
     posterior_table = posterior.samples.assign(weight=posterior.weights)
-    write_text(posterior_table.to_csv(index=False), out / "posterior.csv")
-    write_fitted_yaml(base_text, posterior, log_sha, out / "fitted.yaml")
-    title = (
-        f"{arrangement} fitted to {Path(log.source).name}: distance {fitted['distance_median']:.3g}"
-    )
-    if held is not None:
-        title += f"; held out: distance {held['distance_median']:.3g}, "
-        title += (
-            f"medians {_share_words(check['median'])}, p90s {_share_words(check['p90'])} inside "
-            f"the 90% bands: {'passes' if check['passes'] else 'fails'}"
-        )
-    fit_figure(rows, categories, out / "fit.png", title)
 
     def public(check):
         return None if check is None else {k: v for k, v in check.items() if not k.startswith("_")}
@@ -196,8 +186,33 @@ def calibrate(
         **reproduction_record(base),
         "created": provenance()["created"],
     }
+    title = (
+        f"{arrangement} fitted to {Path(log.source).name}: distance {fitted['distance_median']:.3g}"
+    )
+    if held is not None:
+        title += f"; held out: distance {held['distance_median']:.3g}, "
+        title += (
+            f"medians {_share_words(check['median'])}, p90s {_share_words(check['p90'])} inside "
+            f"the 90% bands: {'passes' if check['passes'] else 'fails'}"
+        )
+    # the results are written aside and moved in together, the record last: a calibration that
+    # fails while writing leaves the previous result as it was
+    stage = out / ".writing"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    try:
+        write_text(posterior_table.to_csv(index=False), stage / "posterior.csv")
+        write_fitted_yaml(base_text, posterior, log_sha, stage / "fitted.yaml")
+        fit_figure(rows, categories, stage / "fit.png", title)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     from streetchief.provenance import file_hash
 
+    (out / "calibration.json").unlink(missing_ok=True)  # no record beside half-moved files
+    for name in CALIBRATION_FILES:
+        os.replace(stage / name, out / name)
+    stage.rmdir()
     record["files"] = {name: file_hash(out / name) for name in CALIBRATION_FILES}
     write_json(record, out / "calibration.json")
     return record
