@@ -150,3 +150,49 @@ def _http_status(ip, port):
         except OSError:  # TLS, or no HTTP at all
             statuses.append(None)
     return 200 if 200 in statuses else statuses[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_a_calibrating_coordinator_leaves_no_worker_alive(tmp_path, sig):
+    """pyabc forks its workers: they end with the coordinator, SIGKILL included, and a SIGTERM
+    gives our message, not a traceback from each worker."""
+    from streetchief import load_scenario
+    from streetchief.calibration.synthetic import simulated_log
+    from streetchief.issue_log import write_log
+
+    log = tmp_path / "log.csv"
+    write_log(simulated_log(load_scenario("jingxing_2019"), "hotline", seed=5, days=40), log)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "parameters": {"department_response.take_on.median": {"low": 0.25, "high": 32}},
+                "population_size": 400,  # long enough to be killed while it searches
+                "generations": 5,
+                "draws": 2,
+            }
+        )
+    )
+    cmd = [sys.executable, "-m", "streetchief", "calibrate", "jingxing_2019", "--log", str(log)]
+    cmd += ["--arrangement", "hotline", "--spec", str(spec), "--workers", "2", "--quiet"]
+    p = subprocess.Popen(
+        [*cmd, "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    workers = []
+    for _ in range(600):  # until pyabc's workers are there
+        time.sleep(0.1)
+        try:
+            workers = psutil.Process(p.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            break
+        if len(workers) >= 2:
+            break
+    assert len(workers) >= 2, "the workers did not start"
+    coordinator = psutil.Process(p.pid)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=60)
+    assert not _survivors([coordinator, *workers])
+    if sig == signal.SIGTERM:
+        assert p.returncode == 143 and "Traceback" not in err, err

@@ -166,7 +166,34 @@ def _sampler(executor: str, workers: int | None):
     n = workers or os.cpu_count() or 1
     if n == 1:
         return pyabc.sampler.SingleCoreSampler(), ()
+    _workers_die_with_their_coordinator()
     return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n), ()
+
+
+_AT_FORK = []
+
+
+def _workers_die_with_their_coordinator() -> None:
+    """pyabc forks its workers: each ends with the coordinator, however it ends (SIGKILL
+    included), and leaves Ctrl-C, TERM and HUP to it, quietly (no worker traceback)."""
+    if _AT_FORK:
+        return
+    parent = os.getpid()
+
+    def in_child():
+        import signal
+
+        from streetchief.sweeps.local_executor import die_with
+
+        if os.getppid() != parent:  # a fork made elsewhere, later: not ours to change
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        die_with(parent)
+
+    os.register_at_fork(after_in_child=in_child)
+    _AT_FORK.append(in_child)
 
 
 def search(
