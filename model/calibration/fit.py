@@ -179,20 +179,24 @@ def _workers_die_with_their_coordinator() -> None:
     if _AT_FORK:
         return
     parent = os.getpid()
+    forker = [parent]
+
+    def before():
+        forker[0] = os.getpid()  # the child's copy says which process forked it
 
     def in_child():
         import signal
 
         from streetchief.sweeps.local_executor import die_with
 
-        if os.getppid() != parent:  # a fork made elsewhere, later: not ours to change
+        if forker[0] != parent:  # a fork made by another process (a worker's own): not ours
             return
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
-        die_with(parent)
+        die_with(parent)  # already gone (killed while this forked): ends at once
 
-    os.register_at_fork(after_in_child=in_child)
+    os.register_at_fork(before=before, after_in_child=in_child)
     _AT_FORK.append(in_child)
 
 
