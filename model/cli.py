@@ -888,7 +888,10 @@ def _sweep(args) -> int:
             "runs.parquet with their errors and are tried again when the sweep is started again",
             file=sys.stderr,
         )
-    print(f"wrote {result.out / 'runs.parquet'} and {result.out / 'sweep.json'}")
+    if result.written:
+        print(f"wrote {result.out / 'runs.parquet'} and {result.out / 'sweep.json'}")
+    else:
+        print(f"{result.out / 'runs.parquet'} and {result.out / 'sweep.json'} are as it left them")
     return 0 if not result.failed else 1
 
 

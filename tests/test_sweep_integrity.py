@@ -249,3 +249,24 @@ def test_a_part_written_just_before_an_interruption_is_counted(tmp_path, monkeyp
     parts = list((tmp_path / "s" / "runs").glob("*.parquet"))
     assert len(parts) == 1 and meta["status"] == "interrupted"
     assert meta["runs_done"] == len(SPEC["arrangements"])  # that one task's runs
+
+
+def test_a_finished_sweep_started_again_writes_nothing_and_seals_nothing(tmp_path):
+    """Nothing to run: its records stay as they were sealed (a re-run used to write them again,
+    sealing whatever had been changed since); a changed runs.parquet is refused, not re-sealed."""
+    import os
+
+    out = tmp_path / "s"
+    first = sweep(SPEC, out, workers=1, progress=False)
+    names = ("sweep.json", "runs.parquet")
+    before = {n: ((out / n).read_bytes(), os.stat(out / n).st_ino) for n in names}
+    again = sweep(SPEC, out, workers=1, progress=False)
+    assert again.executed == 0 and len(again.runs) == len(first.runs) and not again.written
+    assert again.summary_line().endswith("all done by an earlier start, 0 failed: nothing to run")
+    assert {n: ((out / n).read_bytes(), os.stat(out / n).st_ino) for n in names} == before
+    table = pd.read_parquet(out / "runs.parquet")
+    table.loc[0, "resolution_mean_h"] *= 2
+    table.to_parquet(out / "runs.parquet", index=False)
+    with pytest.raises(SweepError, match="changed since the sweep finished"):
+        sweep(SPEC, out, workers=1, progress=False)
+    assert json.loads((out / "sweep.json").read_bytes()) == json.loads(before["sweep.json"][0])

@@ -38,9 +38,12 @@ class SweepResult:
     failed: int  # runs recorded as failed
     wall_seconds: float
     sweep: Sweep = field(repr=False, default=None)
+    written: bool = True  # False: the sweep was complete already, and nothing was written
 
     def summary_line(self) -> str:
         n, now = len(self.runs), self.executed * len(self.sweep.spec.arrangements)
+        if not self.written:
+            return f"{n} runs, all done by an earlier start, {self.failed} failed: nothing to run"
         rate = now / self.wall_seconds if self.wall_seconds else 0.0
         earlier = f" ({n - now} done by an earlier start)" if n > now else ""
         return (
@@ -165,6 +168,9 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
             ],
         )
     todo = [(p, r) for p, r in sw.tasks if (p, r) not in parts or not succeeded(parts[(p, r)])]
+    complete = meta_path.exists() and old.get("status") == "complete"
+    if not todo and complete and (out / "runs.parquet").is_file():
+        return _finished(sw, out, old)  # nothing to run: its records are left as they were sealed
     check(estimate_sweep(sw, workers, len(todo)), force, sw.source)
     started = datetime.now(UTC)
     prov = provenance()
@@ -242,6 +248,25 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
         )
         write_json(meta, meta_path)
     return SweepResult(out, runs, executed, failed, wall, sw)
+
+
+def _finished(sw: Sweep, out: Path, meta: dict) -> SweepResult:
+    """A complete sweep started again: its table as recorded, nothing written (a re-run that
+    re-sealed its files would also seal whatever was changed in them since)."""
+    recorded = (meta.get("files") or {}).get("runs.parquet")
+    path = out / "runs.parquet"
+    if file_hash(path) != recorded:
+        raise SweepError(
+            str(path),
+            [
+                "changed since the sweep finished (its sha256 is not the one in "
+                "sweep.json): check the folder with `streetchief verify`, or delete runs.parquet "
+                "to gather the parts again"
+            ],
+        )
+    runs = pd.read_parquet(path)
+    failed = int((runs.status == "failed").sum()) if "status" in runs else 0
+    return SweepResult(out, runs, 0, failed, 0.0, sw, written=False)
 
 
 def _task_table(sw: Sweep, point: int, rep: int, result: dict | None, outcomes: list[str]):
