@@ -196,3 +196,49 @@ def test_killing_a_calibrating_coordinator_leaves_no_worker_alive(tmp_path, sig)
     assert not _survivors([coordinator, *workers])
     if sig == signal.SIGTERM:
         assert p.returncode == 143 and "Traceback" not in err, err
+
+
+@pytest.mark.slow
+def test_a_calibrations_dask_cluster_is_secured_like_a_sweeps(tmp_path):
+    """Localhost only, TLS (a plain client cannot join it and run code), no HTTP routes."""
+    from streetchief import load_scenario
+    from streetchief.calibration import calibrate
+    from streetchief.calibration.synthetic import simulated_log
+    from streetchief.issue_log import read_log, write_log
+
+    s = load_scenario("jingxing_2019")
+    write_log(simulated_log(s, "hotline", seed=5, days=10), tmp_path / "log.csv")
+    log = read_log(tmp_path / "log.csv", s)
+    seen, plain = {}, []
+
+    def look(done, total):
+        if seen:
+            return
+        me = psutil.Process()
+        for proc in [me, *me.children(recursive=True)]:
+            for c in proc.net_connections(kind="inet"):
+                if c.status == psutil.CONN_LISTEN:
+                    seen[(c.laddr.ip, c.laddr.port)] = _http_status(c.laddr.ip, c.laddr.port)
+        for c in me.net_connections(kind="inet"):  # the scheduler runs in this process
+            if c.status == psutil.CONN_LISTEN:
+                address = f"tcp://127.0.0.1:{c.laddr.port}"
+                probe = f"from distributed import Client; Client({address!r}, timeout=3)"
+                try:
+                    r = subprocess.run(
+                        [sys.executable, "-c", probe], capture_output=True, timeout=8
+                    )
+                except subprocess.TimeoutExpired:
+                    continue  # never let in
+                if r.returncode == 0:
+                    plain.append(c.laddr.port)
+
+    spec = {
+        "parameters": {"department_response.take_on.median": {"low": 0.25, "high": 32}},
+        "population_size": 6,
+        "generations": 1,
+        "draws": 2,
+    }
+    calibrate("jingxing_2019", log, "hotline", spec, tmp_path / "out", "dask", 2, progress=look)
+    assert seen and {ip for ip, _ in seen} == {"127.0.0.1"}, seen
+    assert all(status != 200 for status in seen.values()), seen
+    assert not plain, f"a plain TCP client joined on {plain}"
