@@ -25,6 +25,7 @@ from streetchief.records import (
     summarize_recorded,
     summarize_streamed,
 )
+from streetchief.report import PREDICTIVE
 from streetchief.scenario import Scenario
 from streetchief.stats import paired_interval
 
@@ -494,9 +495,6 @@ def means_table(per_run: pd.DataFrame, arrangements: list[str]) -> pd.DataFrame:
     """Each outcome's mean over replications, one column per arrangement."""
     m = per_run[list(OUTCOMES)].astype(float).groupby(per_run.arrangement).mean()
     return m.T.reindex(columns=arrangements).rename_axis("outcome").reset_index()
-
-
-PREDICTIVE = "90% predictive"  # the interval of a comparison whose replications draw parameters
 
 
 def paired_differences(

@@ -17,6 +17,9 @@ LABELS = {
 }
 
 
+PREDICTIVE = "90% predictive"  # the interval of a comparison whose replications draw parameters
+
+
 def num(x) -> str:
     """A number for reading: thousands separated, three significant figures below 1000."""
     if x is None or x != x:
@@ -43,21 +46,20 @@ def said(row, less: str, more: str, unit: str = " h", who: str = "") -> str:
     way = (less if row.difference < 0 else more) + (f" {who}" if who else "")
     if row.ci_low != row.ci_low:
         return f"{num(abs(row.difference))}{unit} {way} (one replication: no interval)"
-    if getattr(row, "interval", None) == "90% predictive":
-        if row.ci_low <= 0 <= row.ci_high:
+    predictive = getattr(row, "interval", None) == PREDICTIVE
+    if row.ci_low <= 0 <= row.ci_high:
+        if predictive:
             return (
                 f"no clear difference over the posterior ({num(row.difference)}{unit} on "
                 f"average; 90% of draws from {num(row.ci_low)} to {num(row.ci_high)})"
             )
-        lo, hi = sorted((abs(row.ci_low), abs(row.ci_high)))
-        return f"{num(abs(row.difference))}{unit} {way} (90% of draws {num(lo)} to {num(hi)})"
-    if row.ci_low <= 0 <= row.ci_high:
         return (
             f"no significant difference ({num(row.difference)}{unit}, 95% CI "
             f"{num(row.ci_low)} to {num(row.ci_high)})"
         )
     lo, hi = sorted((abs(row.ci_low), abs(row.ci_high)))
-    return f"{num(abs(row.difference))}{unit} {way} (95% CI {num(lo)} to {num(hi)})"
+    span = "90% of draws" if predictive else "95% CI"
+    return f"{num(abs(row.difference))}{unit} {way} ({span} {num(lo)} to {num(hi)})"
 
 
 def headline(cmp) -> str:

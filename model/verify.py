@@ -205,9 +205,19 @@ def _check_settings(settings: dict, params: dict, path: Path, v: Verification) -
             )
 
 
-def _check_files(folder: Path, record: dict, name: str, v: Verification, prefix="") -> None:
-    """Every file the record lists is there, with the sha256 it had when it was written."""
+def _check_files(
+    folder: Path, record: dict, name: str, v: Verification, prefix="", expected=()
+) -> None:
+    """Every file the record lists is there, with the sha256 it had when it was written; a list
+    lacking one of the `expected` files (what the command always writes) is itself a difference."""
     files = record.get("files")
+    if isinstance(files, dict):
+        for f in expected:
+            if f not in files:
+                v.mismatches.append(
+                    f"{name}: files lists no sha256 for {f} (the command records every file "
+                    "it writes)"
+                )
     if files is None:
         v.notes.append(
             f"{name}: no file digests recorded (an older version); outputs re-derived only"
@@ -446,12 +456,7 @@ def _verify_calibration(folder: Path, record: dict, v: Verification, sample, rng
     from streetchief.errors import InputError
 
     path = folder / "calibration.json"
-    _check_files(folder, record, "calibration.json", v)
-    files = record.get("files")
-    if isinstance(files, dict):
-        for name in CALIBRATION_FILES:
-            if name not in files:
-                v.mismatches.append(f"calibration.json: files lists no sha256 for {name}")
+    _check_files(folder, record, "calibration.json", v, expected=CALIBRATION_FILES)
     try:
         posterior, _ = read_posterior(folder)
     except InputError as e:
@@ -506,15 +511,7 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
     from streetchief.report import COMPARE_FILES, comparison_tables
 
     path = folder / "compare.json"
-    _check_files(folder, record, "compare.json", v)
-    files = record.get("files")
-    if isinstance(files, dict):  # a list emptied or cut is itself a difference
-        for name in COMPARE_FILES:
-            if name not in files:
-                v.mismatches.append(
-                    f"compare.json: files lists no sha256 for {name} (compare records every "
-                    "file it writes)"
-                )
+    _check_files(folder, record, "compare.json", v, expected=COMPARE_FILES)
     scenario = _scenario(record, path, v)
     rows = _need(record, path, "per_run", list, "every run's outcomes")
     seed = _need(record, path, "seed", int, "the seed (a whole number ≥ 0)")

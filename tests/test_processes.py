@@ -127,17 +127,23 @@ def test_the_local_dask_cluster_listens_on_localhost_only_without_http_routes(tm
     def look(done, total):
         if seen or not done:
             return
-        me = psutil.Process()
-        for proc in [me, *me.children(recursive=True)]:
-            for c in proc.net_connections(kind="inet"):
-                if c.status == psutil.CONN_LISTEN:
-                    seen[(c.laddr.ip, c.laddr.port)] = _http_status(c.laddr.ip, c.laddr.port)
+        seen.update(_listening())
 
     spec = {**SPEC, "days": 2, "replications": 2}
     res = sweep(spec, tmp_path / "out", executor="dask", workers=2, progress=look)
     assert res.failed == 0 and seen
     assert {ip for ip, _ in seen} == {"127.0.0.1"}, seen
     assert all(status != 200 for status in seen.values()), seen  # no /info, no /proxy
+
+
+def _listening() -> dict:
+    """(ip, port) → HTTP status, for every socket this process and its children listen on."""
+    me, seen = psutil.Process(), {}
+    for proc in [me, *me.children(recursive=True)]:
+        for c in proc.net_connections(kind="inet"):
+            if c.status == psutil.CONN_LISTEN:
+                seen[(c.laddr.ip, c.laddr.port)] = _http_status(c.laddr.ip, c.laddr.port)
+    return seen
 
 
 def _http_status(ip, port):
@@ -214,12 +220,8 @@ def test_a_calibrations_dask_cluster_is_secured_like_a_sweeps(tmp_path):
     def look(done, total):
         if seen:
             return
-        me = psutil.Process()
-        for proc in [me, *me.children(recursive=True)]:
-            for c in proc.net_connections(kind="inet"):
-                if c.status == psutil.CONN_LISTEN:
-                    seen[(c.laddr.ip, c.laddr.port)] = _http_status(c.laddr.ip, c.laddr.port)
-        for c in me.net_connections(kind="inet"):  # the scheduler runs in this process
+        seen.update(_listening())
+        for c in psutil.Process().net_connections(kind="inet"):  # the scheduler: this process
             if c.status == psutil.CONN_LISTEN:
                 address = f"tcp://127.0.0.1:{c.laddr.port}"
                 probe = f"from distributed import Client; Client({address!r}, timeout=3)"

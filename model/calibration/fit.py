@@ -151,27 +151,9 @@ def _sampler(executor: str, workers: int | None):
     import pyabc
 
     if executor == "dask":
-        import dask
-        from distributed import Client, LocalCluster
-        from distributed.security import Security
+        from streetchief.sweeps.dask_executor import secure_local_cluster
 
-        from streetchief.sweeps.dask_executor import LOCAL_ONLY
-
-        # secured as a sweep's cluster is: localhost, TLS with a throwaway certificate held by
-        # this process (no other user of the host can submit code to it), no HTTP routes
-        security = Security.temporary()
-        with dask.config.set(LOCAL_ONLY):
-            cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                protocol="tls://",
-                security=security,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            client = Client(cluster, security=security)
+        client, cluster = secure_local_cluster(workers, silence_logs=logging.ERROR)
         return pyabc.sampler.DaskDistributedSampler(dask_client=client), (client, cluster)
     n = workers or os.cpu_count() or 1
     if n == 1:

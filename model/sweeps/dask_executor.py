@@ -20,28 +20,35 @@ LOCAL_ONLY = {  # no HTTP routes on the scheduler, the nannies or the workers
 }
 
 
+def secure_local_cluster(workers: int | None, silence_logs: int = 40):
+    """(client, cluster): a local cluster for this process alone, as the module says (localhost,
+    TLS with a throwaway certificate, no HTTP routes); sweeps and calibration use it alike."""
+    import dask
+    from distributed import Client, LocalCluster
+    from distributed.security import Security
+
+    security = Security.temporary()
+    with dask.config.set(LOCAL_ONLY):
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            protocol="tls://",
+            security=security,
+            dashboard_address=None,
+            silence_logs=silence_logs,
+        )
+        return Client(cluster, security=security), cluster
+
+
 def execute_dask(todo, args, workers: int | None, scheduler: str | None):
     """Yields ((point, replication), result) as tasks finish; args(p, r) gives run_task's."""
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     cluster = None
     if scheduler is None:
-        import dask
-        from distributed.security import Security
-
-        security = Security.temporary()
-        with dask.config.set(LOCAL_ONLY):
-            cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                protocol="tls://",
-                security=security,
-                dashboard_address=None,
-                silence_logs=40,
-            )
-            client = Client(cluster, security=security)
+        client, cluster = secure_local_cluster(workers)
     else:
         try:
             client = Client(scheduler, timeout=20)
