@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from streetchief.i18n import arrangement, duration, tr, when
 
@@ -138,16 +139,277 @@ def narrate(c: CaseTimes, scenario, lang: str = "en", now: datetime | None = Non
     return f"<b>{head}</b>: " + sep.join(parts) + ("。" if lang == "zh" else ".")
 
 
-def report_account(log, issue_id: str, lang: str = "en") -> str:
-    """What the log (the 2019 report) says happened to the case."""
-    row = log.frame[log.frame.issue_id == issue_id].iloc[0]
+# --- the report's own account -------------------------------------------------------------------
+GIVES = ("time", "window", "nothing")
+STEP_KEYS = {"event", "column", "who", "words", "en", "gives", "at", "from", "to", "short"}
 
-    def at(col):
-        v = row.get(col)
-        return "—" if v is None or v != v else when(v.to_pydatetime(), lang)
 
-    times = tr("story.report_times", lang, ack=at("acknowledged_at"), res=at("resolved_at"))
-    return f"<b>{tr('story.report', lang)}</b>: {times}"
+@dataclass(frozen=True)
+class ReportStep:
+    """One step of a case as the report tells it, and what its words give: a clock time, a
+    window the words bound, or nothing."""
+
+    event: str
+    column: str | None
+    who: dict
+    words: str
+    en: str
+    gives: str
+    at: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    short: dict | None = None
+
+    def said(self, lang: str) -> str:
+        return self.words if lang == "zh" else self.en
+
+    def cell(self, lang: str, day) -> str:
+        """What the report gives for this step, as a timeline cell."""
+        if self.gives == "time":
+            return clock(self.at, day, lang)
+        what = (self.short or {}).get(lang) or tr("story.step." + self.event, lang)
+        if self.gives == "window":
+            return what
+        return tr("story.no_time", lang, what=what)
+
+    def gives_text(self, lang: str, logged: datetime | None) -> str:
+        if self.gives == "time":
+            return tr("story.gives.time", lang, time=f"{self.at:%H:%M}")
+        if self.gives == "window":
+            return tr("story.gives.window", lang, start=f"{self.start:%H:%M}", end=_end(self.end))
+        return tr("story.gives.nothing", lang, time="—" if logged is None else f"{logged:%H:%M}")
+
+
+@dataclass(frozen=True)
+class ReportCase:
+    """One of the seed's cases as the report tells it; `caption`: a photo caption, no case."""
+
+    issue_id: str
+    place: dict
+    steps: tuple[ReportStep, ...] = ()
+    caption: str | None = None
+    caption_en: str | None = None
+
+    def step(self, event: str) -> ReportStep | None:
+        return next((s for s in self.steps if s.event == event), None)
+
+
+def _end(t: datetime) -> str:
+    return "24:00" if (t.hour, t.minute) == (0, 0) else f"{t:%H:%M}"
+
+
+def report_file(log_path) -> Path | None:
+    """The report's account of a log's cases: `reports/<log name>.yaml` beside the log."""
+    path = Path(log_path)
+    found = path.parent / "reports" / f"{path.stem}.yaml"
+    return found if found.is_file() else None
+
+
+def read_report(path) -> dict[str, ReportCase]:
+    """The cases of a report file, checked: every problem named with its case and step."""
+    import yaml
+
+    from streetchief.errors import InputError
+
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise InputError(str(path), [f"cannot be read as YAML: {e}"]) from None
+    if not isinstance(raw, dict):
+        raise InputError(str(path), ["should map each case's issue_id to its account"])
+    problems, cases = [], {}
+    for issue_id, case in raw.items():
+        where = str(issue_id)
+        if not isinstance(case, dict) or not isinstance(case.get("place"), dict):
+            problems.append(f"{where}: needs `place:` (zh, en) and `steps:` or `caption:`")
+            continue
+        if "caption" in case:
+            cases[where] = ReportCase(
+                where, case["place"], (), str(case["caption"]), case.get("en")
+            )
+            continue
+        steps = []
+        for n, st in enumerate(case.get("steps") or [], 1):
+            at = f"{where} step {n}"
+            if not isinstance(st, dict):
+                problems.append(f"{at}: should be a mapping")
+                continue
+            unknown = sorted(set(st) - STEP_KEYS)
+            if unknown:
+                problems.append(f"{at}: unknown keys {unknown}; allowed: {sorted(STEP_KEYS)}")
+            if st.get("event") not in EVENTS:
+                problems.append(f"{at}: event {st.get('event')!r} is not one of {list(EVENTS)}")
+                continue
+            gives = st.get("gives")
+            times = {}
+            for key in ("at", "from", "to"):
+                v = st.get(key)
+                if v is None:
+                    continue
+                try:
+                    times[key] = datetime.fromisoformat(str(v))
+                except ValueError:
+                    problems.append(f"{at}: {key} {v!r} is not a time (YYYY-MM-DD HH:MM)")
+            need = {"time": {"at"}, "window": {"from", "to"}, "nothing": set()}.get(gives)
+            if need is None:
+                problems.append(f"{at}: gives {gives!r} is not one of {list(GIVES)}")
+                continue
+            given = {k for k in ("at", "from", "to") if k in st}
+            if given != need:
+                problems.append(f"{at}: gives {gives} takes {sorted(need) or 'no time'}")
+                continue
+            if gives == "window" and times.get("from") and times.get("to"):
+                if times["from"] >= times["to"]:
+                    problems.append(f"{at}: from {st['from']} is not before to {st['to']}")
+            steps.append(
+                ReportStep(
+                    event=st["event"],
+                    column=st.get("column"),
+                    who=st.get("who") or {},
+                    words=str(st.get("words", "")),
+                    en=str(st.get("en", "")),
+                    gives=gives,
+                    at=times.get("at"),
+                    start=times.get("from"),
+                    end=times.get("to"),
+                    short=st.get("short"),
+                )
+            )
+        cases[where] = ReportCase(where, case["place"], tuple(steps))
+    if problems:
+        raise InputError(str(path), problems)
+    return cases
+
+
+def report_problems(report: dict[str, ReportCase], log) -> list[str]:
+    """Where the log and the report disagree: a time the report gives that the log does not hold
+    to the minute, a minute outside the window the words give, a seed case the report lacks."""
+    f = log.frame.set_index("issue_id")
+    out = []
+    for iid in seed_cases(log):
+        if iid not in report:
+            out.append(f"{iid}: tagged {SEED_TAG} in the log but not in the report file")
+    for iid, case in report.items():
+        if iid not in f.index:
+            out.append(f"{iid}: not in the log")
+            continue
+        for st in case.steps:
+            if st.column is None:
+                continue
+            if st.column not in f.columns:
+                out.append(f"{iid} {st.event}: the log has no column {st.column}")
+                continue
+            v = f.loc[iid, st.column]
+            logged = None if v is None or v != v else _wall(v)
+            if st.gives == "time" and logged != st.at:
+                out.append(f"{iid} {st.column}: the log has {logged}, the report {st.at:%H:%M}")
+            if st.gives == "window" and (logged is None or not st.start <= logged < st.end):
+                out.append(
+                    f"{iid} {st.column}: the log's {logged} is outside the report's window "
+                    f"{st.start:%H:%M}–{_end(st.end)}"
+                )
+    return out
+
+
+def _wall(v) -> datetime:
+    """A log time as wall time to the minute, as the report gives it."""
+    if getattr(v, "tzinfo", None) is not None:
+        v = v.tz_localize(None)
+    return _minute(v.to_pydatetime())
+
+
+def logged_time(log, issue_id: str, column: str | None) -> datetime | None:
+    if column is None or column not in log.frame:
+        return None
+    v = log.frame.set_index("issue_id").loc[issue_id, column]
+    return None if v is None or v != v else _wall(v)
+
+
+def clock(t: datetime, day, lang: str) -> str:
+    """A time of day, with the days since `day` when it falls later: `07:00 +1d`."""
+    days = (t.date() - day).days
+    text = f"{t:%H:%M}"
+    return text if days == 0 else tr("story.next_day", lang, time=text, days=days)
+
+
+def timeline(
+    times: dict[str, CaseTimes],
+    report: ReportCase | None,
+    lang: str = "en",
+    now: datetime | None = None,
+) -> str:
+    """The case as a table of times (not dates): one row per step, the report's column first
+    (what its words give; never a minute it does not give), then each arrangement's own."""
+    first = next(iter(times.values()))
+    day = first.reported.date()
+    rows = [e for e in EVENTS if any(getattr(c, e) is not None for c in times.values())]
+    if report is not None:
+        rows = [e for e in EVENTS if e in rows or report.step(e) is not None]
+    head = [tr("story.step", lang)]
+    if report is not None and report.steps:
+        head.append(tr("story.report", lang))
+    head += [arrangement(k, lang) for k in times]
+    out = ["<table class='sc-timeline'><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
+    for event in rows:
+        cells = [f"<th>{tr('story.step.' + event, lang)}</th>"]
+        if report is not None and report.steps:
+            st = report.step(event)
+            text = "—" if st is None else st.cell(lang, day)
+            who = "" if st is None or not st.who else f" title='{st.who.get(lang, '')}'"
+            cells.append(
+                f"<td class='sc-report' data-gives='{st.gives if st else ''}'{who}>{text}</td>"
+            )
+        for c in times.values():
+            t = getattr(c, event)
+            if t is None:
+                cells.append("<td>—</td>")
+                continue
+            text = clock(t, day, lang)
+            ahead = now is not None and t > now
+            cls = " class='ahead'" if ahead else ""
+            title = f" title='{tr('story.pending', lang)}'" if ahead else ""
+            cells.append(f"<td{cls}{title}>{text}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    who = {k: c.coordinator for k, c in times.items() if c.coordinated_at is not None}
+    if who:  # who settled it on site, beside who the report says did
+        st = None if report is None else report.step("coordinated_at")
+        said = [
+            f"{arrangement(k, lang)}: {tr('story.who.' + (w or 'chief'), lang)}"
+            for k, w in who.items()
+        ]
+        if len(who) == len(times) and len(set(who.values())) == 1:
+            said = [
+                tr(
+                    "story.who.all",
+                    lang,
+                    who=tr("story.who." + (next(iter(who.values())) or "chief"), lang),
+                )
+            ]
+        if st is not None and st.who:
+            said.append(tr("story.who.report", lang, who=st.who.get(lang, "")))
+        out.append(
+            f"<div class='sc-who'>{tr('story.step.coordinated_at', lang)}: {'; '.join(said)}</div>"
+        )
+    return "".join(out)
+
+
+def report_account(report: ReportCase | None, log, lang: str = "en") -> str:
+    """What the report says happened to the case, in its words, each with what it gives; a case
+    the report only captions says so."""
+    if report is None:
+        return ""
+    if report.caption is not None:
+        words = report.caption if lang == "zh" else report.caption_en or report.caption
+        return f"<b>{tr('story.report', lang)}</b>: {words} {tr('story.caption', lang)}"
+    items = []
+    for st in report.steps:
+        who = st.who.get(lang, "")
+        said = f"「{st.words}」" if lang == "zh" else f"{who + ': ' if who else ''}{st.en}"
+        logged = logged_time(log, report.issue_id, st.column)
+        items.append(f"<li>{said} — <i>{st.gives_text(lang, logged)}</i></li>")
+    return f"<b>{tr('story.words', lang)}</b>:<ul class='sc-words'>{''.join(items)}</ul>"
 
 
 def _minute(t: datetime) -> datetime:
@@ -155,33 +417,42 @@ def _minute(t: datetime) -> datetime:
 
 
 def against_report(
-    log, issue_id: str, times: dict[str, CaseTimes], lang: str = "en", now: datetime | None = None
+    report: ReportCase | None,
+    times: dict[str, CaseTimes],
+    lang: str = "en",
+    now: datetime | None = None,
 ) -> str:
-    """Each arrangement's resolution beside the log's (the 2019 report's): how much earlier or
-    later the model resolved the case, to the minute shown, from the records; a resolution still
-    ahead of `now` is greyed, as in the narration. Empty when the log has no resolution."""
-    row = log.frame[log.frame.issue_id == issue_id].iloc[0]
-    recorded = row.get("resolved_at")
-    if recorded is None or recorded != recorded:
+    """Each arrangement's resolution beside the report's: earlier or later than the minute it
+    gives, or than the window its words give (inside it: said so), to the minute shown, from the
+    records; a resolution still ahead of `now` is greyed. Empty when the report gives neither."""
+    st = None if report is None else report.step("resolved")
+    if st is None or st.gives == "nothing":
         return ""
-    if recorded.tzinfo is not None:  # the log's wall time, as report_account shows it
-        recorded = recorded.tz_localize(None)
-    recorded = _minute(recorded.to_pydatetime())
+    low, high = (st.at, st.at) if st.gives == "time" else (st.start, st.end)
     parts = []
     for name, c in times.items():
         if c.resolved is None:
             text = tr("story.not_resolved", lang)
         else:  # minutes as the narration prints them: 08:59:31 is 1 min before 09:00
-            hours = (_minute(c.resolved) - recorded).total_seconds() / 3600
-            if hours == 0:
+            shown = _minute(c.resolved)
+            if st.gives == "time" and shown == low:
                 text = tr("story.same_time", lang)
+            elif st.gives == "window" and low <= shown < high:
+                text = tr("story.inside", lang)
             else:
-                key = "story.earlier" if hours < 0 else "story.later"
-                text = tr(key, lang, span=duration(abs(hours), lang))
+                early = shown < low
+                hours = ((low - shown) if early else (shown - high)).total_seconds() / 3600
+                key = "story.earlier" if early else "story.later"
+                text = tr(key, lang, span=duration(hours, lang))
             if now is not None and c.resolved > now:
                 title = tr("story.pending", lang)
                 text = f"<span class='ahead' title='{title}'>{text}</span>"
         parts.append(f"{arrangement(name, lang)} {text}")
     sep = ";" if lang == "zh" else "; "
-    head = tr("story.against", lang, when=when(recorded, lang))
+    if st.gives == "time":
+        day = next(iter(times.values())).reported.date()
+        head = tr("story.against", lang, when=clock(st.at, day, lang))
+    else:
+        what = (st.short or {}).get(lang, "")
+        head = tr("story.against_window", lang, what=what, start=f"{low:%H:%M}", end=_end(high))
     return f"<b>{head}</b>: " + sep.join(parts)

@@ -11,8 +11,10 @@ SMALL = """import os
 SMALL = os.environ.get("STREETCHIEF_NOTEBOOK_SMALL") == "1"     # the tests run a small setting"""
 
 
-def notebook(name, cells):
+def notebook(name, cells, title=None):
     nb = nbf.v4.new_notebook()
+    if title:  # the browser tab's name when Voila serves it
+        nb.metadata["title"] = title
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -160,6 +162,7 @@ notebook(
         "map. `make workshop` serves this notebook as a web app (the app comes first, so that it fills "
         "the screen).",
     ],
+    title="街长制 · streetchief workshop",
 )
 
 notebook(

@@ -97,6 +97,7 @@ def test_a_plain_install_outside_the_checkout_runs_the_comparison(tmp_path):
     assert Path(scenarios, "jingxing_2019.yaml").is_file()
     assert Path(scenarios, "mappings", "nyc_311.yaml").is_file()
     assert Path(scenarios, "calibration", "hotline.yaml").is_file()
+    assert Path(scenarios, "reports", "jingxing_2019_cases.yaml").is_file()  # the story
     assert any(Path(package).parent.joinpath("fonts").glob("*.ttf"))  # Chinese offline
 
     run = subprocess.run(

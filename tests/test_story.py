@@ -1,5 +1,6 @@
 """The seed's cases tell the seed's story, in words generated from the model's own records."""
 
+import dataclasses
 import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from streetchief import load_scenario
+from streetchief.errors import InputError
 from streetchief.experiment import replay
 from streetchief.i18n import LANGUAGES, arrangement, duration, when
 from streetchief.issue_log import read_log
@@ -15,18 +17,28 @@ from streetchief.story import (
     against_report,
     case_times,
     narrate,
+    read_report,
     report_account,
+    report_file,
+    report_problems,
     seed_cases,
+    timeline,
 )
 from streetchief.widgets import SEED_WEEK
 
-TRASH_BINS, STREET_LIGHT = "JX-0139", "JX-0052"
+TRASH_BINS, STREET_LIGHT, PARKING = "JX-0139", "JX-0052", "JX-0076"
+CLOCK = re.compile(r"\d\d:\d\d")
 
 
 @pytest.fixture(scope="module")
 def week():
     s = load_scenario("jingxing_2019")
     return s, read_log(SEED_WEEK, s)
+
+
+@pytest.fixture(scope="module")
+def report():
+    return read_report(report_file(SEED_WEEK))
 
 
 def _replay(week, seed, arrangements=None):
@@ -69,16 +81,15 @@ def test_every_time_in_a_narration_is_the_models_own(week):
 
 
 @pytest.mark.parametrize("seed", [19, 2])
-def test_the_model_against_the_report_is_told_from_the_records(week, seed):
+def test_the_model_against_the_report_is_told_from_the_records(week, report, seed):
     """Each arrangement's resolution beside the report's 09:00: earlier or later by as much as
     the records say (seed 19 places the bins before 09:00 under street chiefs, seed 2 after)."""
-    s, log = week
     res = _replay(week, seed)
     times = case_times(res, TRASH_BINS)
     reported = datetime(2019, 10, 29, 9, 0)
     for lang in LANGUAGES:
-        text = against_report(log, TRASH_BINS, times, lang)
-        assert when(reported, lang) in text
+        text = against_report(report[TRASH_BINS], times, lang)
+        assert ("09:00 +1d" if lang == "en" else "+1天 09:00") in text
         for name, c in times.items():
             shown = datetime.strptime(f"{c.resolved:%Y-%m-%d %H:%M}", "%Y-%m-%d %H:%M")
             hours = (shown - reported).total_seconds() / 3600  # between the minutes printed
@@ -90,10 +101,102 @@ def test_the_model_against_the_report_is_told_from_the_records(week, seed):
     assert (chief <= reported) == (seed == 19)
     # while the clock stands before a resolution, its comparison is greyed as still ahead
     night = datetime(2019, 10, 28, 23, 30)
-    text = against_report(log, TRASH_BINS, times, "en", now=night)
+    text = against_report(report[TRASH_BINS], times, "en", now=night)
     assert text.count("class='ahead'") == sum(c.resolved > night for c in times.values()) > 0
     after = max(c.resolved for c in times.values())
-    assert "class='ahead'" not in against_report(log, TRASH_BINS, times, "en", now=after)
+    assert "class='ahead'" not in against_report(report[TRASH_BINS], times, "en", now=after)
+
+
+def test_the_street_light_is_compared_with_the_window_its_words_give(week, report):
+    """ "第二天一大早" gives a window (05:00-09:00 the next morning), not a minute: a fix inside
+    it is said to be inside it, one outside by how far from its edge."""
+    res = _replay(week, 3)
+    times = case_times(res, STREET_LIGHT)
+    low, high = datetime(2019, 10, 24, 5), datetime(2019, 10, 24, 9)
+    text = against_report(report[STREET_LIGHT], times, "en")
+    assert "early next morning (05:00–09:00)" in text
+    for name, c in times.items():
+        shown = c.resolved.replace(second=0, microsecond=0)
+        if low <= shown < high:
+            said = "inside it"
+        elif shown < low:
+            said = f"{duration((low - shown).total_seconds() / 3600, 'en')} earlier"
+        else:
+            said = f"{duration((shown - high).total_seconds() / 3600, 'en')} later"
+        assert f"{arrangement(name, 'en')} {said}" in text, (name, text)
+
+
+def test_the_shipped_report_agrees_with_the_log_and_a_changed_log_is_named(week, report):
+    s, log = week
+    assert report_problems(report, log) == []
+    frame = log.frame.copy()  # the bins placed at 09:30, the light fixed at 10:30
+    bins = frame.index[frame.issue_id == TRASH_BINS][0]
+    frame.loc[bins, "resolved_at"] += timedelta(minutes=30)
+    light = frame.index[frame.issue_id == STREET_LIGHT][0]
+    frame.loc[light, "resolved_at"] += timedelta(hours=3)
+    problems = report_problems(report, dataclasses.replace(log, frame=frame))
+    assert any(p.startswith(f"{TRASH_BINS} resolved_at") and "09:00" in p for p in problems)
+    assert any(p.startswith(f"{STREET_LIGHT} resolved_at") and "window" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "step, wrong",
+    [
+        ("gives: time\n      at: 2019-10-28 23:00", "gives: sometimes\n      at: 2019-10-28 23:00"),
+        ("at: 2019-10-28 23:00", "at: yesterday"),
+        (
+            "gives: window\n      from: 2019-10-24 05:00",
+            "gives: window\n      from: 2019-10-24 10:00",
+        ),
+        ("event: closed", "event: thanked"),
+    ],
+)
+def test_a_report_file_that_cannot_be_read_names_the_case_and_the_step(tmp_path, step, wrong):
+    text = report_file(SEED_WEEK).read_text(encoding="utf-8")
+    assert step in text
+    bad = tmp_path / "report.yaml"
+    bad.write_text(text.replace(step, wrong, 1), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        read_report(bad)
+    assert str(bad) in str(e.value) and " step " in str(e.value), str(e.value)
+
+
+def test_the_story_never_shows_an_assumed_minute_as_the_reports(week, report):
+    """The report's column shows a clock time only where the report states one; where its words
+    give a window or nothing, the log's chosen minute (07:30, 19:47, 23:04, 09:05, the parking's
+    16:20 and 17:40) never appears under the report's name."""
+    s, log = week
+    res = _replay(week, 1)
+    f = log.frame.set_index("issue_id")
+    for iid in seed_cases(log):
+        told = report[iid]
+        times = case_times(res, iid)
+        stated = {f"{st.at:%H:%M}" for st in told.steps if st.gives == "time"}
+        for lang in LANGUAGES:
+            table = timeline(times, told, lang)
+            cells = re.findall(r"<td class='sc-report'[^>]*>(.*?)</td>", table)
+            assert len(cells) == (len(EVENTS) if told.steps else 0) or told.steps
+            shown = {m for c in cells for m in CLOCK.findall(c)}
+            assert shown <= stated, (iid, lang, shown)
+            account = report_account(told, log, lang)
+            for st in told.steps:  # every minute the log had to choose is called assumed
+                if st.gives == "nothing" and st.column:
+                    logged = f"{f.loc[iid, st.column]:%H:%M}"
+                    assert logged not in stated
+                    assert ("assumed" if lang == "en" else "假设") in account
+                    assert logged in account  # named, as assumed
+            if told.caption is not None:  # the parking: a caption, nothing compared
+                assert cells == [] and against_report(told, times, lang) == ""
+                assert told.caption in report_account(told, log, "zh")
+                assert not CLOCK.findall(account)
+    bins = report[TRASH_BINS]
+    table = timeline(case_times(res, TRASH_BINS), bins, "zh")
+    # the contracted unit's 07:00 on site, as the report tells it, beside each arrangement's own
+    assert (
+        "<th>现场协调</th><td class='sc-report' data-gives='time' title='分包部门'>+1天 07:00"
+        in table
+    )
+    assert "报道:分包部门" in table
 
 
 @pytest.mark.slow
@@ -139,10 +242,15 @@ def test_the_street_light_is_claimed_the_same_evening_and_fixed_the_next_morning
     assert claimed >= 0.7 * len(seeds) and fixed >= 0.7 * len(seeds), (claimed, fixed)
 
 
-def test_the_reports_account_comes_from_the_log(week):
+def test_the_reports_account_is_its_words_with_what_they_give(week, report):
     _, log = week
-    text = report_account(log, TRASH_BINS, "en")
-    assert "Mon 28 Oct 23:04" in text and "Tue 29 Oct 09:00" in text
+    text = report_account(report[TRASH_BINS], log, "en")
+    for said in ("gives 23:00", "gives 07:00", "gives 09:00", "the log's 23:04 is assumed"):
+        assert said in text, text
+    zh = report_account(report[TRASH_BINS], log, "zh")
+    assert "「上午9点,垃圾桶即投放到位」" in zh and "日志中的 23:04 为假设" in zh
+    light = report_account(report[STREET_LIGHT], log, "en")
+    assert "gives 05:00–09:00 (read from the words)" in light and "07:30" not in light
 
 
 def test_the_readmes_account_of_the_trash_bins_is_what_the_model_does(week):

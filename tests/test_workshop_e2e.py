@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from streetchief.i18n import arrangement
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "workshop"
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -223,8 +225,10 @@ def test_map_legend_and_controls_fit_a_projector_without_scrolling(server, brows
     assert len(shown) == 8
     for e in shown:
         assert e.is_displayed() and _bottom(browser, e) <= height, (e.get_attribute("class"), size)
-    for panel in find(By.CSS_SELECTOR, ".sc-panel svg"):  # every map whole on screen
-        assert _bottom(browser, panel) <= height and panel.size["height"] >= 150
+    maps = find(By.CSS_SELECTOR, ".sc-panel svg.sc-map")
+    assert len(maps) == 4
+    for panel in maps:  # every map whole on screen, a fifth of the screen's height or more
+        assert _bottom(browser, panel) <= height and panel.size["height"] >= 0.19 * height
     page = browser.page_source
     assert "Traceback" not in page and "cdn.jsdelivr" not in page and "unpkg.com" not in page
     outside = browser.execute_script(
@@ -235,12 +239,81 @@ def test_map_legend_and_controls_fit_a_projector_without_scrolling(server, brows
     browser.save_screenshot(str(OUT / f"workshop_{width}x{height}.png"))
 
 
+# every piece of text on the page with the size it is drawn at: CSS pixels, an SVG's text scaled
+# by its drawing
+TEXT_SIZES_JS = """
+const out = [];
+for (const e of document.body.querySelectorAll('*')) {
+  for (const n of e.childNodes) {
+    if (n.nodeType !== 3 || !n.textContent.trim()) continue;
+    const r = document.createRange(); r.selectNodeContents(n);
+    const box = r.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(e).visibility === 'hidden') continue;
+    let px = parseFloat(getComputedStyle(e).fontSize);
+    const svg = e.closest('svg');
+    if (svg) { const m = e.getScreenCTM(); px *= m ? Math.hypot(m.a, m.b) : 1; }
+    out.push([px, n.textContent.trim().slice(0, 40), Math.round(box.bottom)]);
+  }
+}
+return out;
+"""
+SIZES = [(1280, 720, 18), (1920, 1080, 24)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("width, height, smallest", SIZES, ids=["1280x720", "1920x1080"])
+def test_read_from_the_back_of_the_room(server, browser, model, lang, width, height, smallest):
+    """Following the trash bins, in either language: no text on the page under 18 px at
+    1280×720 (24 px at 1920×1080), the app whole on screen, its timeline beside every
+    arrangement, the maps free of printed names (none can cross a road)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _page(browser, server[0], width, height)
+    _click(browser, {"zh": "中文", "en": "English"}[lang])
+    _wait(browser, lambda b: _button(b, {"zh": "单步", "en": "Step"}[lang]))
+    model.set_language(lang)
+    def cases():
+        return Select(browser.find_element(By.CSS_SELECTOR, ".sc-app select"))
+
+    cases().select_by_index(0)  # none: picking the bins again then moves the clock
+    _wait(browser, lambda b: not b.find_elements(By.CSS_SELECTOR, ".sc-timeline"))
+    cases().select_by_visible_text(model._case_name(TRASH_BINS))
+    _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".sc-timeline"))
+    _wait(browser, lambda b: _clock(b).endswith("22:45"))
+    for hour in range(9):  # to the morning after's 07:45: the unit on site
+        _click(browser, {"zh": "单步", "en": "Step"}[lang])
+        _wait(browser, lambda b, h=hour: _clock(b).endswith(f"{(23 + h) % 24:02d}:45"))
+    browser.execute_script("window.scrollTo(0, 0)")
+    sizes = browser.execute_script(TEXT_SIZES_JS)
+    assert len(sizes) > 80
+    small = [s for s in sizes if s[0] < smallest - 0.15]
+    assert small == [], small[:8]
+    app = browser.find_element(By.CSS_SELECTOR, ".sc-app")
+    inside = [s for s in sizes if s[2] > height]
+    bottom = browser.execute_script(
+        "return Math.max(...[...document.querySelectorAll('.sc-app .widget-hbox, .sc-view')]"
+        ".map(e => e.getBoundingClientRect().bottom))"
+    )
+    assert bottom <= height, (bottom, height)  # controls, maps, timeline, charts: no scrolling
+    assert app.is_displayed() and inside == [] or all(s[2] > bottom for s in inside)
+    head = browser.execute_script(
+        "return [...document.querySelectorAll('.sc-timeline tr:first-child th')]"
+        ".map(c => c.innerText.replace(/\\s+/g, ' ').trim())"
+    )
+    assert head[2:] == [arrangement(k, lang) for k in model.arrangements]
+    assert browser.execute_script("return document.querySelectorAll('.sc-map text').length") == 0
+    assert browser.title.strip() == "街长制 · streetchief workshop"
+    browser.save_screenshot(str(OUT / f"workshop_{lang}_{width}x{height}.png"))
+
+
 def test_reset_step_and_play_to_the_end(server, browser, model):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select
 
-    from streetchief.i18n import when
+    from streetchief.i18n import arrangement, duration, tr, when
+    from streetchief.story import EVENTS, clock
 
     _page(browser, server[0])
     _click(browser, "重置")
@@ -252,24 +325,39 @@ def test_reset_step_and_play_to_the_end(server, browser, model):
     _click(browser, "重置")
     _wait(browser, lambda b: _clock(b) == start)
 
-    # follow the trash bins: every time the model gives is on the page, as the model gives it
+    # follow the trash bins: every time the model gives is on the page, as the model gives it,
+    # in its arrangement's column; the report's column holds only what the report says
     model.set_language("zh")
     Select(browser.find_element(By.CSS_SELECTOR, ".sc-app select")).select_by_visible_text(
         model._case_name(TRASH_BINS)
     )
-    side = "return document.querySelector('.sc-side').innerText"
-    _wait(browser, lambda b: "湿地公园旁商户" in b.execute_script(side))
-    story = browser.execute_script(side)
+    _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".sc-timeline"))
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('.sc-timeline tr')].map("
+        "r => [...r.children].map(c => c.innerText.trim()))"
+    )
+    head, body = rows[0], {r[0]: r[1:] for r in rows[1:]}
     times = model.case_times[TRASH_BINS]
     assert set(times) == set(model.arrangements)
-    for name, c in times.items():
-        for event in ("reported", "acknowledged", "taken_on", "on_site", "resolved"):
+    assert head == ["环节", "2019年报道", *(arrangement(k, "zh") for k in times)]
+    day = times["street_chief"].reported.date()
+    for col, c in enumerate(times.values(), start=1):
+        for event in EVENTS:
             t = getattr(c, event)
             if t is not None:
-                assert when(t, "zh") in story, (name, event)
-    bins = times["street_chief"]
-    assert "2019年报道: 10月28日 周一 23:04回复,10月29日 周二 09:00解决" in story
-    assert f"{when(bins.resolved, 'zh')}解决" in story
+                assert body[tr("story.step." + event, "zh")][col] == clock(t, day, "zh")
+    report = [
+        body[tr("story.step." + e, "zh")][0] for e in EVENTS if tr("story.step." + e, "zh") in body
+    ]
+    assert report == [
+        "23:00",
+        "及时回复(无时间)",
+        "+1天 07:00",
+        "—",
+        "—",
+        "+1天 09:00",
+        "第一时间反馈(无时间)",
+    ]
     browser.save_screenshot(str(OUT / "workshop_trash_bins_1280x720.png"))
 
     # play at full speed from the case to the end of the replay: it stops there by itself
@@ -284,12 +372,25 @@ def test_reset_step_and_play_to_the_end(server, browser, model):
     _wait(browser, lambda b: _clock(b).startswith(end), 60)
     _wait(browser, lambda b: _button(b, "播放").is_displayed(), 10)
     assert "回放结束" in _clock(browser)
+    # the end frame says who was faster, with the records' numbers
+    summary = browser.execute_script("return document.querySelector('.sc-summary').innerText")
+    said = model.summary()
+    for k in said["order"]:
+        assert f"{arrangement(k, 'zh')} {said['mean_h'][k]:.1f} h" in summary
+    fastest = arrangement(said["order"][0], "zh")
+    assert f"{fastest}最快" in summary and duration(said["lead_h"], "zh") in summary
     frames = browser.execute_script("return window.scFrames")
     clock = _clock(browser)
     time.sleep(1)  # stopped: nothing changes any more
     assert _clock(browser) == clock
     seconds = (frames[-1][0] - frames[0][0]) / 1000
     assert len(frames) > 5
+    # a case picked after the end moves the clock back: the end's banner goes with it
+    Select(browser.find_element(By.CSS_SELECTOR, ".sc-app select")).select_by_visible_text(
+        model._case_name(TRASH_BINS)
+    )
+    _wait(browser, lambda b: "回放结束" not in _clock(b))
+    assert not browser.find_elements(By.CSS_SELECTOR, ".sc-summary")
     (OUT / "e2e_playback.json").write_text(
         json.dumps({"frames": len(frames), "seconds": seconds, "fps": len(frames) / seconds}),
         encoding="utf-8",
