@@ -77,7 +77,7 @@ TEXT = {
         "也不含未知参数的不确定性;`make uncertainty` 给出包含两者的结论。",
     },
     "export": {"en": "⇩ Save as HTML", "zh": "⇩ 保存为HTML"},
-    "export.saved": {"en": "saved {path}", "zh": "已保存 {path}"},
+    "export.ready": {"en": "⇩ {name}", "zh": "⇩ 下载 {name}"},
     "export.table": {"en": "The comparison, this replication", "zh": "本次重复实验的比较"},
     "export.common_mean": {
         "en": "mean, problems all resolved",

@@ -727,10 +727,17 @@ class Workshop:
 
     # --- export -------------------------------------------------------------------------------
     def export_html(self, path: str | Path) -> Path:
-        """The frame on screen, the followed case's story and the comparison table as one
-        self-contained HTML page (font inline, nothing fetched): a trainer can send it."""
+        """Write `export_page()` to `path` (whole or not at all)."""
         from streetchief.files import atomic_write
 
+        page = self.export_page()
+        path = Path(path)
+        atomic_write(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
+        return path
+
+    def export_page(self) -> str:
+        """The frame on screen, the followed case's story and the comparison table as one
+        self-contained HTML page (font inline, nothing fetched): a trainer can send it."""
         lang = self.lang
         story = ""
         if self.highlight:
@@ -751,12 +758,10 @@ class Workshop:
             f"<style>{font_face_css()}{PAGE_CSS} body {{ margin: 1em; }}"
             ".sc-summary { position: static; } .sc-grid { min-height: 8em; }</style></head>"
             f"<body class='sc-app'><div class='sc-app'>{self.frame_html()}"
-            f"<h2>{tr('summary.title', lang)}</h2>{self.summary_html()}{story}"
+            f"{self.summary_html()}{story}"
             f"<h2>{tr('export.table', lang)}</h2>{self.comparison_html()}</div></body></html>"
         )
-        path = Path(path)
-        atomic_write(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
-        return path
+        return page
 
     def comparison_html(self) -> str:
         """Per arrangement, from this replication's records: what `compare` reports first."""
@@ -791,12 +796,14 @@ class Workshop:
         return f"<table class='sc-compare'>{head}{''.join(rows)}</table>"
 
     def _export_clicked(self) -> None:
-        folder = Path.cwd() / "workshop_exports"
-        folder.mkdir(exist_ok=True)
+        """Offer the page as a download from the browser: nothing is left on the server."""
+        import base64
+
+        data = base64.b64encode(self.export_page().encode("utf-8")).decode("ascii")
         name = f"workshop_{self.highlight or 'week'}_{self.lang}.html"
-        path = self.export_html(folder / name)
         self.notice.value = (
-            f"<span>{tr('export.saved', self.lang, path=html.escape(str(path)))}</span>"
+            f"<a download='{name}' href='data:text/html;charset=utf-8;base64,{data}'>"
+            f"{tr('export.ready', self.lang, name=name)}</a>"
         )
 
     def widget(self):

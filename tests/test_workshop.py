@@ -147,3 +147,19 @@ def test_the_export_is_one_page_that_needs_nothing_from_outside(workshop, tmp_pa
         assert cells[0] == f"{s['common_problems']['resolution_mean_h']:.1f} h"
         assert cells[3:5] == [str(s["issues_resolved"]), str(s["issues_ended_unfixed"])]
     assert list(tmp_path.iterdir()) == [tmp_path / "bins.html"]  # no half-written side file
+
+
+def test_save_offers_the_page_as_a_download_from_the_browser(workshop):
+    import base64
+
+    workshop.set_language("zh")
+    workshop.pick(TRASH_BINS)
+    workshop.export_button.click()
+    link = re.search(
+        r"<a download='(workshop_JX-0139_zh\.html)' href='data:text/html;charset=utf-8;base64,"
+        r"([A-Za-z0-9+/=]+)'>",
+        workshop.notice.value,
+    )
+    page = base64.b64decode(link.group(2)).decode("utf-8")
+    assert page == workshop.export_page()
+    assert "报道原文" in page and "谁更快" in page

@@ -273,6 +273,7 @@ def test_read_from_the_back_of_the_room(server, browser, model, lang, width, hei
     _click(browser, {"zh": "中文", "en": "English"}[lang])
     _wait(browser, lambda b: _button(b, {"zh": "单步", "en": "Step"}[lang]))
     model.set_language(lang)
+
     def cases():
         return Select(browser.find_element(By.CSS_SELECTOR, ".sc-app select"))
 
@@ -482,3 +483,30 @@ def test_memory_after_10_page_loads_stays_where_it_was_after_the_first(server, b
         ),
         encoding="utf-8",
     )
+
+
+def test_the_exported_page_opens_offline_and_reads_as_the_app(browser, model, tmp_path):
+    """The HTML a trainer sends: opened from disk, it fetches nothing, draws Chinese with the
+    font it carries, and shows the summary, the timeline and the comparison."""
+    model.set_language("zh")
+    model.pick(TRASH_BINS)
+    model.set_time(model.t + 10)
+    page = model.export_html(tmp_path / "workshop.html")
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False},
+    )
+    browser.get(page.as_uri())
+    outside = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(u => !u.startsWith('data:') && !u.startsWith('file:'))"
+    )
+    assert outside == []
+    text = browser.execute_script("return document.body.innerText")
+    assert "谁更快" in text and "报道原文" in text and "本次重复实验的比较" in text
+    loaded = browser.execute_async_script(
+        "const done = arguments[0]; document.fonts.load(\"24px 'Noto Sans SC'\", '街长制')"
+        ".then(f => done(f.length), e => done(String(e)));"
+    )
+    assert loaded == 1
+    browser.save_screenshot(str(OUT / "workshop_export_1280x720.png"))
