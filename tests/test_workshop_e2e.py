@@ -17,8 +17,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
 
-from streetchief.i18n import arrangement
+from streetchief.i18n import arrangement, tr
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "workshop"
@@ -193,6 +194,33 @@ def _click(browser, text):
     browser.execute_script("arguments[0].click()", _button(browser, text))
 
 
+def _choose(browser, text):
+    """Pick the case dropdown's option `text`, once the dropdown shows it (a language switch
+    draws the dropdown anew: an element found before it is gone)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    def chosen(b):
+        try:
+            menu = Select(b.find_element(By.CSS_SELECTOR, ".sc-app select"))
+            if menu.first_selected_option.text != text:
+                menu.select_by_visible_text(text)
+            return menu.first_selected_option.text == text
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+
+    _wait(browser, chosen)
+
+
+def _language(browser, lang):
+    _click(browser, {"zh": "中文", "en": "English"}[lang])
+    _wait(
+        browser,
+        lambda b: b.find_elements(By.XPATH, f"//button[contains(., '{tr('step', lang)[3:]}')]"),
+    )
+
+
 def _bottom(browser, element) -> float:
     return browser.execute_script("return arguments[0].getBoundingClientRect().bottom", element)
 
@@ -267,19 +295,13 @@ def test_read_from_the_back_of_the_room(server, browser, model, lang, width, hei
     1280×720 (24 px at 1920×1080), the app whole on screen, its timeline beside every
     arrangement, the maps free of printed names (none can cross a road)."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     _page(browser, server[0], width, height)
-    _click(browser, {"zh": "中文", "en": "English"}[lang])
-    _wait(browser, lambda b: _button(b, {"zh": "单步", "en": "Step"}[lang]))
+    _language(browser, lang)
     model.set_language(lang)
-
-    def cases():
-        return Select(browser.find_element(By.CSS_SELECTOR, ".sc-app select"))
-
-    cases().select_by_index(0)  # none: picking the bins again then moves the clock
+    _choose(browser, tr("case.none", lang))  # none: picking the bins again moves the clock
     _wait(browser, lambda b: not b.find_elements(By.CSS_SELECTOR, ".sc-timeline"))
-    cases().select_by_visible_text(model._case_name(TRASH_BINS))
+    _choose(browser, model._case_name(TRASH_BINS))
     _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".sc-timeline"))
     _wait(browser, lambda b: _clock(b).endswith("22:45"))
     for hour in range(9):  # to the morning after's 07:45: the unit on site
@@ -311,12 +333,14 @@ def test_read_from_the_back_of_the_room(server, browser, model, lang, width, hei
 def test_reset_step_and_play_to_the_end(server, browser, model):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import Select
 
     from streetchief.i18n import arrangement, duration, tr, when
     from streetchief.story import EVENTS, clock
 
     _page(browser, server[0])
+    _language(browser, "zh")
+    model.set_language("zh")
+    model.reset()
     _click(browser, "重置")
     _wait(browser, lambda b: _clock(b) == when(model.now(), "zh"))  # the hour before the first
     start = _clock(browser)
@@ -328,10 +352,7 @@ def test_reset_step_and_play_to_the_end(server, browser, model):
 
     # follow the trash bins: every time the model gives is on the page, as the model gives it,
     # in its arrangement's column; the report's column holds only what the report says
-    model.set_language("zh")
-    Select(browser.find_element(By.CSS_SELECTOR, ".sc-app select")).select_by_visible_text(
-        model._case_name(TRASH_BINS)
-    )
+    _choose(browser, model._case_name(TRASH_BINS))
     _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".sc-timeline"))
     rows = browser.execute_script(
         "return [...document.querySelectorAll('.sc-timeline tr')].map("
@@ -362,7 +383,13 @@ def test_reset_step_and_play_to_the_end(server, browser, model):
     browser.save_screenshot(str(OUT / "workshop_trash_bins_1280x720.png"))
 
     # play at full speed from the case to the end of the replay: it stops there by itself
-    readout = browser.find_element(By.CSS_SELECTOR, ".sc-app .widget-slider .widget-readout")
+    readout = [  # the speed's: the time scrubber shows no readout (the clock is its readout)
+        e
+        for e in browser.find_elements(By.CSS_SELECTOR, ".sc-app .widget-slider .widget-readout")
+        if e.is_displayed()
+    ]
+    assert len(readout) == 1
+    readout = readout[0]
     readout.click()
     readout.send_keys(Keys.CONTROL, "a")
     readout.send_keys(f"{model.speed.max:g}", Keys.ENTER)
@@ -387,9 +414,8 @@ def test_reset_step_and_play_to_the_end(server, browser, model):
     seconds = (frames[-1][0] - frames[0][0]) / 1000
     assert len(frames) > 5
     # a case picked after the end moves the clock back: the end's banner goes with it
-    Select(browser.find_element(By.CSS_SELECTOR, ".sc-app select")).select_by_visible_text(
-        model._case_name(TRASH_BINS)
-    )
+    _choose(browser, tr("case.none", "zh"))
+    _choose(browser, model._case_name(TRASH_BINS))
     _wait(browser, lambda b: "回放结束" not in _clock(b))
     assert not browser.find_elements(By.CSS_SELECTOR, ".sc-summary")
     (OUT / "e2e_playback.json").write_text(
