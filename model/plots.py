@@ -7,6 +7,8 @@ that it shows on a machine without Chinese fonts; Latin text keeps matplotlib's 
 from __future__ import annotations
 
 import functools
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +81,132 @@ LABELS = {
 }
 
 
+# In a black-and-white print the Okabe-Ito colours turn to near greys (street chief 119, hotline 87,
+# grid 106): each arrangement is told apart by its dash, marker and hatch as well.
+LINES = {
+    "street_chief": ("-", "o", "///"),
+    "hotline": ("--", "s", "\\\\\\"),
+    "grid": (":", "^", "xxx"),
+    # "-.", shorter: its gaps still show beside the marker in a legend's sample
+    "multi_layer": ((0, (4, 1.5, 1, 1.5)), "D", ".."),
+    "recorded": ((0, (7, 2, 1, 2, 1, 2)), "X", "++"),
+}
+# for an arrangement the tables do not know (a user's own): none of these is in LINES, so it
+# never looks like a shipped one
+_OTHER_COLOURS = ("#E69F00", "#56B4E9", "#000000", "#8C564B", "#999999", "#7F3C8D", "#117733")
+_OTHER_DASHES = (
+    (0, (5, 1)),
+    (0, (3, 1, 1, 1, 1, 1)),
+    (0, (1, 3)),
+    (0, (8, 3, 2, 3)),
+    (0, (4, 2, 4, 2, 1, 2)),
+    (0, (2, 1)),
+    (0, (10, 2)),
+)
+_OTHER_MARKERS = ("v", "P", "*", "<", ">", "h", "p", "1")
+_OTHER_HATCHES = ("--", "||", "oo", "**", "OO", "-\\\\", "|/", "O.")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How an arrangement is drawn: its colour, and the dash, marker and hatch that still tell it
+    apart once printed in grey."""
+
+    colour: str
+    dashes: str | tuple
+    marker: str
+    hatch: str
+
+    def line(self, **more) -> dict:
+        """Keywords for a line (plot, step): markers spaced along it, not one per point."""
+        return {
+            "color": self.colour,
+            "linestyle": self.dashes,
+            "marker": self.marker,
+            "markevery": 0.1,
+            "markersize": 5,
+            "linewidth": 1.6,
+        } | more
+
+    def points(self, **more) -> dict:
+        """Keywords for points alone (plot with no line)."""
+        return {
+            "color": self.colour,
+            "linestyle": "none",
+            "marker": self.marker,
+            "markersize": 5,
+            "markeredgecolor": "white",
+            "markeredgewidth": 0.5,
+        } | more
+
+    def bar(self, **more) -> dict:
+        """Keywords for a bar or a box: filled, edged and hatched in a tone that shows on it."""
+        tone = "white" if grey(self.colour) < 110 else "black"
+        # before matplotlib 3.10 a hatch takes the edge's colour
+        apart = {"hatchcolor": tone} if _hatch_colour_of_its_own() else {"edgecolor": tone}
+        return {
+            "facecolor": self.colour,
+            "edgecolor": "black",
+            "linewidth": 0.5,
+            "hatch": self.hatch,
+            **apart,
+        } | more
+
+
+@functools.cache
+def _hatch_colour_of_its_own() -> bool:
+    from matplotlib.patches import Patch
+
+    return hasattr(Patch, "set_hatchcolor")
+
+
+# a legend's line sample, in font sizes: long enough to show the dash on both sides of the marker
+SAMPLE = 3.5
+
+
+def grey(colour) -> float:
+    """A colour's luminance in a greyscale print, 0 (black) to 255 (white), as PIL converts it."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    return 255 * (0.299 * r + 0.587 * g + 0.114 * b)
+
+
+def _other(name: str, k: int) -> Style:
+    """The k-th candidate style of an arrangement not in the tables, drawn from its name: the same
+    in every figure and every run (not Python's salted hash)."""
+    i = zlib.crc32(name.encode("utf-8")) + k
+    return Style(
+        _OTHER_COLOURS[i % len(_OTHER_COLOURS)],
+        _OTHER_DASHES[i % len(_OTHER_DASHES)],
+        _OTHER_MARKERS[i % len(_OTHER_MARKERS)],
+        _OTHER_HATCHES[i % len(_OTHER_HATCHES)],
+    )
+
+
+def styles(names) -> dict[str, Style]:
+    """Each arrangement in `names` its style: the tables' own, else one drawn from its name and
+    moved on while its dash, marker or hatch is already taken in this figure."""
+    out = {n: Style(COLOURS[n], *LINES[n]) for n in names if n in LINES and n in COLOURS}
+    for n in sorted(set(names) - set(out)):  # sorted: the same whatever order a figure draws
+        taken = [(s.dashes, s.marker, s.hatch) for s in out.values()]
+        candidates = [_other(n, k) for k in range(len(_OTHER_DASHES) * len(_OTHER_MARKERS))]
+        free = [
+            c
+            for c in candidates
+            if all(c.dashes != d and c.marker != m and c.hatch != h for d, m, h in taken)
+        ]
+        # with more arrangements than dashes, one that differs in one of them at least
+        alike = [c for c in candidates if (c.dashes, c.marker, c.hatch) not in taken]
+        out[n] = (free or alike)[0]
+    return {n: out[n] for n in names}
+
+
+def style(name: str) -> Style:
+    """One arrangement's style, as `styles` gives it in a figure of its own."""
+    return styles([name])[name]
+
+
 def label(name: str, lang: str = "en") -> str:
     """An arrangement's name in a figure."""
     return LABELS.get(name, name) if lang == "en" else arrangement_label(name, lang)
@@ -90,16 +218,17 @@ def _resolution_and_backlog(
     """Resolution-time distributions (share of reported issues resolved within h hours) and the
     backlog over time, one line per arrangement; the first legend below its axes, where it
     hides no curve, if `legend_below`."""
+    look = styles(list(result.tables))
     for name, table in result.tables.items():
         rep, res = table["reported_at"].to_numpy(), table["resolved_at"].to_numpy()
         h = np.sort((res - rep)[~np.isnan(res)])
-        colour, text = COLOURS.get(name), label(name, lang)
+        text = label(name, lang)
         if len(h):
             ax1.step(
                 np.maximum(h, 1e-3),
                 np.arange(1, len(h) + 1) / len(rep),
                 where="post",
-                color=colour,
+                **look[name].line(),
                 label=tr(
                     "fig.median_label",
                     lang,
@@ -109,7 +238,7 @@ def _resolution_and_backlog(
                 ),
             )
         t, b = backlog_curve(table, result.horizon)
-        ax2.plot(t / 24, b, color=colour, label=text)
+        ax2.plot(t / 24, b, **look[name].line(), label=text)
     ax1.set_xscale("log")
     ax1.set_xlabel(tr("fig.hours_to_resolution", lang))
     ax1.set_ylabel(tr("fig.share_resolved", lang))
@@ -117,7 +246,7 @@ def _resolution_and_backlog(
     ax1.grid(alpha=0.3, which="both")
     if ax1.get_legend_handles_labels()[0]:
         where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2)} if legend_below else {}
-        ax1.legend(fontsize=fontsize, **({"loc": "best"} | where))
+        ax1.legend(fontsize=fontsize, handlelength=SAMPLE, **({"loc": "best"} | where))
     else:
         ax1.text(0.5, 0.5, tr("fig.none_resolved", lang), ha="center", transform=ax1.transAxes)
     ax2.set_xlabel(tr("fig.day_since", lang, start=f"{result.scenario.run.start:%Y-%m-%d}"))
@@ -125,7 +254,7 @@ def _resolution_and_backlog(
     ax2.set_title(tr("fig.backlog", lang))
     ax2.set_xlim(0, result.horizon / 24)
     ax2.grid(alpha=0.3)
-    ax2.legend(loc="best", fontsize=fontsize)
+    ax2.legend(loc="best", fontsize=fontsize, handlelength=SAMPLE)
 
 
 @with_cjk_font
@@ -184,12 +313,13 @@ def dashboard_figure(
     ][:categories]
     y = np.arange(len(top))
     width = 0.8 / max(1, len(names))
+    look = styles(names)
     for k, name in enumerate(names):
         ax3.barh(
             y + k * width,
             [medians[name].get(c, np.nan) for c in top],
             width,
-            color=COLOURS.get(name),
+            **look[name].bar(),
             label=label(name, lang),
         )
     cats = result.scenario.categories
@@ -199,11 +329,15 @@ def dashboard_figure(
     ax3.set_xlabel(tr("fig.median_hours", lang))
     ax3.set_title(tr("fig.by_category", lang, n=len(top)))
     ax3.grid(alpha=0.3, axis="x")
+    # below the axes: inside, it would hide the longest bar wherever that falls
+    ax3.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     shares = [result.summaries[n]["on_time_share"] or 0.0 for n in names]
-    ax4.bar(range(len(names)), shares, color=[COLOURS.get(n) for n in names])
+    for k, n in enumerate(names):
+        ax4.bar(k, shares[k], **look[n].bar(), label=label(n, lang))
     import textwrap
 
-    ticks = [textwrap.fill(label(n, lang), 12) for n in names]  # side by side, never run together
+    # each bar named under it, its legend; side by side, never run together
+    ticks = [textwrap.fill(label(n, lang), 12) for n in names]
     ax4.set_xticks(range(len(names)), ticks, fontsize=8)
     for k, v in enumerate(shares):
         ax4.text(k, v + 0.02, f"{v:.0%}", ha="center")
@@ -236,6 +370,7 @@ def equity_figure(equity, arrangements: list[str], path=None, top: int = 12):
     category (the `top` slowest groups under any arrangement), one bar per arrangement."""
     from streetchief.equity import TIMES_OF_WEEK
 
+    look = styles(arrangements)
     panels = [("time_of_week", "time of week"), ("zone", "zone"), ("category", "category")]
     fig, axes = _plt().subplots(
         1, 3, figsize=(15, 6.5), gridspec_kw={"width_ratios": [1, 1.4, 1.4]}
@@ -251,7 +386,7 @@ def equity_figure(equity, arrangements: list[str], path=None, top: int = 12):
         y = np.arange(len(wide))
         h = 0.8 / max(1, len(wide.columns))
         for k, a in enumerate(wide.columns):
-            ax.barh(y + k * h, wide[a].to_numpy(), h, color=COLOURS.get(a), label=LABELS.get(a, a))
+            ax.barh(y + k * h, wide[a].to_numpy(), h, **look[a].bar(), label=LABELS.get(a, a))
         ax.set_yticks(y + h * (len(wide.columns) - 1) / 2, wide.index, fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel("mean hours from report to resolution")

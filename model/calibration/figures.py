@@ -5,6 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from streetchief.files import atomic_write
+from streetchief.plots import Style, style
+
+# the simulated curves when the arrangement is not named: the blue they always had, with a dash and
+# a marker of their own beside the recorded curve's
+SIMULATED = Style("#0072B2", "--", "s", "\\\\")
 
 
 def _ecdf(ax, x, **kw):
@@ -14,15 +19,21 @@ def _ecdf(ax, x, **kw):
 
 
 def fit_figure(
-    rows: list[tuple[str, object, dict]], categories: list[str], path=None, title: str = ""
+    rows: list[tuple[str, object, dict]],
+    categories: list[str],
+    path=None,
+    title: str = "",
+    arrangement: str | None = None,
 ):
     """One row of panels per part of the log (fitted, held out): for each main category the
-    recorded ECDF of hours to resolution (black) against each posterior draw's (thin) and all
-    draws pooled (thick)."""
+    recorded ECDF of hours to resolution against each posterior draw's (thin) and all draws pooled
+    (thick), the simulated ones in the style of the `arrangement` fitted."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter
 
     shown = categories[:6]
+    sim = style(arrangement) if arrangement else SIMULATED
+    rec = style("recorded")
     fig, axes = plt.subplots(
         len(rows), len(shown), figsize=(3.2 * len(shown), 3.0 * len(rows) + 0.6), squeeze=False
     )
@@ -32,10 +43,10 @@ def fit_figure(
         for k, c in enumerate(shown):
             ax = axes[r][k]
             for draw in check["_hours"].get(c, []):
-                _ecdf(ax, draw, color="#0072B2", alpha=0.15, lw=0.8)
+                _ecdf(ax, draw, **sim.line(marker="none", alpha=0.15, linewidth=0.8))
             pooled = np.concatenate(check["_hours"].get(c, [np.empty(0)]) or [np.empty(0)])
-            _ecdf(ax, pooled, color="#0072B2", lw=2, label="simulated (posterior draws)")
-            _ecdf(ax, h[(cats == c) & ~np.isnan(h)], color="black", lw=2, label="recorded")
+            _ecdf(ax, pooled, **sim.line(linewidth=2), label="simulated (posterior draws)")
+            _ecdf(ax, h[(cats == c) & ~np.isnan(h)], **rec.line(linewidth=2), label="recorded")
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(NullFormatter())  # decades only: minor labels collide
             ax.set_title(f"{label}: {c}"[:48], fontsize=9)
@@ -44,7 +55,7 @@ def fit_figure(
                 ax.set_ylabel("share resolved within")
             if r == len(rows) - 1:
                 ax.set_xlabel("hours from report to resolution")
-    axes[0][0].legend(fontsize=7, loc="upper left")
+    axes[0][0].legend(fontsize=7, loc="upper left", handlelength=4.5)  # a whole dash-dot-dot
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     if path is not None:

@@ -203,7 +203,7 @@ def calibrate(
     try:
         write_text(posterior_table.to_csv(index=False), stage / "posterior.csv")
         write_fitted_yaml(base_text, posterior, log_sha, stage / "fitted.yaml")
-        fit_figure(rows, categories, stage / "fit.png", title)
+        fit_figure(rows, categories, stage / "fit.png", title, arrangement=arrangement)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

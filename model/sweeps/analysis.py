@@ -513,27 +513,32 @@ def tornado_figure(tor: pd.DataFrame, overall: float, outcome: str, path=None, s
 def boxplot_figure(runs: pd.DataFrame, parameter: str, outcome: str, path=None, scenario=None):
     import matplotlib.pyplot as plt
 
-    from streetchief.plots import COLOURS, LABELS
+    from streetchief.plots import LABELS, styles
 
     ok = runs[runs.status == "ok"].assign(_level=lambda d: _levels(d[parameter]))
     levels = sorted(ok._level.dropna().unique())
     arrs = list(dict.fromkeys(ok.arrangement))
+    look = styles(arrs)
     fig, ax = plt.subplots(figsize=(min(14, max(6, 0.6 * len(levels) * len(arrs) + 2)), 4.5))
     width = 0.8 / len(arrs)
     for k, a in enumerate(arrs):
         data = [ok[(ok.arrangement == a) & (ok._level == lv)][outcome].dropna() for lv in levels]
         pos = np.arange(len(levels)) + (k - (len(arrs) - 1) / 2) * width
         b = ax.boxplot(
-            data, positions=pos, widths=width * 0.9, patch_artist=True, manage_ticks=False
+            data,
+            positions=pos,
+            widths=width * 0.9,
+            patch_artist=True,
+            manage_ticks=False,
+            medianprops={"color": "black", "linewidth": 1.5},  # shows on every fill
+            label=LABELS.get(a, a),  # on its first box: one legend entry an arrangement
         )
         for patch in b["boxes"]:
-            patch.set_facecolor(COLOURS.get(a, "#999999"))
-            patch.set_alpha(0.6)
-        ax.plot([], [], color=COLOURS.get(a, "#999999"), lw=6, alpha=0.6, label=LABELS.get(a, a))
+            patch.set(**look[a].bar())
+    ax.legend(fontsize=8)
     ax.set_xticks(range(len(levels)), [readable(v) for v in levels])
     ax.set_xlabel(parameter_label(parameter, scenario))
     ax.set_ylabel(_wrap(outcome_label(outcome), 40))
-    ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     what = parameter_label(parameter, scenario)
     ax.set_title(_wrap(f"{outcome_label(outcome)}, per level of {what}", 80))

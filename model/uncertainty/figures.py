@@ -7,12 +7,12 @@ import textwrap
 
 import numpy as np
 
+from streetchief.plots import styles
 from streetchief.sweeps.analysis import _save
 from streetchief.sweeps.labels import parameter_label
 from streetchief.uncertainty.analysis import HEADLINE, MAIN, _better_sign, parameter_of
 
 SHOWN = (MAIN, "problem_hours_per_day", "official_hours")
-WINS, LOSES = ("#0072B2", "o"), ("#D55E00", "^")  # colour-blind-safe, told apart by shape too
 
 
 def spread_figure(ans, path=None, names: dict | None = None):
@@ -24,6 +24,7 @@ def spread_figure(ans, path=None, names: dict | None = None):
     t_name = names.get(ans.treatment, ans.treatment)
     shown = [o for o in SHOWN if (ans.table.outcome == o).any()]
     order = [ans.focus] + [b for b in ans.baselines if b != ans.focus]
+    look = styles([ans.treatment, *order])  # a set is drawn in the style of the side it favours
     fig, axes = plt.subplots(
         len(order), len(shown), figsize=(4.6 * len(shown), 2.7 * len(order) + 0.8), squeeze=False
     )
@@ -41,15 +42,20 @@ def spread_figure(ans, path=None, names: dict | None = None):
             sign = _better_sign(o)
             wins = sign * y > 0
             jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(y))
-            for mask, (colour, marker), label in (
-                (wins, WINS, f"{t_name} better"),
-                (~wins, LOSES, f"{t_name} worse"),
+            for mask, side, label in (
+                (wins, ans.treatment, f"{t_name} better"),
+                (~wins, b, f"{b_name} better"),
             ):
-                ax.scatter(y[mask], jitter[mask], c=colour, marker=marker, s=20, label=label)
+                ax.plot(y[mask], jitter[mask], **look[side].points(markersize=4.5), label=label)
             ax.axvline(0, color="black", lw=0.8)
             ax.axvline(r["median"], color="#555555", lw=1, ls="--", label="median")
             lo, hi = ax.get_xlim()
-            ax.axvspan(*((0, hi) if sign > 0 else (lo, 0)), color=WINS[0], alpha=0.08, lw=0)
+            ax.axvspan(
+                *((0, hi) if sign > 0 else (lo, 0)),
+                color=look[ans.treatment].colour,
+                alpha=0.08,
+                lw=0,
+            )
             ax.set_xlim(lo, hi)
             ax.set_yticks([])
             ax.set_ylim(-0.5, 0.5)
@@ -62,8 +68,20 @@ def spread_figure(ans, path=None, names: dict | None = None):
             ax.set_xlabel(f"{t_name} − {b_name} ({unit})", fontsize=9)
             ax.tick_params(labelsize=8)
             ax.grid(axis="x", alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    legend = {}  # each baseline's row adds its own "better"
+    for ax in axes.flat:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(text, handle)
+    if "median" in legend:
+        legend["median"] = legend.pop("median")  # after the arrangements
+    fig.legend(
+        list(legend.values()),
+        list(legend),
+        loc="lower center",
+        ncol=len(legend),
+        fontsize=9,
+        frameon=False,
+    )
     fig.suptitle(
         f"{t_name} against each arrangement over {ans.sets} parameter sets: each point a set "
         f"(the mean of its {ans.replications} paired replications), the shaded side where "
@@ -102,11 +120,14 @@ def discovery_figure(ans, path=None, scenario=None, names: dict | None = None):
     ok = stable & np.isfinite(y)
     wins = _better_sign(MAIN) * y > 0
     ix, iy = ans.parameters.index(px), ans.parameters.index(py)
-    for mask, (colour, marker), label in (
-        (ok & wins, WINS, f"{names.get(ans.treatment, ans.treatment)} faster"),
-        (ok & ~wins, LOSES, f"{names.get(b, b)} faster"),
-    ):
-        ax.scatter(unit[mask, ix], unit[mask, iy], c=colour, marker=marker, s=40, label=label)
+    look = styles([ans.treatment, b])
+    for mask, side in ((ok & wins, ans.treatment), (ok & ~wins, b)):
+        ax.plot(
+            unit[mask, ix],
+            unit[mask, iy],
+            **look[side].points(markersize=6.5),
+            label=f"{names.get(side, side)} faster",
+        )
     if best:
         (x0, x1), (y0, y1) = best["box"].get(px, (0, 1)), best["box"].get(py, (0, 1))
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, ls="--", ec="black"))
