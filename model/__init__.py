@@ -5,7 +5,7 @@ The names below are imported on first use, so that `import streetchief` (and `st
 stays fast: the model, pandas, pyarrow and Mesa load only when something runs.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # public name → the module that defines it
 _EXPORTS = {

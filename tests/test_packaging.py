@@ -127,3 +127,21 @@ def test_a_plain_install_outside_the_checkout_runs_the_comparison(tmp_path):
         [python, "-m", "streetchief", "--version"], capture_output=True, text=True
     )
     assert version.stdout.startswith("streetchief ")
+
+
+def test_one_version_in_the_code_the_changelog_and_the_citation():
+    """`__version__` (pyproject reads it) is the CHANGELOG's newest entry and CITATION.cff's."""
+    import re
+
+    import yaml
+
+    import streetchief
+
+    root = Path(__file__).resolve().parent.parent
+    newest = re.search(
+        r"^## (\d+\.\d+\.\d+)", (root / "CHANGELOG.md").read_text(encoding="utf-8"), re.M
+    )
+    assert newest.group(1) == streetchief.__version__
+    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    assert str(cff["version"]) == streetchief.__version__ and cff["cff-version"] == "1.2.0"
+    assert cff["license"] == "MIT" and cff["authors"]
