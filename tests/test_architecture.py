@@ -98,6 +98,7 @@ def test_pyproject_installs_every_package_folder():
         "streetchief.fonts",
         "streetchief.scenarios.calibration",
         "streetchief.scenarios.mappings",
+        "streetchief.scenarios.reports",
     }
     assert data_only <= set(config["package-data"])
     assert folders <= listed
@@ -146,3 +147,37 @@ def test_every_parameter_is_described():
     rows = parameter_reference()
     assert len(rows) > 80
     assert [path for path, _, _, text in rows if not text.strip()] == []
+
+
+def test_the_reference_gives_each_arrangements_own_defaults():
+    """`streetchief parameters` prints, for every arrangement's component, the value a scenario
+    gets when it leaves that value out: what the shipped scenario's arrangements run with, for
+    each value the file does not set (the hotline's patrol is off and by officers, though the
+    patrol's own class has it on and by chiefs)."""
+    from pydantic import BaseModel
+
+    from streetchief import load_scenario
+    from streetchief.arrangements import ARRANGEMENTS
+    from streetchief.distributions import _Dist
+    from streetchief.scenario import parameter_reference
+
+    printed = {path: default for path, _, default, _ in parameter_reference()}
+    scenario = load_scenario("jingxing_2019")
+    checked = 0
+    for arr, raw in scenario.arrangements.items():
+        loaded = ARRANGEMENTS[arr].Params.model_validate(raw)  # as a run builds it
+        for section, value in loaded:
+            if not isinstance(value, BaseModel) or isinstance(value, _Dist):
+                continue
+            for key, v in value:
+                if key in (raw.get(section) or {}):  # set by the file: not a default
+                    continue
+                shown = printed[f"arrangements.{arr}.{section}.{key}"]
+                if isinstance(v, _Dist):
+                    assert shown == v.model_dump_json(by_alias=True, exclude_defaults=False)
+                else:
+                    assert shown == (repr(v) if v not in ({}, [], "") else "—"), (arr, section, key)
+                checked += 1
+    assert checked >= 20
+    assert printed["arrangements.hotline.patrol.enabled"] == "False"
+    assert printed["arrangements.hotline.patrol.by"] == "'officers'"

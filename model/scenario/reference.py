@@ -42,25 +42,36 @@ def parameter_reference() -> list[tuple[str, str, str, str]]:
             return f"name → {type_name(value)}"
         return t.__name__ if isinstance(t, type) else str(t)
 
-    def default_of(f) -> str:
-        if f.is_required():
+    def default_of(f, key: str, defaults: BaseModel | None) -> str:
+        if defaults is not None:  # a section's own default (a patrol off, by officers) wins
+            v = getattr(defaults, key)
+        elif f.is_required():
             return "required"
-        v = f.get_default(call_default_factory=True)
+        else:
+            v = f.get_default(call_default_factory=True)
         if isinstance(v, _Dist):
             return v.model_dump_json(by_alias=True, exclude_defaults=False)
         return repr(v) if v not in ({}, [], "") else "—"
 
-    def walk(model: type[BaseModel], prefix: str):
+    def walk(model: type[BaseModel], prefix: str, defaults: BaseModel | None = None):
+        """`defaults`: the section's default instance, whose values may differ from its class's
+        (an arrangement's own patrol, off where the class has it on)."""
         for key, f in model.model_fields.items():
             name = f.alias or key
             t = f.annotation
             origin, args = typing.get_origin(t), typing.get_args(t)
-            default = default_of(f)
+            default = default_of(f, key, defaults)
             if isinstance(t, type) and issubclass(t, BaseModel):
                 rows.append(
                     (f"{prefix}{name}", "section", "", f.description or first_line(t.__doc__))
                 )
-                walk(t, f"{prefix}{name}.")
+                if defaults is not None:
+                    section = getattr(defaults, key)
+                elif f.is_required():
+                    section = None
+                else:
+                    section = f.get_default(call_default_factory=True)
+                walk(t, f"{prefix}{name}.", section if isinstance(section, BaseModel) else None)
             elif (
                 origin in (dict, list)
                 and isinstance(args[-1], type)
