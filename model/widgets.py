@@ -369,6 +369,7 @@ class Planner:
         self.comparison = W.HTML()
         self.save_button.on_click(lambda _: self.save())
         self.overwrite_button.on_click(lambda _: self.save(overwrite=True))
+        self.name.observe(lambda _: self._disarm_overwrite(), names="value")
         self.load_button.on_click(lambda _: self.load(self.saved.value))
         self.compare_button.on_click(lambda _: self.compare_saved(list(self.compare_select.value)))
         self.comparison_figures: list[bytes] = []
@@ -700,7 +701,8 @@ class Planner:
         if name in shipped_names or folder.resolve() == shipped().resolve():
             return self._say("planner.shipped", name=repr(name))
         path = folder / f"{name}.yaml"
-        if path.exists() and not overwrite:
+        # Overwrite replaces only the file it was asked about: another name asks again
+        if path.exists() and not (overwrite and self._pending_overwrite == path):
             self._pending_overwrite = path
             self.overwrite_button.layout.display = None
             self._notify("confirm", path=path)  # a question, not a refusal: the run's words stay
@@ -721,6 +723,12 @@ class Planner:
         self.refresh_saved()
         self.saved.value = name  # ready to Load back
         return path
+
+    def _disarm_overwrite(self) -> None:
+        """A new name: the question asked about the old one no longer stands."""
+        if self._pending_overwrite is not None:
+            self._pending_overwrite = None
+            self.overwrite_button.layout.display = "none"
 
     def _say(self, key: str, **values) -> None:
         self._notify("refused", key=key, values=values)

@@ -123,6 +123,25 @@ def test_save_never_overwrites_a_shipped_scenario_and_asks_before_a_users(planne
     assert load_scenario(first).departments["sanitation"].crews == 9
 
 
+def test_overwrite_replaces_only_the_file_it_asked_about(planner):
+    """Asked about "mine", then the name changed to "other" (a file too): Overwrite is withdrawn,
+    and a save under "other" asks again; "other" is never replaced without its own question."""
+    planner.name.value = "mine"
+    planner.save()
+    planner.name.value = "other"
+    other = planner.save()
+    before = other.read_bytes()
+    planner.crews["sanitation"].value = 9
+    planner.name.value = "mine"
+    assert planner.save() is None and planner.overwrite_button.layout.display != "none"
+    planner.name.value = "other"
+    assert planner.overwrite_button.layout.display == "none"  # the question was about "mine"
+    assert planner.save(overwrite=True) is None  # as a click left over from "mine" would
+    assert other.read_bytes() == before and "Overwrite" in planner.message.value
+    planner.overwrite_button.click()  # now asked about "other": it may
+    assert load_scenario(other).departments["sanitation"].crews == 9
+
+
 @pytest.mark.parametrize("name", ["../etc/passwd", "", "1abc", "a b"])
 def test_a_bad_name_is_refused_in_words(planner, name):
     planner.name.value = name
