@@ -256,7 +256,7 @@ TEXT = {
     "planner.grid_patrol": {"en": "grid: days between patrols", "zh": "网格化:巡查间隔(天)"},
     "planner.layers": {"en": "layers (traditional)", "zh": "逐级上报层级数"},
     "planner.misrouting": {"en": "misrouting: {name}", "zh": "{name}:转错比例"},
-    "planner.office": {"en": "office hours (traditional path)", "zh": "传统路径办公时间(时)"},
+    "planner.office": {"en": "office hours (traditional path)", "zh": "传统路径办公时间"},
     "planner.replications": {"en": "replications (interval)", "zh": "重复次数(置信区间)"},
     "planner.save_as": {"en": "save as", "zh": "另存为"},
     "planner.save": {"en": "Save scenario", "zh": "保存情景"},

@@ -315,6 +315,7 @@ class Planner:
                     min=0.0,
                     max=0.6,
                     step=0.01,
+                    readout_format=".0%",  # a share of the issues passing the layer
                     description=f"misrouting: {layer['name']}",
                     tooltip=tip(
                         "arrangements.multi_layer.layers.<n>.misrouting", "misrouting", "share"
@@ -331,7 +332,7 @@ class Planner:
                 min=0,
                 max=24,
                 step=0.5,
-                readout_format=".1f",
+                readout=False,  # its label says 08:30–17:30: hours as a clock writes them
                 description="office hours (traditional path)",
                 tooltip="when the traditional path's offices and departments work, weekdays "
                 "(h of day; lunch 12:00-14:30 kept). Source: " + _source_tag(text, "office"),
@@ -339,6 +340,7 @@ class Planner:
                 layout=lay,
             )
             self.controls |= {"layers": self.layers, "office": self.office}
+            self.office.observe(lambda _: self._label_office(), names="value")
             self.controls |= {f"misrouting.{n}": w for n, w in enumerate(self.misrouting)}
         self.replications = W.IntSlider(
             1, min=1, max=10, description="replications (interval)", style=style, layout=lay
@@ -395,6 +397,8 @@ class Planner:
                 n = int(k.split(".", 1)[1])
                 name = self.base_raw["arrangements"]["multi_layer"]["layers"][n]["name"]
                 w.description = tr("planner.misrouting", lang, name=layer(name, lang))
+            elif k == "office":
+                self._label_office()
             else:
                 w.description = tr(f"planner.{k}", lang)
         for key, values in (("night", ("watch", "morning")), ("coordination", ("unit", "chief"))):
@@ -417,6 +421,10 @@ class Planner:
         self.compare_button.description = tr("planner.compare_button", lang)
         self.header.value = tr("planner.header", lang)
         self.crews_box.set_title(0, tr("planner.crews_title", lang))
+
+    def _label_office(self) -> None:
+        a, z = self.office.value
+        self.office.description = f"{tr('planner.office', self.lang)} {_hhmm(a)}–{_hhmm(z)}"
 
     def set_language(self, lang: str) -> None:
         """Labels, table, figures, the status and the last message in `lang`; nothing runs again
@@ -550,7 +558,7 @@ class Planner:
                 }
                 for n in range(self.layers.value):  # the layers' clerks; departments keep theirs
                     o[f"arrangements.multi_layer.layers.{n}.calendar"] = "traditional_office"
-        return o
+        return _tidy(o)  # values as the controls show them: no 0.49999999999999994
 
     def problems(self) -> list[str]:
         """What the controls ask that no scenario allows: which control, what, what is allowed."""

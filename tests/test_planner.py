@@ -326,3 +326,29 @@ def test_a_saved_header_gives_numbers_as_set_not_float_noise(planner):
     header = planner.save().read_text(encoding="utf-8").splitlines()[2]
     assert header.startswith("# planner controls:") and '"unclear": 0.3,' in header
     assert not re.search(r"\d\.\d{9,}", header), header
+
+
+def test_office_hours_read_as_clock_times_and_misrouting_as_a_percentage(planner):
+    planner.set_language("en")
+    planner.office.value = (8.5, 17.5)
+    assert planner.office.description == "office hours (traditional path) 08:30–17:30"
+    assert planner.office.readout is False  # "8.5 – 17.5" is not shown
+    planner.office.value = (9.0, 18.0)
+    assert planner.office.description.endswith("09:00–18:00")
+    planner.set_language("zh")
+    assert planner.office.description == "传统路径办公时间 09:00–18:00"
+    assert all(w.readout_format == ".0%" for w in planner.misrouting)
+
+
+def test_a_saved_scenario_holds_the_values_the_controls_show_and_loads_without_a_false_alarm(
+    planner,
+):
+    planner.set_language("en")
+    planner.liaison.value = 29.999999999999996  # a slider's steps can leave this: 0.49999… h
+    planner.name.value = "liaison"
+    path = planner.save()
+    saved = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert saved["arrangements"]["street_chief"]["liaison_ack_day"]["median"] == 0.5
+    assert not re.search(r"\d\.\d{9,}", path.read_text(encoding="utf-8"))
+    assert planner.load("liaison")
+    assert "differ" not in planner.message.value
