@@ -101,6 +101,26 @@ def _on_site(model, slot: int, row: dict) -> float | None:
     return res - work if unbroken or (urgent and dept.on_call is not None) else None
 
 
+def reporter_name(key: str, scenario, lang: str = "en") -> str:
+    """Who posted, in words: a merchant of a road (`zhongwei_road/023`), a road's street chief
+    (`chief_02`, `pingshe_chief`), else the name the log gives (`毛毛烟酒`)."""
+    zones = scenario.zones
+
+    def place(z: str) -> str:
+        return zones[z].name if lang == "zh" else z.replace("_", " ").title()
+
+    zone, _, number = key.partition("/")
+    if number and zone in zones:
+        return f"{place(zone)}商户" if lang == "zh" else f"a merchant on {place(zone)}"
+    road = next((z for z in zones if key.endswith("_chief") and z.startswith(key[:-6])), None)
+    if key in scenario.chiefs or road is not None:
+        road = road or next((z for z, v in zones.items() if v.chief == key), None)
+        if road is None:
+            return "街长" if lang == "zh" else "a street chief"
+        return f"{place(road)}街长" if lang == "zh" else f"the street chief of {place(road)}"
+    return key
+
+
 def narrate(c: CaseTimes, scenario, lang: str = "en", now: datetime | None = None) -> str:
     """One arrangement's handling of a case, in sentences; events after `now` are marked ahead."""
     dept = scenario.departments.get(c.department)
@@ -112,7 +132,8 @@ def narrate(c: CaseTimes, scenario, lang: str = "en", now: datetime | None = Non
             return text
         return f"<span class='ahead' title='{tr('story.pending', lang)}'>{text}</span>"
 
-    parts = [tr("story.reported", lang, when=mark(c.reported), who=c.reporter)]
+    who = reporter_name(c.reporter, scenario, lang)
+    parts = [tr("story.reported", lang, when=mark(c.reported), who=who)]
     if c.acknowledged is not None:
         after = duration(c.hours("acknowledged"), lang)
         parts.append(tr("story.ack", lang, when=mark(c.acknowledged), after=after))

@@ -286,3 +286,19 @@ def test_the_readmes_account_of_the_trash_bins_is_what_the_model_does(week):
     assert placed[-1].date() == (day + timedelta(days=1)).date()
     assert int(said(r"In (\d+) the request was withdrawn")) == withdrawn
     assert int(said(r"in (\d+) the bins were placed but the fix failed")) == reopened
+
+
+def test_who_posted_is_said_in_words_not_as_a_key(week):
+    """The parking case's `pingshe_chief`, a merchant's `zhongwei_road/023`: people, in words."""
+    from streetchief.story import reporter_name
+
+    s, log = week
+    res = _replay(week, 1)
+    for iid in seed_cases(log):
+        for c in case_times(res, iid).values():
+            for lang in LANGUAGES:
+                text = narrate(c, s, lang)
+                assert not re.search(r"[a-z]+_[a-z0-9_]+|/\d{3}", text), text
+    assert reporter_name("pingshe_chief", s, "zh") == "平涉路街长"
+    assert reporter_name("zhongwei_road/023", s, "en") == "a merchant on Zhongwei Road"
+    assert reporter_name("毛毛烟酒", s, "en") == "毛毛烟酒"  # a shop's own name stays
