@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 from pathlib import Path
 
 from streetchief.i18n import arrangement, duration, tr, when
@@ -180,9 +181,6 @@ class ReportStep:
     start: datetime | None = None
     end: datetime | None = None
     short: dict | None = None
-
-    def said(self, lang: str) -> str:
-        return self.words if lang == "zh" else self.en
 
     def cell(self, lang: str, day) -> str:
         """What the report gives for this step, as a timeline cell."""
@@ -377,7 +375,7 @@ def timeline(
         if report is not None and report.steps:
             st = report.step(event)
             text = "—" if st is None else st.cell(lang, day)
-            who = "" if st is None or not st.who else f" title='{st.who.get(lang, '')}'"
+            who = "" if st is None or not st.who else f" title='{escape(st.who.get(lang, ''))}'"
             cells.append(
                 f"<td class='sc-report' data-gives='{st.gives if st else ''}'{who}>{text}</td>"
             )
