@@ -234,6 +234,7 @@ TEXT = {
     # the planner's controls: one scenario value each
     "planner.volume": {"en": "problems a day (all categories)", "zh": "每天问题数(全部类别)"},
     "planner.crews": {"en": "crews: {name} ({code})", "zh": "{name}:班组数"},
+    "planner.crews_of": {"en": "crews: {name}", "zh": "{name}:班组数"},
     "planner.liaison": {
         "en": "liaison reply, day: median (min)",
         "zh": "联络员白天回复中位数(分钟)",
@@ -241,8 +242,14 @@ TEXT = {
     "planner.night": {"en": "liaison at night", "zh": "夜间联络员"},
     "planner.night.watch": {"en": "watch", "zh": "值守"},
     "planner.night.morning": {"en": "morning", "zh": "次日早上"},
-    "planner.chief_hours": {"en": "chief duty hours a weekday", "zh": "街长每个工作日值守小时"},
-    "planner.unclear": {"en": "unclear responsibility ×", "zh": "职责不清比例 ×"},
+    "planner.chief_hours": {
+        "en": "chief duty a weekday (h)",
+        "zh": "街长每个工作日值守(小时)",
+    },
+    "planner.unclear": {
+        "en": "unclear responsibility (× factor)",
+        "zh": "职责不清比例(× 倍数)",
+    },
     "planner.take_on": {
         "en": "departments: take an issue on, median (h)",
         "zh": "各部门受理问题时间中位数(小时)",
@@ -272,6 +279,14 @@ TEXT = {
     "planner.crews_title": {"en": "crews per department", "zh": "各部门班组"},
     "planner.running": {"en": "running…", "zh": "运行中…"},
     "planner.waiting": {"en": "waiting for you to stop…", "zh": "等待调整结束…"},
+    "planner.comparing": {
+        "en": "comparing {n} saved scenarios…",
+        "zh": "正在比较{n}个已保存情景…",
+    },
+    "planner.compare_title": {
+        "en": "Saved scenarios: median resolution under each arrangement ({days} days)",
+        "zh": "已保存情景:各处置方式的解决用时中位数({days}天)",
+    },
     "planner.done": {"en": "run {n} done", "zh": "第{n}次运行完成"},
     "planner.refused": {"en": "Refused:", "zh": "未采用:"},
     "planner.unstable": {"en": "Unstable:", "zh": "积压失控:"},

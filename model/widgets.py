@@ -15,10 +15,13 @@ import copy
 import io
 import json
 import re
+import textwrap
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import ipywidgets as W
+import matplotlib
 import numpy as np
 import yaml
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -28,7 +31,7 @@ from streetchief.errors import ScenarioError
 from streetchief.experiment import run_scenario
 from streetchief.files import write_text
 from streetchief.i18n import LANGUAGES, layer, role, tr
-from streetchief.plots import dashboard_figure, font_face_css, label
+from streetchief.plots import dashboard_figure, font_face_css, label, styles, use_cjk_font
 from streetchief.scenario import apply_overrides, load_scenario, resolve_path, shipped, validate
 from streetchief.scenario.reference import parameter_reference
 from streetchief.workshop import SEED_WEEK, Workshop  # noqa: E402,F401 (the notebooks' names)
@@ -163,6 +166,7 @@ class Planner:
         self._ran_with: dict | None = None  # the setting the figure shows
         self._shown_moved = 0
         self.running, self._timer, self._pending_overwrite = False, None, None
+        self.comparing, self._compare_task = False, None
         self.figure = None
         self._build_controls()
         self.update()
@@ -239,7 +243,7 @@ class Planner:
                 min=0.5,
                 max=12,
                 step=0.5,
-                description="chief duty hours a weekday",
+                description="chief duty a weekday (h)",
                 tooltip=f"hours a weekday each street chief gives to the duty (h), centred on "
                 f"17:00 (calendars.{cal}). Source: {_source_tag(text, cal)}",
                 style=style,
@@ -264,7 +268,7 @@ class Planner:
             min=0.0,
             max=round(1 / max(unclear, default=1.0), 1),
             step=0.1,
-            description="unclear responsibility ×",
+            description="unclear responsibility (× factor)",
             tooltip=tip("categories.<name>.unclear_share", "unclear_share", "factor")
             + "; every category's share times this factor",
             style=style,
@@ -373,9 +377,13 @@ class Planner:
         self.overwrite_button.on_click(lambda _: self.save(overwrite=True))
         self.name.observe(lambda _: self._disarm_overwrite(), names="value")
         self.load_button.on_click(lambda _: self.load(self.saved.value))
-        self.compare_button.on_click(lambda _: self.compare_saved(list(self.compare_select.value)))
-        self.comparison_figures: list[bytes] = []
-        self.comparison_view = W.HBox(layout=W.Layout(flex_flow="row wrap"))
+        self.compare_button.on_click(lambda _: self._compare_clicked())
+        self.comparison_figure: Figure | None = None
+        # at its own pixel size at most: scaled up it blurs, and its text is sized for this
+        self.comparison_image = W.Image(
+            format="png", layout=W.Layout(width="100%", max_width=f"{COMPARISON_PX}px")
+        )
+        self.comparison_view = W.VBox(layout=W.Layout(display="none"))
         self.language = W.ToggleButtons(
             options=[(v, k) for k, v in LANGUAGES.items()], value=self.lang
         )
@@ -392,7 +400,8 @@ class Planner:
         for k, w in self.controls.items():
             if k.startswith("crews."):
                 key = k.split(".", 1)[1]
-                w.description = tr("planner.crews", lang, name=b.departments[key].name, code=key)
+                name = b.departments[key].name if lang == "zh" else _words(key)
+                w.description = tr("planner.crews_of", lang, name=name)
             elif k.startswith("misrouting."):
                 n = int(k.split(".", 1)[1])
                 name = self.base_raw["arrangements"]["multi_layer"]["layers"][n]["name"]
@@ -448,7 +457,7 @@ class Planner:
     def _show_status(self) -> None:
         key, values = self._status
         text = tr(key, self.lang, **values) if key else ""
-        style = {"planner.waiting": "i", "planner.running": "b"}.get(key)
+        style = {"planner.waiting": "i", "planner.running": "b", "planner.comparing": "b"}.get(key)
         self.status.value = f"<{style}>{text}</{style}>" if style and text else text
 
     def _notify(self, kind: str, **values) -> None:
@@ -484,8 +493,9 @@ class Planner:
         self.message.value = html
 
     def values(self) -> dict:
-        """Every control's value, by its name."""
-        return {k: w.value for k, w in self.controls.items()}
+        """Every control's value, by its name, as the control shows it: on its own steps, to its
+        step's precision (a slider's 29.999999999999996 minutes is 30)."""
+        return {k: _as_shown(w) for k, w in self.controls.items()}
 
     def set_values(self, values: dict, named: str | None = None) -> None:
         """Set controls without a run for each; one run follows (titled `named`, if given)."""
@@ -506,7 +516,7 @@ class Planner:
         """Moved by the user: a browser slider's float steps (8.500000000000002) are not a move."""
         if key not in self.controls:
             return False
-        return not _same({key: self.controls[key].value}, {key: self.initial[key]})
+        return not _same({key: _as_shown(self.controls[key])}, {key: self.initial[key]})
 
     def moved(self) -> list[str]:
         """The controls the user moved, by name."""
@@ -514,41 +524,41 @@ class Planner:
 
     def overrides(self) -> dict:
         """Only the controls moved from where they started: untouched, the scenario is its own."""
-        b, raw, o = self.base, self.base_raw, {}
-        factor = self.volume.value / self.total_rate
+        b, raw, o, v = self.base, self.base_raw, {}, self.values()
+        factor = v["volume"] / self.total_rate
         for k, c in b.categories.items():
             if self._moved("volume"):
                 o[f"categories.{k}.rate_per_day"] = c.rate_per_day * factor
             if self._moved("unclear") and c.unclear_share:
-                o[f"categories.{k}.unclear_share"] = min(1.0, c.unclear_share * self.unclear.value)
-        for k, w in self.crews.items():
+                o[f"categories.{k}.unclear_share"] = min(1.0, c.unclear_share * v["unclear"])
+        for k in self.crews:
             if self._moved(f"crews.{k}"):
-                o[f"departments.{k}.crews"] = w.value
+                o[f"departments.{k}.crews"] = v[f"crews.{k}"]
         if self._moved("liaison"):
-            o["arrangements.street_chief.liaison_ack_day.median"] = self.liaison.value / 60
+            o["arrangements.street_chief.liaison_ack_day.median"] = v["liaison"] / 60
         if self._moved("night"):
-            o["arrangements.street_chief.night_coverage"] = self.night.value
+            o["arrangements.street_chief.night_coverage"] = v["night"]
         if self._moved("chief_hours"):
-            h = self.chief_hours.value  # centred on 17:00 (2 h: 16:00-18:00), from 08:00 when long
+            h = v["chief_hours"]  # centred on 17:00 (2 h: 16:00-18:00), from 08:00 when long
             start = 17.0 - h / 2 if h <= 8 else 8.0
             span = [f"{_hhmm(start)}-{_hhmm(min(24, start + h))}"]
             for d in ("mon", "tue", "wed", "thu", "fri"):
                 o[f"calendars.{self.chief_calendar}.weekly.{d}"] = span
         if self._moved("coordination"):
-            o["arrangements.street_chief.coordination.by"] = self.coordination.value
+            o["arrangements.street_chief.coordination.by"] = v["coordination"]
         if self._moved("take_on"):
-            o["department_response.take_on.median"] = self.take_on.value
+            o["department_response.take_on.median"] = v["take_on"]
         if self._moved("grid_patrol"):
-            o["arrangements.grid.patrol.interval_days"] = self.grid_patrol.value
+            o["arrangements.grid.patrol.interval_days"] = v["grid_patrol"]
         if "multi_layer" in b.arrangement_names:
             layers = raw["arrangements"]["multi_layer"]["layers"]
             if self._moved("layers"):
                 o["arrangements.multi_layer.layers"] = copy.deepcopy(layers[: self.layers.value])
-            for n, w in enumerate(self.misrouting[: self.layers.value]):
+            for n in range(min(len(self.misrouting), self.layers.value)):
                 if self._moved(f"misrouting.{n}"):
-                    o[f"arrangements.multi_layer.layers.{n}.misrouting"] = w.value
+                    o[f"arrangements.multi_layer.layers.{n}.misrouting"] = v[f"misrouting.{n}"]
             if self._moved("office"):
-                a, z = self.office.value
+                a, z = v["office"]
                 spans = [f"{_hhmm(a)}-{_hhmm(min(z, 12))}"] if a < 12 else []
                 spans += [f"{_hhmm(max(a, 14.5))}-{_hhmm(z)}"] if z > 14.5 else []
                 spans = spans or [f"{_hhmm(a)}-{_hhmm(z)}"]
@@ -766,27 +776,83 @@ class Planner:
         self._notify("loaded", path=path, differ=differ)
         return True
 
-    def compare_saved(self, names: list[str]) -> None:
-        """Every chosen saved scenario run with the same seed and days: a table and a figure."""
-        runs = {}
+    def compare_saved(self, names: list[str]) -> bool:
+        """Every chosen saved scenario run with the same seed and days: a table and one chart of
+        them all. The button is off and the status says so while they run."""
+        scenarios = self._saved_scenarios(names)
+        if scenarios is None:
+            return False
+        self._comparing(len(scenarios))
+        try:
+            runs = self._compare_runs(scenarios)
+        finally:
+            self._compared()
+        self._show_comparison(runs)
+        return True
+
+    async def compare_saved_async(self, names: list[str]) -> bool:
+        """As `compare_saved`, in a worker thread: the page stays live while they run."""
+        scenarios = self._saved_scenarios(names)
+        if scenarios is None:
+            return False
+        self._comparing(len(scenarios))
+        loop = asyncio.get_running_loop()
+        try:
+            runs = await loop.run_in_executor(None, self._compare_runs, scenarios)
+        finally:
+            self._compared()
+        self._show_comparison(runs)
+        return True
+
+    def _compare_clicked(self) -> None:
+        names = list(self.compare_select.value)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self.compare_saved(names)
+        else:  # a kernel's loop: it must not wait the runs out
+            self._compare_task = loop.create_task(self.compare_saved_async(names))
+
+    def _saved_scenarios(self, names: list[str]) -> dict | None:
+        if not names:
+            return self._say("planner.none_chosen")
+        out = {}
         for n in names:
             try:
-                sc = load_scenario(self.folder / f"{n}.yaml")
+                out[n] = load_scenario(self.folder / f"{n}.yaml")
             except ScenarioError as e:
-                self._say("planner.problems", why=f"{n}: {'; '.join(e.problems[:2])}")
-                return
-            runs[n] = run_scenario(sc, days=self.days, seed=self.seed)
+                return self._say("planner.problems", why=f"{n}: {'; '.join(e.problems[:2])}")
+        return out
+
+    def _compare_runs(self, scenarios: dict) -> dict:
+        return {n: run_scenario(sc, days=self.days, seed=self.seed) for n, sc in scenarios.items()}
+
+    def _comparing(self, n: int) -> None:
+        self.comparing, self._before_comparing = True, self._status
+        self.compare_button.disabled = True
+        self._set_status("planner.comparing", n=n)
+
+    def _compared(self) -> None:
+        self.comparing = False
+        self.compare_button.disabled = False
+        if self._status[0] == "planner.comparing":  # else a run since has said its own
+            key, values = self._before_comparing
+            self._set_status(key, **values)
+
+    def _show_comparison(self, runs: dict) -> None:
         self.comparison_runs = runs
         self._draw_comparison()
 
     def _draw_comparison(self) -> None:
-        """The saved scenarios side by side: a table, and each one's dashboard figure."""
+        """The saved scenarios side by side: a table, and one chart of them all."""
         lang, rows = self.lang, []
         for n, result in self.comparison_runs.items():
             for a, s in result.summaries.items():
                 rows.append(
                     f"<tr><td>{n}</td><td>{label(a, lang)}</td>"
-                    f"<td align='right'>{_h(s['resolution_hours']['median'])}</td>"
+                    f"<td align='right'>{_h(s['resolution_hours']['median'], lang)}</td>"
                     f"<td align='right'>{s.get('official_hours_total') or 0:,.0f}</td></tr>"
                 )
         head = "<tr>" + "".join(
@@ -794,16 +860,11 @@ class Planner:
             for k in ("planner.scenario", "planner.arrangement", "planner.median", "planner.hours")
         )
         self.comparison.value = f"<table>{head}</tr>{''.join(rows)}</table>"
-        self.comparison_figures = [
-            _dashboard_png(r, lang, figsize=(9, 5.6))[1] for r in self.comparison_runs.values()
-        ]
-        self.comparison_view.children = [
-            W.VBox(
-                [W.HTML(f"<b>{n}</b>"), W.Image(value=png, format="png", width="540px")],
-                layout=W.Layout(margin="0 8px 8px 0"),
-            )
-            for n, png in zip(self.comparison_runs, self.comparison_figures, strict=True)
-        ]
+        self.comparison_figure, self.comparison_image.value = _comparison_png(
+            self.comparison_runs, lang, self.days
+        )
+        self.comparison_view.children = [self.comparison_image]
+        self.comparison_view.layout.display = None
 
     def widget(self):
         sidebar = [self.language, self.header]
@@ -844,6 +905,44 @@ def _dashboard_png(
     return fig, buf.getvalue()
 
 
+COMPARISON_PX = 900  # the comparison chart's width in pixels: 10 by 5 inches at 90 dpi
+
+
+def _comparison_png(runs: dict, lang: str, days: float) -> tuple[Figure, bytes]:
+    """The saved scenarios in one chart: per arrangement, each scenario's median resolution as a
+    bar beside the others', its hours written on it, a legend naming the scenarios."""
+    arrangements = list(dict.fromkeys(a for r in runs.values() for a in r.summaries))
+    look = styles(list(runs))
+    with matplotlib.rc_context({"font.family": use_cjk_font(), "font.size": 12}):
+        fig = Figure(figsize=(COMPARISON_PX / 90, COMPARISON_PX / 180), dpi=90)
+        ax = fig.subplots()
+        x, width = np.arange(len(arrangements)), 0.8 / max(1, len(runs))
+        for k, (name, result) in enumerate(runs.items()):
+            medians = [
+                ((result.summaries.get(a) or {}).get("resolution_hours") or {}).get("median")
+                for a in arrangements
+            ]
+            bars = ax.bar(
+                x + (k - (len(runs) - 1) / 2) * width,
+                [0.0 if m is None else m for m in medians],
+                width,
+                **look[name].bar(),
+                label=name,
+            )
+            ax.bar_label(bars, ["—" if m is None else f"{m:.1f}" for m in medians], padding=2)
+        ax.set_xticks(x, [textwrap.fill(label(a, lang), 14) for a in arrangements])
+        ax.set_ylabel(tr("fig.median_hours", lang))
+        ax.set_title(tr("planner.compare_title", lang, days=f"{days:g}"))
+        ax.margins(y=0.15)  # room for the numbers over the tallest bar
+        ax.grid(alpha=0.3, axis="y")
+        # beside the axes: inside, it would hide a bar wherever the tallest falls
+        ax.legend(title=tr("planner.scenario", lang), loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.tight_layout()
+        buf = io.BytesIO()
+        FigureCanvasAgg(fig).print_png(buf)
+    return fig, buf.getvalue()
+
+
 def _on_its_steps(w) -> None:
     """A browser slider snaps its value to min + k·step and sends it back as a move: start each
     one's steps from a point of its value (23.7 stays 23.7, not 23.9) so what it shows is what
@@ -854,6 +953,24 @@ def _on_its_steps(w) -> None:
     off = (first - w.min) / w.step
     if abs(off - round(off)) > 1e-9:
         w.min = round(first - w.step * np.floor(off), 10)
+
+
+def _as_shown(w):
+    """A float control's value on its own steps (from its min), to the precision of its step and
+    min: what its readout shows and a browser sends back. Other controls' values as they are."""
+    if not isinstance(w, W.FloatSlider | W.FloatRangeSlider) or not w.step:
+        return w.value
+    places = max(_places(w.step), _places(w.min))
+
+    def snap(x: float) -> float:
+        return round(w.min + round((x - w.min) / w.step) * w.step, places)
+
+    return tuple(snap(x) for x in w.value) if isinstance(w.value, tuple) else snap(w.value)
+
+
+def _places(x: float) -> int:
+    """Decimal places a number is written with: 0.25 has 2, 5.9 has 1, 3 has 0."""
+    return max(0, -Decimal(f"{x:.10g}").normalize().as_tuple().exponent)
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -881,13 +998,19 @@ def _tidy(value):
     return value
 
 
+def _words(key: str) -> str:
+    """A department's or category's key read in English: `market_supervision` is market
+    supervision (its scenario name is Chinese)."""
+    return key.replace("_", " ")
+
+
 def _hours_of(hhmm: str) -> float:
     h, m = map(int, hhmm.split(":"))
     return h + m / 60
 
 
-def _h(v) -> str:
-    return "—" if v is None else f"{v:.1f} h"
+def _h(v, lang: str = "en") -> str:
+    return "—" if v is None else f"{v:.1f} {tr('hours', lang)}"
 
 
 def _diff(a, b, path: str = "") -> list[str]:

@@ -4,6 +4,7 @@ back, a shipped scenario is never overwritten, bad settings are refused in words
 import asyncio
 import re
 
+import ipywidgets as W
 import pytest
 import yaml
 
@@ -234,29 +235,54 @@ def test_one_figure_per_view(planner):
 
 
 @pytest.mark.slow
-def test_compare_saved_scenarios_shows_the_table_and_each_dashboard(planner):
+def test_compare_saved_scenarios_shows_the_table_and_one_chart_of_them_all(planner):
     import matplotlib.pyplot as plt
 
     planner.name.value = "a"
     planner.save()
-    planner.crews["sanitation"].value = 8
+    planner.crews["sanitation"].value = 1  # one crew: the bins wait far longer
     planner.name.value = "b"
     planner.save()
-    planner.compare_saved(["a", "b"])
+    seen = {}
+    real = planner._compare_runs
+
+    def watched(scenarios):  # what the page shows while the runs go on
+        seen.update(status=planner.status.value, disabled=planner.compare_button.disabled)
+        return real(scenarios)
+
+    planner._compare_runs = watched
+    assert planner.compare_saved(["a", "b"])
+    assert seen == {"status": "<b>comparing 2 saved scenarios…</b>", "disabled": True}
+    assert not planner.compare_button.disabled and "comparing" not in planner.status.value
     assert len(re.findall("<tr><td>a</td>", planner.comparison.value)) == 4
     assert len(re.findall("<tr><td>b</td>", planner.comparison.value)) == 4
-    assert len(planner.comparison_figures) == 2
-    assert all(png[:4] == b"\x89PNG" for png in planner.comparison_figures)
-    assert planner.comparison_figures[0] != planner.comparison_figures[1]  # each its own run
-    boxes = planner.comparison_view.children
-    assert [b.children[0].value for b in boxes] == ["<b>a</b>", "<b>b</b>"]
-    assert [b.children[1].value for b in boxes] == planner.comparison_figures
-    assert plt.get_fignums() == []  # one figure each, nothing for pyplot to show again
+    # one chart, not a dashboard each: a bar per scenario and arrangement, its median written on it
+    fig = planner.comparison_figure
+    assert planner.comparison_view.children == (planner.comparison_image,)
+    assert planner.comparison_image.value[:4] == b"\x89PNG"
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    medians = {
+        n: [r.summaries[a]["resolution_hours"]["median"] for a in r.summaries]
+        for n, r in planner.comparison_runs.items()
+    }
+    heights = [b.get_height() for c in ax.containers for b in c]
+    assert heights == pytest.approx(medians["a"] + medians["b"])
+    written = [[t.get_text() for t in ax.texts[i * 4 : i * 4 + 4]] for i in range(2)]
+    assert written == [[f"{m:.1f}" for m in medians[n]] for n in ("a", "b")]
+    assert medians["b"] != medians["a"]  # each its own run
+    # legible: the chart is shown at its own pixel size, its smallest text 12 pt at 90 dpi
+    assert fig.get_size_inches()[0] * fig.dpi == 900
+    assert planner.comparison_image.layout.max_width == "900px"
+    sizes = [t.get_fontsize() for t in ax.texts + ax.get_xticklabels()]
+    assert min(sizes) >= 12
+    assert plt.get_fignums() == []  # nothing for pyplot to show again
     assert planner.comparison_view in planner.widget().children[-1].children
-    english = list(planner.comparison_figures)
+    english = planner.comparison_image.value
     planner.language.value = "zh"  # the comparison follows the switch, without a run
     assert "情景" in planner.comparison.value and "街长制" in planner.comparison.value
-    assert planner.comparison_figures != english
+    assert planner.comparison_image.value != english
+    assert "街长制" in [t.get_text() for t in planner.comparison_figure.axes[0].get_xticklabels()]
 
 
 def test_control_labels_follow_the_language_switch(planner):
@@ -292,6 +318,51 @@ def test_control_labels_follow_the_language_switch(planner):
     assert {k: w.description for k, w in planner.controls.items()} == english
     assert [b.description for b in buttons] == english_buttons
     assert "median resolution" in planner.table.value
+
+
+def test_every_control_label_says_its_unit_in_both_languages(planner):
+    # what a reader needs beside the number: minutes or hours, days, a share, a count, a factor
+    units = {
+        "en": {
+            "volume": "a day",
+            "liaison": "(min)",
+            "chief_hours": "(h)",
+            "take_on": "(h)",
+            "grid_patrol": "days",
+            "unclear": "×",
+            "office": "08:30–17:30",
+            "crews.": "crews",
+            "layers": "layers",
+            "misrouting.": "misrouting",
+        },
+        "zh": {
+            "volume": "每天",
+            "liaison": "(分钟)",
+            "chief_hours": "(小时)",
+            "take_on": "(小时)",
+            "grid_patrol": "(天)",
+            "unclear": "×",
+            "office": "08:30–17:30",
+            "crews.": "班组数",
+            "layers": "层级数",
+            "misrouting.": "比例",
+        },
+    }
+    for lang in ("zh", "en"):
+        planner.language.value = lang
+        for key, w in planner.controls.items():
+            if isinstance(w, W.ToggleButtons):
+                continue  # a choice of words, no number
+            unit = next(
+                u
+                for k, u in units[lang].items()
+                if key == k or key.startswith(k) and k.endswith(".")
+            )
+            assert unit in w.description, (lang, key, w.description)
+            if key.startswith("misrouting."):
+                assert w.readout_format == ".0%"  # a share, read as a percentage
+            if key == "office":
+                assert not w.readout  # the label's clock times, not 8.5 – 17.5
 
 
 def test_every_control_says_its_meaning_unit_and_own_source(planner):
