@@ -446,7 +446,7 @@ def compare(
         if progress is not None:
             progress(r + 1, replications)
     per_run = pd.DataFrame(rows)
-    rule = f"named: {baseline}"
+    rule = "the baseline asked for"
     if baseline == STRONGEST:
         others = [n for n in names if n != treatment] or names
         means = (

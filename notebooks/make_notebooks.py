@@ -96,18 +96,33 @@ notebook(
         '}).set_index("what is not known")',
         "discovery_figure(ans, scenario=base, names=LABELS);",
         "md:## Sweeps: where does the street-chief arrangement pay off, and by how much?\n\n"
-        "A sweep runs every point of a design (a set of values for the parameters below), a few replications "
-        "each, both arrangements on the same issues. It runs on this computer; to send the same work to a Dask "
-        'cluster, set `SCHEDULER` in the next cell to the cluster\'s address (for example `"tcp://host:8786"`).',
+        "A sweep runs every point of a design, a few replications each, both arrangements on the same "
+        "issues. Here it is built from the answer above: street chiefs against **the strongest baseline** "
+        "(named below), over the two values that decide it most among those that act on these two "
+        "arrangements (their ranges as the scenario gives them), and the crews of two departments, "
+        "which a district can choose (`scenarios/sweep_demo.yaml` gives the crews, days and size). It "
+        "runs on this computer; to send the same work to a Dask cluster, set `SCHEDULER` in the next "
+        'cell to the cluster\'s address (for example `"tcp://host:8786"`).',
         SMALL
         + "\nSCHEDULER = None   # or a Dask cluster's address\nimport yaml\nimport pandas as pd\n"
         "from pathlib import Path\nfrom streetchief import load_scenario\n"
         "from streetchief.sweeps.labels import parameter_label, readable, readable_table\n\n"
         'spec = yaml.safe_load(Path("../scenarios/sweep_demo.yaml").read_text(encoding="utf-8"))\n'
-        'spec["scenario"] = "jingxing_2019"\n'
+        "b = ans.focus   # the strongest baseline, from the answer above\n"
+        "# another arrangement's own values do not act on these two\n"
+        'acts = [p for p in s.parameter if not p.startswith("arrangements.")\n'
+        '        or p.split(".")[1] in ("street_chief", b, "*")]\n'
+        "spec.update(\n"
+        '    scenario="jingxing_2019", name=f"notebook_sweep_{b}", arrangements=["street_chief", b],\n'
+        '    baseline=b, treatment="street_chief",\n'
+        '    uncertainties={p: base.uncertain[p].model_dump(exclude={"why"}, exclude_defaults=True)\n'
+        "                   for p in acts[:2]},\n"
+        '    levers={p: r for p, r in spec["levers"].items() if p.startswith("departments.")},\n'
+        ")\n"
         "if SMALL:\n    spec.update(days=20, samples=6, replications=2)\n"
         'base = load_scenario(spec["scenario"])\n'
-        "print(f\"{spec['samples']} points, {spec['replications']} replications each, {spec['days']} days per run\")\n"
+        "print(f\"street chiefs against {LABELS.get(b, b)}: {spec['samples']} points, \"\n"
+        "      f\"{spec['replications']} replications each, {spec['days']} days per run\")\n"
         "pd.DataFrame(\n"
         "    [(parameter_label(p, base), kind, readable(r['low']), readable(r['high']))\n"
         '     for kind, group in (("uncertainty (not chosen)", spec["uncertainties"]), ("lever (chosen)", spec["levers"]))\n'
@@ -119,20 +134,23 @@ notebook(
         "from streetchief import load_sweep, sweep\n\nsw = load_sweep(spec)\n"
         'result = sweep(sw, out=f"../results/notebook_sweep/{sw.digest}", scheduler=SCHEDULER,\n'
         "               workers=1 if SMALL else None)\nprint(result.summary_line())",
-        "md:## The street-chief advantage per point\n\nFor each point: the street chief's mean hours from report "
-        "to resolution minus the multi-layer path's, on the same issues, with its 95% confidence interval. "
-        "Below 0: street chiefs resolve faster at that point.",
+        "md:## The street-chief advantage per point\n\nFor each point: the street chiefs' mean hours from report "
+        "to resolution minus the baseline's (named above the table), on the same issues, with its 95% "
+        "interval over the point's replications (replication noise only: the point fixes the values it "
+        "varies). Below 0: street chiefs resolve faster at that point.",
         "from streetchief.sweeps.analysis import advantage, heatmap_figure, tornado, tornado_figure, load_runs\n\n"
         'runs, meta = load_runs(result.out)\nadv = advantage(runs, meta, "resolution_mean_h")\n'
+        'print(f"street chiefs − {LABELS.get(b, b)}, mean hours to resolution, per point")\n'
         'readable_table(adv.sort_values("difference").drop(columns="point_id"), base, outcome="resolution_mean_h")',
         'params = list(spec.get("uncertainties", {})) + list(spec.get("levers", {}))\n'
         "tor = tornado(adv, params)\nranked = list(tor.parameter[::-1])\n"
         'heat = heatmap_figure(adv, ranked[0], ranked[1], "resolution_mean_h", scenario=base)\n'
         'print(f"{heat.missing_cells} of {heat.cells} cells hold no point of the design: grey, hatched, marked \\"no point\\"")',
         'tornado_figure(tor, adv.difference.mean(), "resolution_mean_h", scenario=base);',
-        "md:## Where does the traditional path do as well?\n\nThe points where the confidence interval of the "
+        "md:## Where does the baseline do as well?\n\nThe points where the 95% interval of the "
         "difference includes zero:",
-        'same = adv[~adv.significant]\nprint(f"{len(same)} of {len(adv)} points: no significant difference")\n'
+        'same = adv[~adv.significant]\nprint(f"against {LABELS.get(b, b)}: {len(same)} of {len(adv)} points "\n'
+        '      "with no significant difference (replication noise only)")\n'
         'readable_table(same.drop(columns="point_id"), base, outcome="resolution_mean_h")',
         "md:## What moves the advantage most\n\nA Morris screening over the same parameters (a Sobol analysis "
         "works the same way, with `design` set to `sobol`): how far each parameter moves the advantage, with "
@@ -297,6 +315,7 @@ notebook(
         'CITY_MAPPING.write_text(made.mapping_text, encoding="utf-8")\n'
         'print(made.log.accounting())\nfor note in made.notes:\n    print("note:", note)',
         "import pandas as pd\nfrom streetchief import load_scenario\n\ncity = load_scenario(SCENARIO)\n"
+        'pd.set_option("display.max_colwidth", 120)   # each source whole\n'
         "pd.DataFrame(\n    [(c.name, city.departments[c.department].name, round(c.rate_per_day), c.source)\n"
         "     for c in city.categories.values()],\n"
         '    columns=["request type", "bureau", "requests a day", "where the figure comes from"],\n)',
@@ -331,16 +350,13 @@ notebook(
         ").round(1)",
         "md:How close the fitted hotline comes to the recorded history, on the part it was fitted to and "
         "on the later part it never saw:",
-        "from streetchief.calibration.run import _coverage, _share_words\n\n"
-        'rows = []\nfor part, check in (("fitted (earlier 70%)", fit["fit"]), '
-        '("held out (later 30%)", fit["held_out"])):\n'
-        '    rows.append((part, check["median_hours_recorded"], check["median_hours_simulated"],\n'
-        '                 _share_words(_coverage(check, "median")), _share_words(_coverage(check, "p90"))))\n'
-        "print(f\"held-out check: {'passes' if fit['check']['passes'] else 'FAILS'}: {fit['check']['why']}\")\n"
-        'pd.DataFrame(rows, columns=["part of the log", "median hours to close, recorded",\n'
-        '                            "median hours to close, model",\n'
-        '                            "categories whose median is inside the model\'s 90% band",\n'
-        '                            "categories whose 90th percentile is inside it"]).round(1)',
+        "from IPython.display import Markdown, display\n"
+        "from streetchief.calibration import coverage_rows, held_out_words\n\n"
+        "display(Markdown(held_out_words(fit)))\n"
+        'pd.DataFrame(coverage_rows(fit), columns=["part of the log", "median hours to close, recorded",\n'
+        '                                          "median hours to close, model",\n'
+        '                                          "categories whose median is inside the model\'s 90% band",\n'
+        '                                          "categories whose 90th percentile is inside it"]).round(1)',
         'from IPython.display import Image\n\nImage(OUT / "hotline" / "fit.png")',
         "md:## 5. The counterfactual, with the parameters' uncertainty\n\nOnly a calibration that "
         "passed its held-out check may carry a counterfactual: otherwise the calibrated hotline does not "

@@ -280,3 +280,78 @@ def test_the_evaluator_leads_with_the_answer_over_what_is_not_known():
         row = rf"<th>{re.escape(label)}</th>\s*<td>{q:.2f}</td>\s*<td>{side}"
         assert re.search(row, table), (p, q)
     assert "..." not in table  # every label whole
+
+
+@pytest.mark.slow
+def test_the_evaluators_sweep_is_against_the_strongest_baseline_and_says_so():
+    """The sweep part compares street chiefs with the answer's strongest baseline (not a fixed
+    one), names it, and its counts are those of the sweep's own runs."""
+    import html
+    import json
+
+    from streetchief.report import LABELS as NAMES
+    from streetchief.sweeps.analysis import advantage, load_runs
+    from streetchief.sweeps.labels import ARRANGEMENT_WORDS
+    from streetchief.uncertainty import answer
+
+    nb = _executed(NOTEBOOKS[0].parent / "02_evaluator.ipynb")
+    cells = {c.id: html.unescape(_shown(c)[0]) for c in nb.cells if c.cell_type == "code"}
+    root = NOTEBOOKS[0].parent.parent
+    focus = answer(*load_runs(root / "results" / "notebook_uncertainty" / "24")).focus
+    assert focus != "multi_layer"  # the strongest baseline here is not the traditional path
+    assert cells["02-cell-08"].startswith(f"street chiefs against {NAMES[focus]}: 6 points")
+    folders = [
+        f
+        for f in (root / "results" / "notebook_sweep").glob("*/")
+        if (f / "sweep.json").exists()
+        and json.loads((f / "sweep.json").read_text())["spec"]["baseline"] == focus
+    ]
+    runs, meta = load_runs(max(folders, key=lambda f: (f / "sweep.json").stat().st_mtime))
+    assert meta["spec"]["arrangements"] == ["street_chief", focus]
+    adv = advantage(runs, meta, "resolution_mean_h")
+    words = ARRANGEMENT_WORDS[focus]
+    assert f"difference (street chief − {words})" in cells["02-cell-12"]
+    same = int((~adv.significant).sum())
+    assert (
+        f"against {NAMES[focus]}: {same} of {len(adv)} points with no significant difference"
+        in cells["02-cell-16"]
+    )
+
+
+@pytest.mark.slow
+def test_the_calibration_notebook_says_its_held_out_check_in_words_and_refuses_a_poor_fit():
+    import html
+    import json
+
+    nb = _executed(NOTEBOOKS[0].parent / "05_calibration.ipynb")
+    cells = {c.id: html.unescape(_shown(c)[0]) for c in nb.cells if c.cell_type == "code"}
+    root = NOTEBOOKS[0].parent.parent
+    record = json.loads((root / "results/calibration_la/hotline/calibration.json").read_text())
+    c, said = record["check"], cells["05-cell-10"]
+    m = re.search(
+        r"median lies inside the model's 90% band \((\d+) posterior draws\) in (\d+) of (\d+) "
+        r"categories and the 90th percentile in (\d+) of (\d+)",
+        said,
+    )
+    assert m, said
+    assert [int(x) for x in m.groups()] == [
+        c["draws"],
+        c["median"]["inside"],
+        c["median"]["of"],
+        c["p90"]["inside"],
+        c["p90"]["of"],
+    ]
+    held = re.search(r"<th>1</th>\s*<td>held out \(later 30%\)</td>(.*?)</tr>", said, re.S)
+    cells_ = re.findall(r"<td>(.*?)</td>", held.group(1))
+    assert cells_[0] == f"{record['held_out']['median_hours_recorded']:.1f}"
+    assert cells_[2:] == [
+        f"{c['median']['inside']} of {c['median']['of']}",
+        f"{sum(r['inside'] for r in record['held_out']['checks'] if r['statistic'] == 'p90')} of "
+        f"{c['p90']['of']}",
+    ]
+    if c["passes"]:
+        assert "passes its held-out check" in said and "Poor fit" not in said
+    else:  # the small setting's 4 draws cannot pass: it is flagged, and nothing is compared
+        assert "Poor fit: the held-out check fails." in said
+        assert "The counterfactual refuses to speak" in cells["05-cell-13"]
+        assert cells["05-cell-15"].startswith("not run: the calibration did not pass")

@@ -9,7 +9,15 @@ held-out part of the log, and carry the parameters' uncertainty into comparisons
   figures.py     fit.png
 """
 
-from streetchief.calibration.run import calibrate, draw_overrides
+from streetchief.calibration.run import calibrate, coverage_rows, draw_overrides, held_out_words
 from streetchief.calibration.spec import CalibrationError, CalibrationSpec, load_calibration
 
-__all__ = ["CalibrationError", "CalibrationSpec", "calibrate", "draw_overrides", "load_calibration"]
+__all__ = [
+    "CalibrationError",
+    "CalibrationSpec",
+    "calibrate",
+    "coverage_rows",
+    "draw_overrides",
+    "held_out_words",
+    "load_calibration",
+]

@@ -218,6 +218,58 @@ def calibrate(
     return record
 
 
+def coverage_rows(record: dict) -> list[tuple]:
+    """Per part of the log (fitted, held out): the recorded and the simulated median hours to
+    close, and in how many categories the recorded median and 90th percentile lie inside the
+    draws' 90% band ("2 of 6")."""
+    rows = []
+    holdout = record.get("holdout") or 0
+    for part, check in (
+        (
+            f"fitted (earlier {1 - holdout:.0%})" if holdout else "fitted (the whole log)",
+            record["fit"],
+        ),
+        (f"held out (later {holdout:.0%})", record.get("held_out")),
+    ):
+        if check is None:
+            continue
+        rows.append(
+            (
+                part,
+                check["median_hours_recorded"],
+                check["median_hours_simulated"],
+                _share_words(_coverage(check, "median")),
+                _share_words(_coverage(check, "p90")),
+            )
+        )
+    return rows
+
+
+def held_out_words(record: dict) -> str:
+    """The held-out check in words (Markdown): whether the fit is believed, how many categories'
+    recorded medians and 90th percentiles the model's band holds, and what follows from it."""
+    c = record["check"]
+    if record.get("held_out") is None:
+        return (
+            "**No held-out check**: the whole log was fitted (holdout 0), so nothing says the fit "
+            "predicts what it has not seen; a counterfactual on it refuses to speak unless forced."
+        )
+    share = record.get("holdout") or 0
+    bands = (
+        f"on the later {share:.0%} of the log, which the fit never saw, the recorded median lies "
+        f"inside the model's 90% band ({c['draws']} posterior draws) in "
+        f"{_share_words(c['median'])} categories and the 90th percentile in "
+        f"{_share_words(c['p90'])} (the check needs {c['threshold']:.0%} of each)"
+    )
+    if c["passes"]:
+        return f"**The fit passes its held-out check**: {bands}."
+    return (
+        f"**Poor fit: the held-out check fails.** {bands[0].upper()}{bands[1:]}. {c['why']}. The "
+        f"fitted {record['arrangement']} does not reproduce this city out of sample: no "
+        "counterfactual on it is evidence about the city."
+    )
+
+
 def _share_words(c: dict | None) -> str:
     return "—" if not c or not c["of"] else f"{c['inside']} of {c['of']}"
 

@@ -216,6 +216,10 @@ def readable_table(frame, scenario=None, outcome: str | None = None):
             names[c] = ARRANGEMENT_WORDS[c] + (f": {outcome_label(outcome)}" if outcome else "")
         else:
             names[c] = COLUMN_WORDS.get(c, _words(str(c)))
+    pair = [c for c in frame.columns if c in ARRANGEMENT_WORDS]
+    if "difference" in frame.columns and len(pair) == 2:  # an advantage table: baseline first
+        base, treat = (ARRANGEMENT_WORDS[a] for a in pair)
+        names["difference"] = f"difference ({treat} − {base})"
     out = frame.copy()
     for c in out.columns:
         if c == "parameter":
