@@ -148,7 +148,7 @@ TEXT = {
     },
     "story.taken_on_word": {"en": "taken on", "zh": "受理"},
     "story.resolved_word": {"en": "resolved", "zh": "解决"},
-    "story.report": {"en": "The 2019 report", "zh": "2019年报道"},
+    "story.report": {"en": "The report", "zh": "报道"},  # a report file's `report:` names its own
     "story.report_times": {
         "en": "answered {ack}, resolved {res}",
         "zh": "{ack}回复,{res}解决",

@@ -208,6 +208,12 @@ class ReportCase:
     steps: tuple[ReportStep, ...] = ()
     caption: str | None = None
     caption_en: str | None = None
+    source: dict | None = None  # the report's name (zh, en), from the file's `report:`
+
+    def source_name(self, lang: str) -> str:
+        """What the timeline's column and the account call the report: the file's own name for
+        it ("The 2019 report"), else "The report"."""
+        return (self.source or {}).get(lang) or tr("story.report", lang)
 
     def step(self, event: str) -> ReportStep | None:
         return next((s for s in self.steps if s.event == event), None)
@@ -238,6 +244,15 @@ def read_report(path) -> dict[str, ReportCase]:
     if not isinstance(raw, dict):
         raise InputError(str(path), ["should map each case's issue_id to its account"])
     problems, cases = [], {}
+    source = raw.pop("report", None)  # the report's own name, not a case
+    if source is not None and not (
+        isinstance(source, dict) and source and all(isinstance(source.get(k), str) for k in source)
+    ):
+        problems.append(
+            "report: should name the report in each language, e.g. "
+            "{zh: 2019年报道, en: The 2019 report}"
+        )
+        source = None
     for issue_id, case in raw.items():
         where = str(issue_id)
         if not isinstance(case, dict) or not isinstance(case.get("place"), dict):
@@ -245,7 +260,7 @@ def read_report(path) -> dict[str, ReportCase]:
             continue
         if "caption" in case:
             cases[where] = ReportCase(
-                where, case["place"], (), str(case["caption"]), case.get("en")
+                where, case["place"], (), str(case["caption"]), case.get("en"), source
             )
             continue
         steps = []
@@ -295,7 +310,7 @@ def read_report(path) -> dict[str, ReportCase]:
                     short=st.get("short"),
                 )
             )
-        cases[where] = ReportCase(where, case["place"], tuple(steps))
+        cases[where] = ReportCase(where, case["place"], tuple(steps), source=source)
     if problems:
         raise InputError(str(path), problems)
     return cases
@@ -367,7 +382,7 @@ def timeline(
         rows = [e for e in EVENTS if e in rows or report.step(e) is not None]
     head = [tr("story.step", lang)]
     if report is not None and report.steps:
-        head.append(tr("story.report", lang))
+        head.append(report.source_name(lang))
     head += [arrangement(k, lang) for k in times]
     out = ["<table class='sc-timeline'><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for event in rows:
@@ -421,7 +436,7 @@ def report_account(report: ReportCase | None, log, lang: str = "en") -> str:
         return ""
     if report.caption is not None:
         words = report.caption if lang == "zh" else report.caption_en or report.caption
-        return f"<b>{tr('story.report', lang)}</b>: {words} {tr('story.caption', lang)}"
+        return f"<b>{report.source_name(lang)}</b>: {words} {tr('story.caption', lang)}"
     items = []
     for st in report.steps:
         who = st.who.get(lang, "")

@@ -34,7 +34,7 @@ from streetchief.i18n import (
     when,
 )
 from streetchief.issue_log import read_log
-from streetchief.plots import COLOURS, font_face_css
+from streetchief.plots import Style, font_face_css, styles
 from streetchief.scenario import load_scenario, shipped
 from streetchief.story import (
     against_report,
@@ -114,7 +114,16 @@ body, .jp-RenderedHTMLCommon, .sc-app, .sc-app .widget-label, .sc-app .widget-bu
 .sc-summary .sc-covers {{ color: #444; }}
 """
 # each arrangement's line in the live chart: its colour and its own dash, for a greyscale print
-DASHES = ("", "9 4", "2 3", "9 3 2 3", "5 5", "1 2")
+# matplotlib's named dashes, in units of the line's width: SVG is given the same pattern
+_NAMED_DASHES = {"-": (), "solid": (), "--": (3.7, 1.6), ":": (1, 1.65), "-.": (6.4, 1.6, 1, 1.6)}
+
+
+def dasharray(look: Style, width: float) -> str:
+    """An arrangement's dash as the figures draw it (`plots.styles`), as an SVG stroke-dasharray
+    for a line `width` wide; "" for a solid line."""
+    d = look.dashes
+    seq = _NAMED_DASHES.get(d, ()) if isinstance(d, str) else d[1]
+    return " ".join(f"{v * width:.3g}" for v in seq)
 
 
 def district_layout(scenario) -> dict[str, tuple]:
@@ -291,6 +300,11 @@ class Workshop:
     @property
     def arrangements(self) -> list[str]:
         return list(self.tables)
+
+    @property
+    def looks(self) -> dict[str, Style]:
+        """Each arrangement's colour and dash, as every figure draws it."""
+        return styles(self.arrangements)
 
     def now(self):
         return self.start + timedelta(hours=self.t)
@@ -537,7 +551,7 @@ class Workshop:
         ended = int((s == ENDED).sum())
         lang = self.lang
         title = (
-            f"{_swatch(k, self.arrangements.index(k))} {arrangement(k, lang)}"
+            f"{_swatch(self.looks[k])} {arrangement(k, lang)}"
             f"<span class='sc-counts'> · {tr('open', lang)} {open_now}<br>"
             f"{tr('resolved_n', lang)} {done} · {tr('ended_n', lang)} {ended}</span>"
         )
@@ -619,16 +633,16 @@ class Workshop:
         ]
         for v in range(0, int(t1) + 1, 96):  # every fourth day
             out.append(f"<text x='{x(v):.1f}' y='{h - 4:.1f}' text-anchor='middle'>{v} h</text>")
-        for n, (k, c) in enumerate(self.open_curve.items()):
+        for k, c in self.open_curve.items():
             if upto.sum() < 2:
                 break
             pts = " ".join(
                 f"{x(a):.1f},{y(b):.1f}" for a, b in zip(self.grid_t[upto], c[upto], strict=True)
             )
-            dash = DASHES[n % len(DASHES)]
+            dash = dasharray(self.looks[k], 2.6)
             out.append(
                 f"<polyline data-arrangement='{k}' points='{pts}' fill='none' "
-                f"stroke='{COLOURS.get(k, '#333')}' stroke-width='2.6'"
+                f"stroke='{self.looks[k].colour}' stroke-width='2.6'"
                 + (f" stroke-dasharray='{dash}'" if dash else "")
                 + "/>"
             )
@@ -659,7 +673,8 @@ class Workshop:
         rows = self.so_far()
         top = max([r["p90"] for r in rows.values() if r["p90"] is not None] + [1.0])
         body = []
-        for n, (k, r) in enumerate(rows.items()):
+        looks = self.looks
+        for k, r in rows.items():
             summary = self.result.summaries[k]
             total = summary.get("official_hours_total") or 0.0
             if r["n"]:
@@ -667,7 +682,7 @@ class Workshop:
                 bar = (
                     f"<svg class='sc-bar' viewBox='0 0 100 10' preserveAspectRatio='none'>"
                     f"<rect x='{a:.1f}' y='2' width='{max(b - a, 0.6):.1f}' height='6' "
-                    f"fill='{COLOURS.get(k, '#333')}' opacity='0.55'/>"
+                    f"fill='{looks[k].colour}' opacity='0.55'/>"
                     f"<rect x='{max(m - 0.6, 0):.1f}' y='0' width='1.2' height='10' fill='#000'/>"
                     "</svg>"
                 )
@@ -676,7 +691,8 @@ class Workshop:
                 bar, median = "", tr("chart.none_yet", lang)
             roles = _costs_line(summary, lang, total)
             body.append(
-                f"<tr data-arrangement='{k}'><td>{_swatch(k, n)} <b>{arrangement(k, lang)}</b></td>"
+                f"<tr data-arrangement='{k}'><td>{_swatch(looks[k])} "
+                f"<b>{arrangement(k, lang)}</b></td>"
                 f"<td style='width:38%'>{bar}</td><td class='num' data-median='{r['median']}'>"
                 f"{median}</td><td class='num' title='{html.escape(roles)}'>{total:,.0f}</td></tr>"
             )
@@ -827,12 +843,12 @@ class Workshop:
         return app
 
 
-def _swatch(key: str, n: int) -> str:
+def _swatch(look: Style) -> str:
     """An arrangement's line as the live chart draws it: colour and dash, for the legend."""
-    dash = DASHES[n % len(DASHES)]
+    dash = dasharray(look, 3)
     return (
         "<svg width='1.8em' height='0.7em' viewBox='0 0 36 10' style='vertical-align:middle'>"
-        f"<line x1='0' y1='5' x2='36' y2='5' stroke='{COLOURS.get(key, '#333')}' "
+        f"<line x1='0' y1='5' x2='36' y2='5' stroke='{look.colour}' "
         "stroke-width='3'" + (f" stroke-dasharray='{dash}'" if dash else "") + "/></svg>"
     )
 

@@ -302,3 +302,41 @@ def test_who_posted_is_said_in_words_not_as_a_key(week):
     assert reporter_name("pingshe_chief", s, "zh") == "平涉路街长"
     assert reporter_name("zhongwei_road/023", s, "en") == "a merchant on Zhongwei Road"
     assert reporter_name("毛毛烟酒", s, "en") == "毛毛烟酒"  # a shop's own name stays
+
+
+def test_the_reports_column_is_called_what_its_file_calls_the_report(week, report, tmp_path):
+    """The seed's file names it "The 2019 report"; another city's report file names its own, and
+    one that names none is "The report" (never the seed's year under another report)."""
+    s, log = week
+    times = case_times(_replay(week, 1), "JX-0139")
+    shown = {lang: timeline(times, report["JX-0139"], lang) for lang in ("en", "zh")}
+    assert "<th>The 2019 report</th>" in shown["en"] and "<th>2019年报道</th>" in shown["zh"]
+    text = report_file(SEED_WEEK).read_text(encoding="utf-8")
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        text.replace(
+            "report: {zh: 2019年报道, en: The 2019 report}",
+            "report: {zh: 市政府通报, en: The city's notice}",
+        ),
+        encoding="utf-8",
+    )
+    told = read_report(own)["JX-0139"]
+    assert "<th>The city's notice</th>" in timeline(times, told, "en")
+    assert "<th>市政府通报</th>" in timeline(times, told, "zh")
+    unnamed = tmp_path / "unnamed.yaml"
+    unnamed.write_text(
+        text.replace("report: {zh: 2019年报道, en: The 2019 report}\n", ""), encoding="utf-8"
+    )
+    told = read_report(unnamed)["JX-0139"]
+    assert (
+        "<th>The report</th>" in timeline(times, told, "en")
+        and "2019" not in timeline(times, told, "en").split("</tr>")[0]
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        text.replace("report: {zh: 2019年报道, en: The 2019 report}", "report: 2019"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as e:
+        read_report(bad)
+    assert str(bad) in str(e.value) and "report: should name the report" in str(e.value)

@@ -56,6 +56,27 @@ def test_the_live_chart_of_open_issues_is_the_panels_count(workshop):
     assert len(set(dashes)) == len(workshop.tables)  # each its own dash, for a greyscale print
 
 
+def test_the_live_chart_draws_each_arrangement_as_the_figures_do(workshop):
+    """Colour and dash are the printed figures' (`plots.LINES`): a trainer's handout and the
+    screen tell the arrangements apart the same way."""
+    from streetchief.plots import COLOURS, LINES
+
+    workshop.set_time(float(workshop.grid_t[200]))
+    view = workshop.view.value
+    width = 2.6
+    matplotlib_units = {"-": (), "--": (3.7, 1.6), ":": (1, 1.65)}
+    for k in workshop.tables:
+        line = re.search(rf"<polyline data-arrangement='{k}' [^>]*/>", view).group(0)
+        assert f"stroke='{COLOURS[k]}'" in line
+        d = LINES[k][0]
+        seq = matplotlib_units[d] if isinstance(d, str) else d[1]
+        dash = re.search(r"stroke-dasharray='([^']*)'", line)
+        assert (dash.group(1).split() if dash else []) == [f"{v * width:.3g}" for v in seq], k
+    assert "stroke-dasharray" not in re.search(
+        r"<polyline data-arrangement='street_chief' [^>]*/>", view
+    ).group(0)  # the street chief's solid line, as in every figure
+
+
 def test_resolution_so_far_is_the_records_median(workshop):
     workshop.set_language("en")
     workshop.set_time(120.0)
