@@ -69,6 +69,7 @@ class DistrictModel(EventModel):
                     "unclear": problems.unclear.tolist(),
                     "closure_u": problems.closure_u.tolist(),
                     "reopen_u": problems.reopen_u.tolist(),
+                    "lead": problems.lead.tolist(),
                 },
             )
         # problems left in the street, per zone, in the order they arose (a dict: they also leave
@@ -184,7 +185,7 @@ class DistrictModel(EventModel):
         if how is not None and how != EXPIRED:
             self.arrangement.fixed(i)
             return
-        lead = self.category_list[self.issues.category[i]].lead_hours
+        lead = self.category_list[self.issues.category[i]].lead_hours + self.issues.lead[i]
         if lead > 0:
             self.after(lead, self._send_crew, i)
         else:
@@ -381,6 +382,7 @@ class DistrictModel(EventModel):
         issues.zone[s], issues.category[s] = c.zone[k], c.category[k]
         issues.work[s], issues.unclear[s] = c.work[k], c.unclear[k]
         issues.closure_u[s], issues.reopen_u[s] = c.closure_u[k], c.reopen_u[k]
+        issues.lead[s] = c.lead[k]
         issues.number[s], issues.arisen_at[s] = c.first + k, c.time[k]
         merchant_u, report_u, self_fix_u = c.merchant_u[k], c.report_u[k], c.self_fix_u[k]
         lifetime, heard, seen = c.lifetime[k], self._chunk_heard, k

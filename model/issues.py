@@ -75,6 +75,7 @@ class IssueBook:
             self.arisen_at = self.column(NAN, reset=False)
             self.work, self.unclear = self.column(0.0, reset=False), self.column(False, reset=False)
             self.closure_u, self.reopen_u = self.column(1.0, reset=False), self.column(1.0, False)
+            self.lead = self.column(0.0, reset=False)
             self.number = self.column(-1, reset=False)  # the problem's number in the run
             self._free = list(range(capacity - 1, -1, -1))
         else:  # slot = problem number: the problems' own lists
@@ -85,6 +86,7 @@ class IssueBook:
                 problem_columns["closure_u"],
                 problem_columns["reopen_u"],
             )
+            self.lead = problem_columns["lead"]
             self.number = None
             self._free = None
 

@@ -19,8 +19,8 @@ ISSUE_STREAM = 0
 ARRANGEMENT_STREAM = 1
 # the problems' own streams, by spawn key: arrivals (time, category, zone), attributes (work,
 # unclear responsibility, the merchant's draws), then lifetimes, fates and other observers'
-# sightings (added later: the first six are unchanged by them)
-STREAMS = 9
+# sightings, then scheduled services' waits (added later: the earlier are unchanged by them)
+STREAMS = 10
 
 
 def issue_streams(seed: int, n: int) -> list[np.random.Generator]:
@@ -69,6 +69,7 @@ class Problems:
     closure_u: np.ndarray | None = None  # compared with the department's closure shares
     reopen_u: np.ndarray | None = None  # compared with the department's share of failed fixes
     sightings: Sightings | None = None
+    lead: np.ndarray | None = None  # hours of a scheduled service's wait drawn for it (0: none)
     # replayed from an issue log: each problem is an issue, reported when and by whom the log says
     replayed: bool = False
     issue_ids: np.ndarray | None = None  # the log's ids (strings)
@@ -86,6 +87,8 @@ class Problems:
             self.reopen_u = np.ones(n)
         if self.sightings is None:
             self.sightings = Sightings.none()
+        if self.lead is None:
+            self.lead = np.zeros(n)
 
     def __len__(self) -> int:
         return len(self.time)
@@ -227,6 +230,7 @@ def _attributes(
     g_life,
     g_fate,
     g_seen,
+    g_lead,
 ) -> dict:
     """What else is drawn for problems in these categories and zones: the columns of `Problems`
     after time, zone and category, by name."""
@@ -234,12 +238,16 @@ def _attributes(
     n = len(category)
     work = np.empty(n)
     lifetime = np.full(n, np.inf)
+    lead = np.zeros(n)
     for k, c in enumerate(cats):  # one vector draw per category, from its own child streams
         mask = category == k
         work[mask] = c.work.sample(np.random.default_rng(g_work.integers(2**63)), int(mask.sum()))
         life_rng = np.random.default_rng(g_life.integers(2**63))
         if c.lifetime is not None:
             lifetime[mask] = c.lifetime.sample(life_rng, int(mask.sum()))
+        lead_rng = np.random.default_rng(g_lead.integers(2**63))
+        if c.lead is not None:
+            lead[mask] = c.lead.sample(lead_rng, int(mask.sum()))
     share = np.array([c.unclear_share for c in cats])[category]
     boundary = np.array([z.boundary_share for z in zones])[zone]
     unclear = (g_unclear.random(n) < share) | (g_unclear.random(n) < boundary)
@@ -255,6 +263,7 @@ def _attributes(
         "closure_u": fate[0],
         "reopen_u": fate[1],
         "sightings": _sightings(scenario, n, g_seen),
+        "lead": lead,
     }
 
 
@@ -293,6 +302,7 @@ class ProblemChunk:
     closure_u: list
     reopen_u: list
     sightings: Sightings  # `problem` counts from the chunk's first
+    lead: list
 
 
 class ProblemStream:

@@ -96,3 +96,29 @@ def test_a_lead_time_is_a_pure_delay_between_dispatch_and_the_crew():
     both = ~np.isnan(ra) & ~np.isnan(rb)
     assert both.sum() > 400
     assert np.allclose(rb[both] - ra[both], 30.0)
+
+
+def test_a_drawn_lead_delays_each_problem_by_its_own_draw_the_same_under_every_arrangement():
+    # the wait is drawn per problem from its own stream: each sojourn grows by that problem's
+    # draw (no crew is busy meanwhile), the draws follow the lognormal asked for, and the other
+    # problems' columns are not moved by adding it
+    from scipy import stats
+
+    lead = {"dist": "lognormal", "median": 12.0, "sigma": 1.0}
+    base = load_scenario("textbook_mmc", **{"run.days": 200})
+    late = load_scenario("textbook_mmc", **{"run.days": 200, "categories.k.lead": lead})
+    res = run_scenario(late, seed=4, keep_models=True)
+    a = run_scenario(base, ["multi_layer"], seed=4).tables["multi_layer"]
+    b = res.tables["multi_layer"]
+    for k in ("reported_at", "acknowledged_at", "dispatched_at"):
+        assert np.array_equal(a[k].to_numpy(), b[k].to_numpy(), equal_nan=True), k
+    ra, rb = a["resolved_at"].to_numpy(), b["resolved_at"].to_numpy()
+    both = ~np.isnan(ra) & ~np.isnan(rb)
+    extra = rb[both] - ra[both]
+    assert both.sum() > 400 and extra.std() > 5  # each its own draw, not one lead for all
+    z = np.log(extra) - np.log(12.0)  # standard normal if the lead is the lognormal asked for
+    assert stats.kstest(z, "norm").pvalue > 0.01
+    # the same problem waits as long under every arrangement: common random numbers
+    waits = {k: list(m.issues.lead) for k, m in res.models.items()}
+    first = next(iter(waits.values()))
+    assert all(np.array_equal(w, first) for w in waits.values())

@@ -271,6 +271,12 @@ class CategorySpec(_Strict):
         description="hours from dispatch to the crew's visit when no one works on it: a scheduled "
         "service (a collection day, an appointment); the same under every arrangement",
     )
+    lead: Duration | None = Field(
+        None,
+        description="as lead_hours, drawn per problem (a heavy-tailed wait: lognormal), added to "
+        "lead_hours; `calibrate` with `leads: from_log` sets it per category from the log's "
+        "recorded hours to close, shrunk across categories. None: no spread",
+    )
     frontage: bool = Field(False, description="门前三包: merchants may fix it themselves")
     urgent: bool = Field(False, description="handled by on-call crews at night")
     source: str = Field(
