@@ -1437,6 +1437,12 @@ def _trust_calibrated(args) -> list[str]:
         )
     if own:
         print(f"the fitted {', '.join(own)} apply only to the arrangement each names")
+    if posterior.given:
+        print(
+            f"the log's own close times set {len(posterior.given)} categories' waits "
+            "(categories.*.lead, from_log): a scheduled service's wait, the same under every "
+            "arrangement"
+        )
     return warnings
 
 

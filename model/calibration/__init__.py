@@ -4,6 +4,7 @@ held-out part of the log, and carry the parameters' uncertainty into comparisons
   spec.py        the calibration spec: parameters (dotted paths with ranges) and the search's budget
   statistics.py  what is compared: hours to acknowledge and to resolve per category, share resolved,
                  backlog; and the distance between recorded and simulated
+  leads.py       what the log tells directly: each category's wait from its close times, pooled
   fit.py         the search (ABC-SMC with pyabc), the posterior, the predictive checks, fitted.yaml
   run.py         `streetchief calibrate`: everything, written to DIR
   figures.py     fit.png

@@ -17,7 +17,7 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,8 @@ class Posterior:
 
     samples: pd.DataFrame
     weights: np.ndarray
+    # values the log set directly (`leads: from_log`), the same in every draw
+    given: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         """Per parameter: the weighted mean and quantiles (a 90% and a 95% interval)."""
@@ -61,7 +63,10 @@ class Posterior:
     def draw(self, rng: np.random.Generator, n: int = 1) -> list[dict]:
         """n parameter settings drawn with the posterior's weights."""
         k = rng.choice(len(self.weights), size=n, p=self.weights / self.weights.sum())
-        return [{p: _plain(self.samples[p].iloc[j]) for p in self.samples.columns} for j in k]
+        return [
+            {**self.given, **{p: _plain(self.samples[p].iloc[j]) for p in self.samples.columns}}
+            for j in k
+        ]
 
     def medians(self) -> dict:
         return {p: s["median"] for p, s in self.summary().items()}
@@ -439,7 +444,9 @@ def _overall_median(table) -> float | None:
     return float(np.median(h)) if len(h) else None
 
 
-def set_in_text(base_text: str, settings: dict) -> str:
+def set_in_text(
+    base_text: str, settings: dict, header: str = "set on the command line (--set)"
+) -> str:
     """The scenario's text with `--set` values in place, its comments kept, each one marked."""
     import io
 
@@ -454,8 +461,16 @@ def set_in_text(base_text: str, settings: dict) -> str:
             node[key] = value
     buf = io.StringIO()
     round_trip.dump(doc, buf)
-    lines = "".join(f"#   {p}: {v!r}\n" for p, v in settings.items())
-    return f"# set on the command line (--set):\n{lines}{buf.getvalue()}"
+    lines = "".join(f"#   {p}: {_short(v)}\n" for p, v in settings.items())
+    return f"# {header}:\n{lines}{buf.getvalue()}"
+
+
+def _short(v) -> str:
+    """A value for a header line: an empirical distribution by its size and median."""
+    if isinstance(v, dict) and v.get("dist") == "empirical":
+        x = v.get("values") or [0]
+        return f"empirical, {len(x)} quantiles, median {float(np.median(x)):.4g} h"
+    return repr(v)
 
 
 def write_fitted_yaml(

@@ -127,6 +127,12 @@ def calibrate(
             str(out), [f"cannot create the output folder ({e.strerror})"]
         ) from None
 
+    scenario_base = base  # the user's scenario (with --set): what the record's hash names
+    leads = None
+    if calibration.spec.leads == "from_log":
+        leads, base, base_text = fit_waits(
+            base, base_text, fit_log, scenario, arrangement, calibration
+        )
     recorded, categories, horizon = observe(fit_log, scenario, calibration.spec.categories)
     from streetchief.calibration.fit import _prior
     from streetchief.calibration.statistics import statistics
@@ -182,8 +188,9 @@ def calibrate(
         "fit": public(fitted),
         "held_out": public(held),
         "check": check,
+        **({} if leads is None else leads),
         **info,
-        **reproduction_record(base),
+        **reproduction_record(scenario_base),
         "created": provenance()["created"],
     }
     title = (
@@ -216,6 +223,44 @@ def calibrate(
     record["files"] = {name: file_hash(out / name) for name in CALIBRATION_FILES}
     write_json(record, out / "calibration.json")
     return record
+
+
+def fit_waits(base: dict, base_text: str, fit_log, scenario, arrangement: str, calibration):
+    """`leads: from_log`: each category's wait from the fitted part's close times, pooled, then
+    moved until the arrangement's simulated close times match the recorded (`leads.match`).
+    (what calibration.json records of it, the base with the waits, its text with them)."""
+    from streetchief.calibration.fit import set_in_text
+    from streetchief.calibration.leads import MATCH_ROUNDS, fit_leads, lead_overrides, match
+    from streetchief.experiment import recorded_history, replay
+    from streetchief.scenario import apply_overrides
+
+    recorded = recorded_history(scenario, fit_log).tables["recorded"]
+    fits = fit_leads(recorded, list(scenario.categories))
+
+    def simulate(overrides):
+        sc = load_scenario(base, **overrides)
+        res = replay(
+            sc, fit_log, [arrangement], seed=calibration.spec.seed, recorded=False, summaries=False
+        )
+        return res.tables[arrangement]
+
+    misses = match(fits, simulate)
+    given = lead_overrides(fits)
+    record = {
+        "from_log": given,
+        "leads": {
+            "method": "each category's close times in the fitted part (as quantiles), mixed with "
+            "the city's by n/(n + 30) (partial pooling), then moved by what the simulated close "
+            f"times miss, {MATCH_ROUNDS} rounds",
+            "median_miss_hours": misses,
+            "categories": {c: f.record() for c, f in fits.items()},
+        },
+    }
+    base = apply_overrides(base, given, "the scenario with the log's waits")
+    base_text = set_in_text(
+        base_text, given, "set from the log's close times ([log], calibrate with leads: from_log)"
+    )
+    return record, base, base_text
 
 
 def coverage_rows(record: dict) -> list[tuple]:
@@ -374,7 +419,12 @@ def read_posterior(folder: str | Path):
         problems.append(f"missing the fitted parameter(s) {', '.join(missing)}")
     if problems:
         raise CalibrationError(where, problems)
-    return Posterior(table.drop(columns="weight"), table["weight"].to_numpy(float)), record
+    given = record.get("from_log") or {}
+    if not isinstance(given, dict):
+        raise CalibrationError(
+            str(folder / "calibration.json"), ["from_log: must map paths to values"]
+        )
+    return Posterior(table.drop(columns="weight"), table["weight"].to_numpy(float), given), record
 
 
 def check_calibrated(folder: str | Path, scenario_ref, force: bool = False) -> list[str]:

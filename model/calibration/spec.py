@@ -9,6 +9,7 @@ generations: 5                   # generations at most
 categories: 6                    # the most frequent categories compared one by one
 draws: 20                        # posterior draws for the figure and the held-out check
 seed: 1
+leads: from_log                  # each category's wait from the log's close times (or none)
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ class CalibrationSpec(BaseModel):
         20, ge=2, le=1000, description="posterior draws for the figure and held-out check"
     )
     seed: int = Field(1, ge=0, le=2**31 - 1, description="seed of the search and of the runs")
+    leads: Literal["none", "from_log"] = Field(
+        "none",
+        description="from_log: each category's wait set from the log's close times before the "
+        "search (its distribution, shrunk across categories; calibration/leads.py); none: the "
+        "scenario's",
+    )
 
 
 @dataclass

@@ -47,6 +47,7 @@ def uncertainty_sweep(
         from streetchief.calibration.run import read_posterior
 
         posterior, _ = read_posterior(calibrated)
+        settings = {**posterior.given, **settings}  # the log's waits: the same in every set
         fitted = [p for p in posterior.samples.columns if p not in settings]
     else:
         fitted = []
