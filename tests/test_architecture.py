@@ -11,7 +11,7 @@ from pathlib import Path
 import streetchief
 
 PACKAGE = Path(streetchief.__file__).resolve().parent
-ROOT = PACKAGE.parent
+ROOT = PACKAGE.parents[1]  # model/streetchief/ → the repository
 
 
 def _modules() -> dict[str, Path]:
@@ -102,7 +102,17 @@ def test_pyproject_installs_every_package_folder():
     }
     assert data_only <= set(config["package-data"])
     assert folders <= listed
-    assert config["package-dir"] == {"streetchief": "model", "streetchief.scenarios": "scenarios"}
+    assert config["package-dir"] == {"": "model", "streetchief.scenarios": "scenarios"}
+
+
+def test_the_package_lives_where_its_import_name_says_so_static_tools_find_it():
+    """model/streetchief/: the folder is the import name (a src layout under model/), and the
+    type checkers' settings point at model/, so pyright, mypy and an IDE resolve `streetchief`
+    without running the editable install's import hook."""
+    assert PACKAGE == ROOT / "model" / "streetchief"
+    assert not [p for p in (ROOT / "model").glob("*.py")]  # nothing beside the package
+    tools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    assert tools["pyright"]["extraPaths"] == ["model"] and tools["mypy"]["mypy_path"] == "model"
 
 
 def test_import_and_help_load_nothing_heavy(tmp_path):

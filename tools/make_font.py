@@ -1,6 +1,6 @@
-"""Writes model/fonts/NotoSansSC-Subset.ttf: the Chinese font the figures and pages use offline.
+"""Writes model/streetchief/fonts/NotoSansSC-Subset.ttf: the Chinese font figures and pages use.
 
-Noto Sans SC (SIL Open Font License 1.1, model/fonts/OFL.txt), taken from the npm package
+Noto Sans SC (SIL Open Font License 1.1, model/streetchief/fonts/OFL.txt), from the npm package
 @fontsource/noto-sans-sc, cut down to the 3,755 most common characters (GB 2312 level 1), every
 Chinese character the project's scenarios, cases and interface use, ASCII and common punctuation:
     npm pack @fontsource/noto-sans-sc && tar xzf fontsource-noto-sans-sc-*.tgz
@@ -16,7 +16,7 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "model" / "fonts" / "NotoSansSC-Subset.ttf"
+OUT = ROOT / "model" / "streetchief" / "fonts" / "NotoSansSC-Subset.ttf"
 PUNCTUATION = "·×—–…“”‘’、。,:;!?()《》【】℃°±≥≤→←↑↓●■▲◆○□▶⏸⏮⏭✓✗"
 FAMILY = "Noto Sans SC"
 HAN = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -37,7 +37,7 @@ def common_characters() -> set[str]:
 def project_characters() -> set[str]:
     """Every Chinese character in the project's scenarios, cases, interface and notebooks."""
     files = [*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("scenarios/*.csv")]
-    files += [*ROOT.glob("model/*.py"), ROOT / "notebooks" / "make_notebooks.py"]
+    files += [*ROOT.glob("model/streetchief/**/*.py"), ROOT / "notebooks" / "make_notebooks.py"]
     return {c for f in files for c in HAN.findall(f.read_text(encoding="utf-8"))}
 
 

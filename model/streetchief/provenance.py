@@ -44,7 +44,7 @@ def file_hash(path: str | Path) -> str:
 
 
 def git_commit() -> str | None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # model/streetchief/provenance.py
     if not (root / ".git").exists():
         return None
     try:
