@@ -2,6 +2,7 @@
 test itself, using only the documented plug-in contract (streetchief/arrangements/base.py)."""
 
 import numpy as np
+import pytest
 from pydantic import Field
 
 from streetchief import load_scenario, run_scenario
@@ -18,7 +19,6 @@ class OneStopParams(ArrangementParams):
     inspection: InspectionSpec = Field(InspectionSpec(enabled=False), description="inspections")
 
 
-@register
 class OneStopWindow(Arrangement):
     """A one-stop window answers and sends a work order straight to the department."""
 
@@ -46,6 +46,30 @@ class OneStopWindow(Arrangement):
         self.model.close(i)
 
 
+@pytest.fixture(autouse=True)
+def one_stop():
+    """Registered for each test and withdrawn after: nothing of it is left for other test files
+    (a real `one_stop` of the package's would otherwise be refused)."""
+    register(OneStopWindow)
+    yield OneStopWindow
+    ARRANGEMENTS.pop(OneStopWindow.name, None)
+
+
+def test_a_name_taken_by_another_arrangement_is_refused_with_both_origins():
+    class Impostor(OneStopWindow):
+        """Another class under a shipped arrangement's name."""
+
+        name = "hotline"
+
+    with pytest.raises(TypeError) as e:
+        register(Impostor)
+    said = str(e.value)
+    assert "'hotline' is taken by streetchief.arrangements.hotline.Hotline" in said, said
+    assert "test_arrangements" in said and "Impostor" in said
+    assert ARRANGEMENTS["hotline"].__name__ == "Hotline"
+    assert register(OneStopWindow) is OneStopWindow  # the same class again: no clash
+
+
 def test_an_arrangement_of_ones_own_runs_beside_the_shipped_ones():
     s = load_scenario(
         "jingxing_2019",
@@ -68,8 +92,6 @@ def test_an_arrangement_of_ones_own_runs_beside_the_shipped_ones():
 
 
 def test_a_component_without_its_settings_is_refused():
-    import pytest
-
     class Bare(OneStopWindow):
         """Declares patrols without a `patrol` field."""
 

@@ -131,3 +131,27 @@ def test_sanctions_make_departments_faster():
     assert a["sanctions"] > 0 and b["sanctions"] == 0
     assert sum(a["sanctions_by_kind"].values()) == a["sanctions"]
     assert a["resolution_hours"]["mean"] < b["resolution_hours"]["mean"]
+
+
+def test_sanctions_alone_make_departments_faster_with_the_campaign_fading_switched_off():
+    # the same inspections (which also renew a campaign's zeal) on both sides; engagement off,
+    # so only the sanction's multiplier differs: 0.1 (sanctioned departments ten times as quick
+    # to take an issue on) against 1.0 (a sanction that changes nothing)
+    same = {
+        "arrangements.street_chief.patrol.enabled": False,
+        "arrangements.street_chief.deadlines.enabled": False,
+        "arrangements.street_chief.engagement.enabled": False,
+        # slow to take issues on, so that issues run past their deadlines and a quicker take-on
+        # is what a sanction buys
+        "department_response.take_on.median": 24.0,
+    }
+    runs = {
+        f: run_scenario(
+            load_scenario("jingxing_2019", **same, **{"department_response.sanction_factor": f}),
+            ["street_chief"],
+            days=120,
+        ).summaries["street_chief"]
+        for f in (0.1, 1.0)
+    }
+    assert runs[0.1]["sanctions"] > 0 and runs[1.0]["sanctions"] > 0
+    assert runs[0.1]["resolution_hours"]["mean"] < runs[1.0]["resolution_hours"]["mean"]

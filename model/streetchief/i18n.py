@@ -2,7 +2,7 @@
 
 `tr(key, lang)` gives one; a key missing in a language falls back to English, and a key missing
 everywhere is shown as itself, so a gap is visible rather than an error. Names from a scenario
-(zones, departments, categories) are the scenario's own: `zone_label` adds an English reading.
+(zones, departments, categories) are the scenario's own.
 """
 
 from __future__ import annotations
@@ -380,13 +380,6 @@ def role(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     entry = ROLES.get(head)
     text = (entry.get(lang) or entry["en"]) if entry else head.replace("_", " ")
     return f"{text}: {layer(rest, lang)}" if rest else text
-
-
-def zone_label(key: str, name: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A zone's name: the scenario's own (Chinese), with a reading of its key in English."""
-    if lang == "zh" or not name or name == key:
-        return name or key
-    return f"{name} {key.replace('_', ' ').title()}"
 
 
 def when(dt, lang: str = DEFAULT_LANGUAGE, day: bool = True) -> str:

@@ -17,7 +17,6 @@ import math
 # who discovered an issue (the `discovered_by` column): a merchant along the zone, a street chief,
 # a patrol officer or grid supervisor on patrol, or someone else who saw it (a resident, ...)
 MERCHANT, CHIEF, PATROL, PUBLIC = "merchant", "chief", "patrol", "public"
-DISCOVERERS = (MERCHANT, CHIEF, PATROL, PUBLIC)  # public: a resident, a passer-by (`observers`)
 
 NAN = math.nan
 

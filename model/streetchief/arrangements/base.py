@@ -156,8 +156,18 @@ def register(cls: type[Arrangement]) -> type[Arrangement]:
                 f"{cls.__name__}: uses the {component} component, so {cls.Params.__name__} needs a "
                 f"field `{component}: {spec[0].__name__}`"
             )
+    taken = ARRANGEMENTS.get(cls.name)
+    if taken is not None and _origin(taken) != _origin(cls):  # the same class imported again: fine
+        raise TypeError(
+            f"arrangement name {cls.name!r} is taken by {_origin(taken)}; {_origin(cls)} needs a "
+            "name of its own (`name = ...`)"
+        )
     ARRANGEMENTS[cls.name] = cls
     return cls
+
+
+def _origin(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 @dataclass

@@ -305,7 +305,6 @@ class Mapped:
     frame: pd.DataFrame
     unmapped: pd.DataFrame  # column, value, rows, first_line, became (the default, or empty)
     notes: list[str] = field(default_factory=list)
-    resolved_by_status: int = 0  # rows whose status says resolved
     dropped_by_status: dict[str, int] = field(default_factory=dict)  # status → rows ended
 
 
@@ -485,7 +484,7 @@ def apply_mapping(
             continue
         out[col], report = resolve_names(out[col], lookup, keys[col], lines, col)
         unmapped.extend(report)
-    resolved_n, dropped = 0, {}
+    dropped = {}
     status_cols = [c for c in ("resolved_at", "closed_at") if c in out]
     if mapping.resolved_when is not None or mapping.dropped_when is not None:
         rw, dw = mapping.resolved_when, mapping.dropped_when
@@ -493,7 +492,6 @@ def apply_mapping(
         gone = _status_in(raw, dw) if dw else pd.Series(False, index=raw.index)
         if done is None:
             done = ~gone
-        resolved_n = int(done.sum())
         if gone.any():
             dropped = raw[dw.column][gone].map(lambda v: " ".join(str(v).split())).value_counts()
             dropped = {str(k): int(v) for k, v in dropped.items()}
@@ -508,7 +506,7 @@ def apply_mapping(
         unmapped_frame = unmapped_frame.sort_values(
             ["column", "rows"], ascending=[True, False], kind="stable"
         )
-    return Mapped(out[order], unmapped_frame.reset_index(drop=True), notes, resolved_n, dropped)
+    return Mapped(out[order], unmapped_frame.reset_index(drop=True), notes, dropped)
 
 
 def _status_in(raw: pd.DataFrame, rule: StatusRule) -> pd.Series:
