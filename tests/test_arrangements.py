@@ -101,3 +101,70 @@ def test_a_component_without_its_settings_is_refused():
     with pytest.raises(TypeError, match="needs a field `patrol: PatrolSpec`"):
         register(Bare)
     assert "bare" not in ARRANGEMENTS
+
+
+ONE_STOP = {
+    "answer": {"dist": "fixed", "value": 0.06},
+    "dispatch": {"dist": "exponential", "mean": 0.5},
+}
+
+
+@pytest.mark.parametrize("name", ["street_chief", "hotline", "grid", "multi_layer"])
+def test_the_shipped_arrangements_pass_the_conformance_kit(name):
+    from streetchief.testing import check_arrangement
+
+    s = check_arrangement(ARRANGEMENTS[name], days=20)
+    assert s["issues_reported"] > 0
+
+
+def test_an_arrangement_of_ones_own_passes_the_kit_and_a_broken_one_is_named():
+    from streetchief.testing import check_arrangement
+
+    assert check_arrangement(OneStopWindow, ONE_STOP, days=20)["issues_resolved"] > 0
+
+    class Backdated(OneStopWindow):
+        """Answers before the post: a clock run backwards."""
+
+        name = "backdated"
+
+        def receive(self, i):
+            m = self.model
+            m.acknowledge(i, at=m.now)
+            m.issues.reported_at[i] = m.now + 1.0  # the record now says answered before posted
+            m.at(m.now + self.order(), self._ordered, i)
+
+    try:
+        with pytest.raises(AssertionError, match="backdated: acknowledged_at before reported_at"):
+            check_arrangement(Backdated, ONE_STOP, days=20)
+    finally:
+        ARRANGEMENTS.pop("backdated", None)
+
+    class Unseeded(OneStopWindow):
+        """Answers after a delay from an unseeded generator: no two runs alike."""
+
+        name = "unseeded"
+
+        def __init__(self, model, params):
+            super().__init__(model, params)
+            fresh = np.random.default_rng()
+            self.answer = lambda: float(fresh.exponential(0.1))
+
+    try:
+        with pytest.raises(AssertionError, match="unseeded: the same seed gave other records"):
+            check_arrangement(Unseeded, ONE_STOP, days=20)
+    finally:
+        ARRANGEMENTS.pop("unseeded", None)
+
+    class Forgetful(OneStopWindow):
+        """Takes unknown keys: its parameters forbid nothing."""
+
+        name = "forgetful"
+
+        class Params(OneStopParams):
+            model_config = {"extra": "allow"}
+
+    try:
+        with pytest.raises(AssertionError, match="forgetful: an unknown parameter was accepted"):
+            check_arrangement(Forgetful, ONE_STOP, days=20)
+    finally:
+        ARRANGEMENTS.pop("forgetful", None)
