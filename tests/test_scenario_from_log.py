@@ -3,6 +3,7 @@ error; a real export becomes a valid scenario whose every row is accounted for; 
 refused by name and writes nothing."""
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -198,3 +199,28 @@ def test_names_that_differ_only_in_case_are_one_and_said(tmp_path, capsys):
     assert s.zones["a"].weight == pytest.approx(21 / 28, abs=0.01)
     replayed = read_log(log, s, out.with_suffix(".mapping.yaml"))
     assert (replayed.frame.zone == "a").sum() == 21
+
+
+def test_weekday_factors_from_few_reports_are_said_to_be_noise(round_trip, tmp_path, capsys):
+    """A hundred reports over two months (Boston's sample) leave each weekday a dozen: the
+    factors are printed with their counts and called noise; a year's export is not warned."""
+    import pandas as pd
+
+    _, _, _, log = round_trip
+    rows = pd.read_csv(log)
+    few = rows.iloc[:: max(1, len(rows) // 100)].head(100)
+    small = tmp_path / "few.csv"
+    few.to_csv(small, index=False)
+    out = tmp_path / "few.yaml"
+    capsys.readouterr()
+    args = ["scenario-from-log", str(small), "--timezone", "Asia/Shanghai", "--out", str(out)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    said = next(line for line in err.splitlines() if "weekday factors resting on" in line)
+    counts = [int(n) for n in re.findall(r"from (\d+) reports", said)]
+    assert counts and all(n < 30 for n in counts) and sum(counts) <= 100, said
+    assert "noise" in said
+    again = tmp_path / "year.yaml"
+    args = ["scenario-from-log", str(log), "--timezone", "Asia/Shanghai", "--out", str(again)]
+    assert main(args) == 0
+    assert "weekday factors resting on" not in capsys.readouterr().err

@@ -31,6 +31,7 @@ NO_ZONE, NO_CATEGORY = "unlocated", "unspecified"
 WORK = {"dist": "lognormal", "median": 1.0, "sigma": 0.5}  # [assumption] crew hours on site
 TRAVEL = {"dist": "lognormal", "median": 0.3, "sigma": 0.4}  # [assumption] hours to the site
 DEADLINE_HOURS = 72.0  # [assumption] time allowed to resolve
+FEW_REPORTS = 30  # a weekday factor from fewer reports is said to be noise (its ± is over 18%)
 UNCLEAR_SHARE = 0.1  # [assumption] share whose responsibility is unclear
 MERCHANTS = 50  # [assumption] merchants along a zone
 # sections written from the template, as they stand there (with their comments)
@@ -491,6 +492,17 @@ def scenario_from_log(
         notes.append(
             f"the log covers no ordinary {', '.join(unseen)}: their weekday factors stay 1 "
             "[assumption]"
+        )
+    per_day = local.dt.dayofweek.value_counts()
+    thin = [
+        f"{WEEKDAYS[k]} {_round(fit.weekday[k])} from {int(per_day.get(k, 0))} reports"
+        for k in range(7)
+        if fit.weekday_seen[k] and per_day.get(k, 0) < FEW_REPORTS
+    ]
+    if thin:
+        notes.append(
+            f"weekday factors resting on fewer than {FEW_REPORTS} reports each: {'; '.join(thin)}; "
+            "read them as noise, or set arrivals.day_of_week from a longer export"
         )
     if fit.days < 28:
         notes.append(
