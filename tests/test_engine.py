@@ -141,3 +141,27 @@ def test_the_engine_is_the_only_module_that_touches_the_event_heap():
         if "_heap" in p.read_text(encoding="utf-8") or "_now_queue" in p.read_text(encoding="utf-8")
     )
     assert users == ["engine.py"]
+
+
+def test_a_mesa_without_the_internals_the_engine_builds_on_is_refused_in_words(monkeypatch):
+    import mesa
+
+    from streetchief import engine
+
+    engine.check_mesa()  # this Mesa has them all
+    monkeypatch.delattr(mesa.Model, "_advance_time")
+    with pytest.raises(engine.MesaMismatch) as e:
+        engine.check_mesa()
+    said = str(e.value)
+    assert "lacks Model._advance_time" in said and mesa.__version__ in said
+    assert "pip install 'mesa>=3.5,<3.6'" in said
+    monkeypatch.undo()
+    original = mesa.Model.__init__
+
+    def without_its_list(self, *a, **k):  # a Mesa whose Model keeps its events elsewhere
+        original(self, *a, **k)
+        del self._event_list
+
+    monkeypatch.setattr(mesa.Model, "__init__", without_its_list)
+    with pytest.raises(engine.MesaMismatch, match="lacks _event_list"):
+        engine.EventModel(rng=1)

@@ -33,6 +33,34 @@ from mesa.time import EventList, Schedule
 
 INF = math.inf
 
+# Mesa's internals this engine builds on (no public hook lets a model merge its own event queue
+# with Mesa's, nor take over run_until/run_for/step): checked once, so that a Mesa release that
+# moves them fails here, in words, not deep inside a run
+MESA_INTERNALS = {
+    "Model._advance_time": lambda: callable(getattr(mesa.Model, "_advance_time", None)),
+    "EventList._events": lambda: hasattr(EventList(), "_events"),
+    "EventList.add_event": lambda: callable(getattr(EventList, "add_event", None)),
+}
+MESA_INSTANCE = ("_default_schedule", "_event_list")  # a Model's, set by its __init__
+
+
+class MesaMismatch(RuntimeError):
+    """The installed Mesa lacks an internal the engine builds on."""
+
+
+def check_mesa(missing: list[str] | None = None) -> None:
+    """Refuse, naming what is missing and the Mesa that has it, unless every internal is there."""
+    missing = [n for n, ok in MESA_INTERNALS.items() if not ok()] if missing is None else missing
+    if missing:
+        raise MesaMismatch(
+            f"this Mesa ({getattr(mesa, '__version__', '?')}) lacks {', '.join(missing)}, which "
+            "streetchief's event engine builds on (model/streetchief/engine.py); install the Mesa "
+            "it is tested with (3.5): pip install 'mesa>=3.5,<3.6'"
+        )
+
+
+check_mesa()
+
 
 class _WatchedEventList(EventList):
     """Mesa's event list, telling the engine of each event added earlier than its next one."""
@@ -61,6 +89,7 @@ class EventModel(mesa.Model):
 
     def __init__(self, rng=None):
         super().__init__(rng=rng)
+        check_mesa([n for n in MESA_INSTANCE if not hasattr(self, n)])
         self._default_schedule.stop()  # event-driven: no unit-time ticking
         self.now: float = self.time
         self._heap: list = []
