@@ -49,7 +49,10 @@ PLANNER_CSS = """
 def _raw(scenario) -> dict:
     if isinstance(scenario, dict):
         return scenario
-    return yaml.safe_load(resolve_path(scenario).read_text(encoding="utf-8"))
+    from streetchief.errors import ScenarioError
+    from streetchief.scenario import read_yaml_mapping
+
+    return read_yaml_mapping(resolve_path(scenario), ScenarioError, "sections")
 
 
 def ledger_table(summaries: dict, results: list | None = None, lang: str = "en") -> str:

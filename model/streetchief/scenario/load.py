@@ -182,6 +182,10 @@ def read_yaml_mapping(path: Path, error: type[InputError], holds: str) -> dict:
         raise error(source, [f"{where}not valid YAML ({getattr(e, 'problem', e)})"]) from None
     if not isinstance(raw, dict):
         raise error(source, [f"(top level): must be a mapping of {holds}"])
+    if isinstance(raw.get("plugins"), list):  # a scenario's own files: beside it, wherever read
+        from streetchief.arrangements.plugins import absolute
+
+        raw["plugins"] = absolute(raw["plugins"], Path(path).parent)
     return raw
 
 
@@ -202,6 +206,11 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
                     f"departments.{k}.response: cancelled + no_action must be at most 1, got "
                     f"{r.cancelled + r.no_action:g}"
                 )
+    plugins = raw.get("plugins")
+    if isinstance(plugins, list) and plugins:
+        from streetchief.arrangements.plugins import load_plugins
+
+        problems.extend(load_plugins(plugins, None))
     known = known_names(raw)
     params = {}
     for name, body in (
@@ -209,9 +218,16 @@ def validate(raw: dict, source: str = "<dict>") -> Scenario:
     ):
         cls = ARRANGEMENTS.get(name)
         if cls is None:
+            from streetchief.arrangements.plugins import from_entry_points
+
+            if from_entry_points(name):  # an installed package's
+                cls = ARRANGEMENTS.get(name)
+        if cls is None:
             problems.append(
                 f"arrangements.{name}: unknown arrangement; known: "
-                f"{', '.join(sorted(ARRANGEMENTS))}"
+                f"{', '.join(sorted(ARRANGEMENTS))} (one of your own: name its file under "
+                "`plugins:`, or install a package giving it as a `streetchief.arrangements` "
+                "entry point)"
             )
             continue
         body, moved = _without_moved(body or {}, f"arrangements.{name}")

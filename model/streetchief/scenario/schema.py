@@ -476,6 +476,11 @@ class Scenario(_Strict):
 
     name: str = Field(description="short name, used in results")
     description: str = Field("", description="one line shown by `streetchief scenarios`")
+    plugins: list[str] = Field(
+        [],
+        description="arrangements of one's own: Python files (beside this file) or module names "
+        "imported before the arrangements are read; their code runs, as an import's does",
+    )
     run: RunSpec = Field(
         description="when the run starts, how long it lasts, its seed and time zone"
     )
