@@ -493,7 +493,7 @@ def scenario_from_log(
             f"the log covers no ordinary {', '.join(unseen)}: their weekday factors stay 1 "
             "[assumption]"
         )
-    per_day = local.dt.dayofweek.value_counts()
+    per_day = local.dt.day_of_week.value_counts()
     thin = [
         f"{WEEKDAYS[k]} {_round(fit.weekday[k])} from {int(per_day.get(k, 0))} reports"
         for k in range(7)
