@@ -233,8 +233,7 @@ TEXT = {
     "costs.title": {"en": "officials' hours over the replay", "zh": "回放期间官员工时"},
     # the planner's controls: one scenario value each
     "planner.volume": {"en": "problems a day (all categories)", "zh": "每天问题数(全部类别)"},
-    "planner.crews": {"en": "crews: {name} ({code})", "zh": "{name}:班组数"},
-    "planner.crews_of": {"en": "crews: {name}", "zh": "{name}:班组数"},
+    "planner.crews": {"en": "crews: {name}", "zh": "{name}:班组数"},
     "planner.liaison": {
         "en": "liaison reply, day: median (min)",
         "zh": "联络员白天回复中位数(分钟)",

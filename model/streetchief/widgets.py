@@ -403,8 +403,9 @@ class Planner:
         for k, w in self.controls.items():
             if k.startswith("crews."):
                 key = k.split(".", 1)[1]
-                name = b.departments[key].name if lang == "zh" else _words(key)
-                w.description = tr("planner.crews_of", lang, name=name)
+                # its scenario name is Chinese: in English, its key read as words
+                name = b.departments[key].name if lang == "zh" else key.replace("_", " ")
+                w.description = tr("planner.crews", lang, name=name)
             elif k.startswith("misrouting."):
                 n = int(k.split(".", 1)[1])
                 name = self.base_raw["arrangements"]["multi_layer"]["layers"][n]["name"]
@@ -619,10 +620,7 @@ class Planner:
             if self._notice[0] == "refused":  # the setting refused is gone: the run's words again
                 self._notify("results")
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        loop = _running_loop()
         if loop is None or not self.debounce:
             self.update()
             return
@@ -809,10 +807,7 @@ class Planner:
 
     def _compare_clicked(self) -> None:
         names = list(self.compare_select.value)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        loop = _running_loop()
         if loop is None:
             self.compare_saved(names)
         else:  # a kernel's loop: it must not wait the runs out
@@ -1001,10 +996,12 @@ def _tidy(value):
     return value
 
 
-def _words(key: str) -> str:
-    """A department's or category's key read in English: `market_supervision` is market
-    supervision (its scenario name is Chinese)."""
-    return key.replace("_", " ")
+def _running_loop():
+    """The kernel's event loop when one runs (a notebook, Voila), else None (a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _hours_of(hhmm: str) -> float:

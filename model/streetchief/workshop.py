@@ -303,8 +303,12 @@ class Workshop:
 
     @property
     def looks(self) -> dict[str, Style]:
-        """Each arrangement's colour and dash, as every figure draws it."""
-        return styles(self.arrangements)
+        """Each arrangement's colour and dash, as every figure draws it (worked out once for the
+        arrangements shown, not at every frame)."""
+        names = tuple(self.tables)
+        if getattr(self, "_looks_for", None) != names:
+            self._looks_for, self._looks = names, styles(list(names))
+        return self._looks
 
     def now(self):
         return self.start + timedelta(hours=self.t)

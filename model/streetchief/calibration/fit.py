@@ -81,6 +81,15 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
+def replay_table(base: dict, log, arrangement: str, overrides: dict, seed: int):
+    """`arrangement`'s per-issue records, replaying `log` on `base` with `overrides` set."""
+    from streetchief.experiment import replay
+
+    scenario = load_scenario(base, **overrides)
+    res = replay(scenario, log, [arrangement], seed=seed, recorded=False, summaries=False)
+    return res.tables[arrangement]
+
+
 class Simulator:
     """The arrangement replaying a log with given parameters; picklable, for worker processes."""
 
@@ -109,16 +118,10 @@ class Simulator:
         }
 
     def run(self, overrides: dict, seed: int | None = None):
-        from streetchief.experiment import replay
-
-        scenario = load_scenario(self.base, **overrides)
         if seed is None:  # a seed of its own for each setting, the same whatever process runs it
             text = json.dumps(overrides, sort_keys=True) + str(self.seed)
             seed = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-        res = replay(
-            scenario, self.log, [self.arrangement], seed=seed, recorded=False, summaries=False
-        )
-        return res.tables[self.arrangement]
+        return replay_table(self.base, self.log, self.arrangement, overrides, seed)
 
     def __call__(self, values: dict) -> dict:
         table = self.run(self.overrides(values))

@@ -72,7 +72,7 @@ def fit_leads(table, categories: list[str]) -> dict[str, LeadFit]:
     """Per category in `categories` (scenario keys), the pooled distribution of its closed
     issues' hours in `table` (a recorded table); a category with none gets the city's."""
     own = close_hours(table, categories)
-    city = np.concatenate([h for h in own.values()]) if own else np.zeros(0)
+    city = np.concatenate(list(own.values())) if own else np.zeros(0)
     if not len(city):
         return {}
     q = _levels()
@@ -99,20 +99,17 @@ def match(fits: dict[str, LeadFit], simulate, rounds: int = MATCH_ROUNDS) -> lis
     hours (the last after the last move)."""
     misses = []
     q = _levels()
-    for _ in range(rounds + 1):
+    for k in range(rounds + 1):  # the last run only measures
         sim = close_hours(simulate(lead_overrides(fits)), list(fits))
         round_misses = []
         for c, f in fits.items():
-            h = sim[c]
-            if len(h) < 5:
+            if len(sim[c]) < 5:
                 continue
-            s = np.quantile(h, q)
-            round_misses.append(float(np.median(np.abs(f.target - s))))
-            if len(misses) < rounds:
-                f.values = np.maximum(0.0, f.values + (f.target - s))
+            miss = f.target - np.quantile(sim[c], q)
+            round_misses.append(float(np.median(np.abs(miss))))
+            if k < rounds:
+                f.values = np.maximum(0.0, f.values + miss)
         misses.append(float(np.median(round_misses)) if round_misses else 0.0)
-        if len(misses) > rounds:
-            break
     return misses
 
 

@@ -127,13 +127,13 @@ def calibrate(
             str(out), [f"cannot create the output folder ({e.strerror})"]
         ) from None
 
+    recorded, categories, horizon = observe(fit_log, scenario, calibration.spec.categories)
     scenario_base = base  # the user's scenario (with --set): what the record's hash names
     leads = None
     if calibration.spec.leads == "from_log":
         leads, base, base_text = fit_waits(
-            base, base_text, fit_log, scenario, arrangement, calibration
+            base, base_text, fit_log, recorded, list(scenario.categories), arrangement, calibration
         )
-    recorded, categories, horizon = observe(fit_log, scenario, calibration.spec.categories)
     from streetchief.calibration.fit import _prior
     from streetchief.calibration.statistics import statistics
 
@@ -225,26 +225,20 @@ def calibrate(
     return record
 
 
-def fit_waits(base: dict, base_text: str, fit_log, scenario, arrangement: str, calibration):
-    """`leads: from_log`: each category's wait from the fitted part's close times, pooled, then
-    moved until the arrangement's simulated close times match the recorded (`leads.match`).
-    (what calibration.json records of it, the base with the waits, its text with them)."""
-    from streetchief.calibration.fit import set_in_text
+def fit_waits(
+    base: dict, base_text: str, fit_log, recorded, categories: list, arrangement: str, calibration
+):
+    """`leads: from_log`: each category's wait from the fitted part's close times (`recorded`,
+    its recorded table), pooled, then moved until the arrangement's simulated close times match
+    the recorded (`leads.match`). (what calibration.json records of it, the base with the waits,
+    its text with them)."""
+    from streetchief.calibration.fit import replay_table, set_in_text
     from streetchief.calibration.leads import MATCH_ROUNDS, fit_leads, lead_overrides, match
-    from streetchief.experiment import recorded_history, replay
     from streetchief.scenario import apply_overrides
 
-    recorded = recorded_history(scenario, fit_log).tables["recorded"]
-    fits = fit_leads(recorded, list(scenario.categories))
-
-    def simulate(overrides):
-        sc = load_scenario(base, **overrides)
-        res = replay(
-            sc, fit_log, [arrangement], seed=calibration.spec.seed, recorded=False, summaries=False
-        )
-        return res.tables[arrangement]
-
-    misses = match(fits, simulate)
+    fits = fit_leads(recorded, categories)
+    seed = calibration.spec.seed
+    misses = match(fits, lambda o: replay_table(base, fit_log, arrangement, o, seed))
     given = lead_overrides(fits)
     record = {
         "from_log": given,

@@ -166,7 +166,8 @@ def load_scenario(name_or_path: str | Path | dict, **overrides) -> Scenario:
 
 def read_yaml_mapping(path: Path, error: type[InputError], holds: str) -> dict:
     """A YAML file that must hold a mapping, read safely and within bounds (size, nesting, aliases,
-    no key given twice); problems raise `error` with the line."""
+    no key given twice); problems raise `error` with the line. A scenario's `plugins:` files are
+    made absolute here, beside the file, so that every reader of a scenario finds them."""
     from streetchief.inputs import MAX_YAML_BYTES, load_yaml, read_bytes
 
     source = str(path)
