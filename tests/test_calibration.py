@@ -285,6 +285,8 @@ def test_the_los_angeles_log_end_to_end(tmp_path, capsys):
         f"medians {m['inside']} of {m['of']}, 90th percentiles {p['inside']} of {p['of']}"
     ) in told
     assert f"held-out check: FAILS: {check['why']}" in told
+    # a poor fit is said first, before the numbers it rests on
+    assert told.index("held-out check: FAILS") < told.index("held-out part: median hours")
     out = tmp_path / "counterfactual"
     args = ["compare", str(city), "--replay", *log_args, "--calibrated", str(fitted)]
     args += ["--replications", "3", "--arrangements", "hotline,street_chief", "--quiet"]

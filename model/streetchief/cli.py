@@ -1363,6 +1363,12 @@ def _calibrate(args, scenario) -> int:
         f"{r['arrangement']} fitted to {args.log}: {r['evaluations']} evaluations, "
         f"{r['generations']} generations, {r['search_seconds']:.0f} s; distance {r['distance']:.3g}"
     )
+    # the verdict first: a fit that fails its check is said before its numbers
+    verdict = r["check"]
+    print(
+        f"held-out check: {'passes' if verdict['passes'] else 'FAILS'}: {verdict['why']}"
+        + ("" if verdict["passes"] else "; compare --calibrated refuses it without --force")
+    )
     for path, s in r["fitted"].items():
         lo, hi = s["interval_95"]
         print(f"  {path:50s} {s['median']:10.4g}   95% interval {lo:.4g} – {hi:.4g}")
@@ -1378,11 +1384,6 @@ def _calibrate(args, scenario) -> int:
             f"per category, inside the 90% band of {r['check']['draws']} draws: medians "
             f"{median}, 90th percentiles {p90}; distance {check['distance_median']:.3g}"
         )
-    verdict = r["check"]
-    print(
-        f"held-out check: {'passes' if verdict['passes'] else 'FAILS'}: {verdict['why']}"
-        + ("" if verdict["passes"] else "; compare --calibrated refuses it without --force")
-    )
     print(f"wrote calibration.json, posterior.csv, fitted.yaml and fit.png in {args.out}")
     return 0
 
