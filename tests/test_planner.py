@@ -241,6 +241,7 @@ def test_compare_saved_scenarios_shows_the_table_and_one_chart_of_them_all(plann
     planner.name.value = "a"
     planner.save()
     planner.crews["sanitation"].value = 1  # one crew: the bins wait far longer
+    planner.volume.value = planner.volume.max  # and the most problems: a backlog that grows
     planner.name.value = "b"
     planner.save()
     seen = {}
@@ -256,6 +257,10 @@ def test_compare_saved_scenarios_shows_the_table_and_one_chart_of_them_all(plann
     assert not planner.compare_button.disabled and "comparing" not in planner.status.value
     assert len(re.findall("<tr><td>a</td>", planner.comparison.value)) == 4
     assert len(re.findall("<tr><td>b</td>", planner.comparison.value)) == 4
+    # a scenario in which an arrangement does not keep up says so under the table, by name
+    said = re.findall(r"Unstable:</b> (\w+): ([^<]+)</div>", planner.comparison.value)
+    assert said == [(n, w) for n, r in planner.comparison_runs.items() for w in unstable(r)]
+    assert said and {n for n, _ in said} == {"b"}
     # one chart, not a dashboard each: a bar per scenario and arrangement, its median written on it
     fig = planner.comparison_figure
     assert planner.comparison_view.children == (planner.comparison_image,)

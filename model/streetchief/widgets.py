@@ -857,7 +857,13 @@ class Planner:
             f"<th>{tr(k, lang)}</th>"
             for k in ("planner.scenario", "planner.arrangement", "planner.median", "planner.hours")
         )
-        self.comparison.value = f"<table>{head}</tr>{''.join(rows)}</table>"
+        # an arrangement that does not keep up in a scenario is said there too, not only in a run
+        warnings = "".join(
+            f"<div style='color:#b00'><b>{tr('planner.unstable', lang)}</b> {n}: {w}</div>"
+            for n, result in self.comparison_runs.items()
+            for w in unstable(result, lang)
+        )
+        self.comparison.value = f"<table>{head}</tr>{''.join(rows)}</table>{warnings}"
         self.comparison_figure, self.comparison_image.value = _comparison_png(
             self.comparison_runs, lang, self.days
         )
