@@ -270,3 +270,31 @@ def test_a_finished_sweep_started_again_writes_nothing_and_seals_nothing(tmp_pat
     with pytest.raises(SweepError, match="changed since the sweep finished"):
         sweep(SPEC, out, workers=1, progress=False)
     assert json.loads((out / "sweep.json").read_bytes()) == json.loads(before["sweep.json"][0])
+
+
+def test_a_forged_part_with_its_seal_recomputed_is_caught_by_running_it_again(half):
+    """The seal is public (`store.sealed`): a part whose numbers are changed and sealed again
+    passes every check of its record; a resume runs again a random sample of the parts it adopts
+    and refuses one that the model does not give. Every adopted part is forged here, so whatever
+    the sample, it finds one."""
+    from streetchief.sweeps.store import META_KEY, sealed
+
+    META_FIELDS = ("sweep_digest", "point", "replication")
+
+    adopted = sorted((half / "runs").glob("*.parquet"))
+    assert len(adopted) == 4
+    for path in adopted:
+        t = pq.read_table(path)
+        meta = json.loads(t.schema.metadata[META_KEY])
+        i = t.schema.get_field_index("resolution_mean_h")
+        t = t.set_column(i, "resolution_mean_h", pa.array([0.5] * t.num_rows))
+        t = sealed(t.replace_schema_metadata(None), *(meta[k] for k in META_FIELDS))
+        pq.write_table(t, path)
+    text = _refused(half, "its outcomes are not what this sweep's model gives")
+    assert "written by another version, or forged" in text and "streetchief verify" in text
+
+
+def test_a_clean_resume_says_how_many_adopted_parts_it_ran_again(half):
+    res = sweep(SPEC, half, workers=1, progress=False)
+    assert (res.checked, res.adopted, res.executed) == (2, 4, 2)
+    assert "2 of the 4 parts taken from it run again to check them: the same" in res.summary_line()

@@ -7,7 +7,9 @@ ran.
 
 from __future__ import annotations
 
+import math
 import os
+import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +41,8 @@ class SweepResult:
     wall_seconds: float
     sweep: Sweep = field(repr=False, default=None)
     written: bool = True  # False: the sweep was complete already, and nothing was written
+    checked: int = 0  # parts of an earlier start run again here and found equal (`_rederive`)
+    adopted: int = 0  # parts of an earlier start taken as they were
 
     def summary_line(self) -> str:
         n, now = len(self.runs), self.executed * len(self.sweep.spec.arrangements)
@@ -46,6 +50,11 @@ class SweepResult:
             return f"{n} runs, all done by an earlier start, {self.failed} failed: nothing to run"
         rate = now / self.wall_seconds if self.wall_seconds else 0.0
         earlier = f" ({n - now} done by an earlier start)" if n > now else ""
+        if self.checked:
+            earlier += (
+                f"; {self.checked} of the {self.adopted} parts taken from it run again to "
+                "check them: the same"
+            )
         return (
             f"{n} runs{earlier}, {self.failed} failed, wall {self.wall_seconds:.1f} s, {rate:.1f} "
             "runs/s"
@@ -171,6 +180,7 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
     complete = meta_path.exists() and old.get("status") == "complete"
     if not todo and complete and (out / "runs.parquet").is_file():
         return _finished(sw, out, old)  # nothing to run: its records are left as they were sealed
+    checked, adopted = _rederive(sw, out, parts, outcomes)
     check(estimate_sweep(sw, workers, len(todo)), force, sw.source)
     started = datetime.now(UTC)
     prov = provenance()
@@ -247,7 +257,60 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
             files=files,
         )
         write_json(meta, meta_path)
-    return SweepResult(out, runs, executed, failed, wall, sw)
+    return SweepResult(out, runs, executed, failed, wall, sw, checked=checked, adopted=adopted)
+
+
+# a resumed sweep runs again a random sample of the parts it adopts: a part's seal is public, so a
+# forged part with its digest recomputed passes the checks of `read_parts`, but not a re-run
+RECHECK_SHARE, RECHECK_MIN, RECHECK_MAX = 0.05, 2, 10
+
+
+def _rederive(sw: Sweep, out: Path, parts: dict, outcomes: list[str]) -> tuple[int, int]:
+    """Run again a sample of the adopted parts that succeeded (chosen by the system's random
+    source, so a forger cannot know which) and refuse the folder if one differs. Returns how many
+    were run again and how many were adopted."""
+    from streetchief.sweeps.task import run_task
+
+    adopted = sorted(k for k, t in parts.items() if succeeded(t))
+    if not adopted:
+        return 0, 0
+    n = min(
+        len(adopted), max(RECHECK_MIN, min(RECHECK_MAX, math.ceil(RECHECK_SHARE * len(adopted))))
+    )
+    s, bad = sw.spec, []
+    for p, r in sorted(random.SystemRandom().sample(adopted, n)):
+        result = run_task(
+            sw.base, sw.overrides(p), s.days, s.seed + r, s.arrangements, outcomes, False
+        )
+        again = _task_table(sw, p, r, result, outcomes).select(outcomes).to_pylist()
+        kept = parts[(p, r)].select(outcomes).to_pylist()
+        if result["error"] is not None or not _same_values(again, kept):
+            bad.append(
+                f"runs/{part_name(p, r)}: its outcomes are not what this sweep's model gives for "
+                "that point and replication, run again now (written by another version, or forged)"
+            )
+    if bad:
+        raise SweepError(
+            str(out),
+            [
+                *bad,
+                "delete the folder (or those parts) and run the same command to run them again; "
+                "`streetchief verify` checks every part",
+            ],
+        )
+    return n, len(adopted)
+
+
+def _same_values(a: list[dict], b: list[dict]) -> bool:
+    def same(x, y):
+        if x is None or y is None:
+            return x is y
+        return x == y or (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=1e-9)
+
+    return len(a) == len(b) and all(
+        ra.keys() == rb.keys() and all(same(ra[k], rb[k]) for k in ra)
+        for ra, rb in zip(a, b, strict=True)
+    )
 
 
 def _finished(sw: Sweep, out: Path, meta: dict) -> SweepResult:
