@@ -302,7 +302,11 @@ notebook(
         'LOG = next(p for p in [Path("../../shared/realdata/la311_2018_mini.csv"),\n'
         '                       Path("../tests/data/real/la311_2018_mini.csv")] if p.exists())\n'
         'MAPPING = Path("../scenarios/mappings/la_311.yaml")\n'
-        'OUT = Path("../results/calibration_la")\nOUT.mkdir(parents=True, exist_ok=True)\n'
+        'OUT = Path("../results/calibration_la")\n'
+        "if SMALL:  # the small setting (the tests) starts afresh, in a folder of its own\n"
+        '    import shutil\n\n    OUT = Path("../results/calibration_la_small")\n'
+        "    shutil.rmtree(OUT, ignore_errors=True)\n"
+        "OUT.mkdir(parents=True, exist_ok=True)\n"
         "print(LOG)",
         "md:## 1–2. The export, read; the city's scenario\n\nThe mapping says which of the export's "
         "columns is the report time, the council district, the request type, the owning bureau and the "

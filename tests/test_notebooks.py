@@ -326,7 +326,9 @@ def test_the_calibration_notebook_says_its_held_out_check_in_words_and_refuses_a
     nb = _executed(NOTEBOOKS[0].parent / "05_calibration.ipynb")
     cells = {c.id: html.unescape(_shown(c)[0]) for c in nb.cells if c.cell_type == "code"}
     root = NOTEBOOKS[0].parent.parent
-    record = json.loads((root / "results/calibration_la/hotline/calibration.json").read_text())
+    record = json.loads(
+        (root / "results/calibration_la_small/hotline/calibration.json").read_text()
+    )
     c, said = record["check"], cells["05-cell-10"]
     m = re.search(
         r"median lies inside the model's 90% band \((\d+) posterior draws\) in (\d+) of (\d+) "
