@@ -6,6 +6,8 @@ OUT    ?= results/demo
 
 .PHONY: demo uncertainty test quick lint bench workshop venv clean help
 PORT   ?= 8866
+# pages the workshop serves at once: a kernel each, about 230 MiB
+VISITORS ?= 30
 # a test file runs on one worker (its fixtures, a browser or a server, start once)
 PARALLEL ?= -n 2 --dist loadfile
 help:
@@ -15,7 +17,7 @@ help:
 	@echo "make quick  ruff, then the quick loop: the tests not marked slow (about a minute and a half on 2 cores)"
 	@echo "make lint   ruff: lint and format check"
 	@echo "make bench  run the benchmarks in benchmarks/ (about half an hour; not part of make test), write results/benchmarks/latest.json"
-	@echo "make workshop  serve the trainer notebook as a web app on http://127.0.0.1:$(PORT)/ (Voila; Ctrl-C stops it)"
+	@echo "make workshop  serve the trainer notebook as a web app on http://127.0.0.1:$(PORT)/ (Voila; VISITORS=$(VISITORS) pages at once; Ctrl-C stops it)"
 	@echo "make clean  remove .venv and results/demo"
 
 $(STAMP): pyproject.toml
@@ -49,7 +51,7 @@ bench: $(STAMP)
 
 workshop: $(STAMP)
 	@echo "The workshop app: open http://127.0.0.1:$(PORT)/ in a browser (Ctrl-C stops it)"
-	@cd notebooks && JUPYTER_PATH=$(CURDIR)/notebooks/jupyter exec ../$(VENV)/bin/voila 03_workshop.ipynb \
+	@cd notebooks && STREETCHIEF_WORKSHOP_VISITORS=$(VISITORS) JUPYTER_PATH=$(CURDIR)/notebooks/jupyter exec ../$(VENV)/bin/voila 03_workshop.ipynb \
 		--no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --template=streetchief \
 		--Voila.config_file_paths=$(CURDIR)/notebooks/jupyter
 

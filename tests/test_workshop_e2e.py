@@ -81,9 +81,14 @@ def _other_addresses() -> set[str]:
 
 @pytest.fixture(scope="module")
 def server():
+    yield from _serve()
+
+
+def _serve(*make_args):
+    """`make workshop` on a free port, until the generator is closed: (its address, its process)."""
     port = _free_port()
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "workshop", f"PORT={port}"],
+        ["make", "--no-print-directory", "workshop", f"PORT={port}", *make_args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -536,3 +541,40 @@ def test_the_exported_page_opens_offline_and_reads_as_the_app(browser, model, tm
     )
     assert loaded == 1
     browser.save_screenshot(str(OUT / "workshop_export_1280x720.png"))
+
+
+def test_a_full_room_gets_a_page_that_says_so_until_a_page_closes(browser):
+    """VISITORS=1: the second page gets a 503 page saying why in both languages, legible, in the
+    shipped font; once the first page closes (its kernel released), the second opens."""
+    import urllib.error
+    import urllib.request
+
+    serving = _serve("VISITORS=1")
+    address, _ = next(serving)
+    try:
+        _open(browser, address)  # the one visitor the room takes
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(address, timeout=60)
+        assert refused.value.code == 503
+        text = refused.value.read().decode("utf-8")
+        assert "The room is full: 1 pages have the workshop open" in text
+        assert "会场已满: 已有 1 个页面打开了本演示" in text and "VISITORS=" in text
+        assert "@font-face{font-family:'Noto Sans SC'" in text  # no system Chinese font needed
+        second = _chromium()
+        try:
+            second.get(address)
+            said = second.find_element(By.CSS_SELECTOR, ".voila-error p")
+            assert "会场已满" in said.text and "The room is full" in said.text
+            assert float(said.value_of_css_property("font-size")[:-2]) >= 18
+            second.save_screenshot(str(OUT / "workshop_room_full.png"))
+            browser.get("about:blank")  # the first page closes: its beacon releases the kernel
+            # the beacon is sent as the page goes: until the server has it, the room is full
+            deadline = time.time() + 60
+            while second.get(address) or second.find_elements(By.CSS_SELECTOR, ".voila-error"):
+                assert time.time() < deadline, "the closed page's kernel was never released"
+                time.sleep(0.5)
+            _wait(second, lambda b: b.find_elements(By.CSS_SELECTOR, ".sc-clock"), 120)
+        finally:
+            second.quit()
+    finally:
+        serving.close()
