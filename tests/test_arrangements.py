@@ -168,3 +168,28 @@ def test_an_arrangement_of_ones_own_passes_the_kit_and_a_broken_one_is_named():
             check_arrangement(Forgetful, ONE_STOP, days=20)
     finally:
         ARRANGEMENTS.pop("forgetful", None)
+
+
+def test_the_contracts_own_example_runs_and_passes_the_conformance_kit():
+    """The example in `arrangements/base.py`'s docstring, as a user would copy it into a file:
+    it compiles, registers, and runs beside multi-layer routing with every invariant kept."""
+    import textwrap
+
+    import streetchief.arrangements.base as base
+    from streetchief.testing import check_arrangement
+
+    doc = base.__doc__
+    block = doc[
+        doc.index("Write one in a file of its own:") : doc.index("and name it in a scenario")
+    ]
+    code = textwrap.dedent(block.split(":", 1)[1]).strip("\n")
+    assert 'name = "hotline"' in code
+    code = code.replace('name = "hotline"', 'name = "docstring_hotline"')  # 12345's is taken
+    namespace: dict = {}
+    try:
+        exec(compile(code, "arrangements/base.py docstring", "exec"), namespace)
+        answer = {"dist": "gamma", "mean": 0.1, "cv": 0.5}
+        s = check_arrangement(namespace["Hotline"], {"answer": answer}, days=10)
+        assert s["issues_resolved"] > 0
+    finally:
+        ARRANGEMENTS.pop("docstring_hotline", None)

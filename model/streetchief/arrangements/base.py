@@ -13,8 +13,9 @@ the result goes back to the reporter. Write one in a file of its own:
 
     @register
     class Hotline(Arrangement):
-        \"\"\"Operators answer around the clock and send a work order straight to the
-        department.\"\"\" name = "hotline" Params = HotlineParams
+        # operators answer around the clock and send a work order straight to the department
+        name = "hotline"
+        Params = HotlineParams
 
         def __init__(self, model, params):
             super().__init__(model, params)
