@@ -193,3 +193,32 @@ def test_the_contracts_own_example_runs_and_passes_the_conformance_kit():
         assert s["issues_resolved"] > 0
     finally:
         ARRANGEMENTS.pop("docstring_hotline", None)
+
+
+def test_a_dispatch_centre_is_extended_through_its_public_hooks():
+    """A plug-in built on the hotline overrides `order` and `signed` (the contract's hooks), and the
+    model calls them: every work order passes through the subclass."""
+    from streetchief.arrangements.hotline import Hotline
+    from streetchief.scenario import load_scenario
+    from streetchief.testing import check_arrangement
+
+    seen = {"order": 0, "signed": 0}
+
+    class CountingHotline(Hotline):
+        name = "counting_hotline"
+
+        def order(self, i):
+            seen["order"] += 1
+            super().order(i)
+
+        def signed(self, i):
+            seen["signed"] += 1
+            super().signed(i)
+
+    params = dict(load_scenario("jingxing_2019").arrangements["hotline"])
+    try:
+        s = check_arrangement(CountingHotline, params, days=10)
+    finally:
+        ARRANGEMENTS.pop("counting_hotline", None)
+    assert s["issues_resolved"] > 0 and seen["signed"] > 0
+    assert seen["order"] >= seen["signed"]  # a work order sent back is ordered again

@@ -106,17 +106,21 @@ class CentralDispatch(Arrangement):
             m.issues.discovered_by[i] != MERCHANT
         ):  # an official files what they found: known at once
             m.acknowledge(i)
-        self._to_centre(i)
+        self.to_centre(i)
 
-    def _to_centre(self, i):
+    # hooks a subclass may override (public: a plug-in built on the dispatch centre needs them)
+    def to_centre(self, i):
+        """Issue i goes (again) to the centre: an operator handles it, then `order(i)`."""
         work = self.handling() / self.model.engagement()
         on_start = self._registered if math.isnan(self.acknowledged_at[i]) else None
-        self.centre.request(i, work, on_start, self._order)
+        self.centre.request(i, work, on_start, self.order)
 
     def _registered(self, i, start):
         self.model.acknowledge(i, at=start)  # an operator takes the call up
 
-    def _order(self, i):
+    def order(self, i):
+        """The centre has handled issue i: a work order to the responsible department, which
+        takes it on (`signed(i)`) or, misrouted or unclear, sends it back to the centre."""
         m, p = self.model, self.params
         wrong = p.misrouting and self.random() < p.misrouting
         unsure = self.unclear[i] and self.returns[i] < p.escalate_after
@@ -124,12 +128,13 @@ class CentralDispatch(Arrangement):
         if wrong or unsure:  # the department looks at it and sends it back (退单)
             self.returns[i] += 1
             m.issues.bounce(i)
-            m.at(self.passed_back_at(i, t), self._to_centre, i)
+            m.at(self.passed_back_at(i, t), self.to_centre, i)
             return
         m.issues.hop(i)
-        m.at(t, self._signed, i)
+        m.at(t, self.signed, i)
 
-    def _signed(self, i):
+    def signed(self, i):
+        """The department has signed for issue i's work order: it is dispatched and fixed."""
         self.model.dispatch(i)
         self.model.fix(i)
 
