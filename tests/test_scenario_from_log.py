@@ -224,3 +224,41 @@ def test_weekday_factors_from_few_reports_are_said_to_be_noise(round_trip, tmp_p
     args = ["scenario-from-log", str(log), "--timezone", "Asia/Shanghai", "--out", str(again)]
     assert main(args) == 0
     assert "weekday factors resting on" not in capsys.readouterr().err
+
+
+def test_a_log_naming_more_zones_than_one_district_holds_is_refused_before_anything_is_built(
+    tmp_path, capsys
+):
+    """2,001 zones (one row each): refused with the count, the limit and the remedy, exit 2,
+    nothing written; a million zones used to run for minutes to gigabytes."""
+    from streetchief.scenario.from_log import MOST_DISTINCT
+
+    n = MOST_DISTINCT["zone"] + 1
+    rows = [f"2020-01-{1 + k % 28:02d} {k % 24:02d}:00,z{k},noise" for k in range(n)]
+    log = tmp_path / "log.csv"
+    log.write_text("reported_at,zone,category\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "city.yaml"
+    assert main(["scenario-from-log", str(log), "--timezone", "UTC", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"names {n:,} distinct zone values; one scenario holds at most 2,000" in err
+    assert "zones: geojson" in err and "Traceback" not in err
+    assert not out.exists() and not out.with_suffix(".mapping.yaml").exists()
+
+
+def test_rare_categories_count_as_one_toward_the_limit(tmp_path, capsys):
+    """Past the limit, the message names --min-issues; with it, many categories of a single
+    report each are gathered into one, and the log is read."""
+    from streetchief.scenario.from_log import MOST_DISTINCT
+
+    rows = [
+        f"2020-01-{1 + k % 28:02d} 10:00,east,kind{k}" for k in range(MOST_DISTINCT["category"] + 5)
+    ]
+    rows += [f"2020-01-{d:02d} 12:00,east,noise" for d in range(1, 29)]
+    log = tmp_path / "log.csv"
+    log.write_text("reported_at,zone,category\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "city.yaml"
+    args = ["scenario-from-log", str(log), "--timezone", "UTC", "--out", str(out)]
+    assert main(args) == 2
+    assert "--min-issues N: the categories with fewer reports become one" in capsys.readouterr().err
+    assert main([*args, "--min-issues", "2"]) == 0
+    assert len(load_scenario(out).categories) == 2  # noise, and the rare ones as other

@@ -182,6 +182,35 @@ def _holidays(spec: str | None, years: range) -> tuple[dict[date, str], str]:
     return dict(sorted(days.items())), f"[cal] public holidays of {spec} (holidays package)"
 
 
+# the most distinct names one scenario is built from [assumption]: a scenario is one district's, and
+# every zone is a liaison group, a chief's road and a population of merchants, every category a
+# stream of problems of its own; past these the build and each run grow without bound (a million
+# zones ran 300 s to 1.8 GB before it was killed; ten thousand categories took over 200 s)
+MOST_DISTINCT = {"zone": 2_000, "category": 1_000, "department": 1_000}
+
+
+def _check_counts(source, counts: dict[str, int]) -> None:
+    """A log naming more zones, categories or departments than one scenario holds is refused
+    before any is built, with the count and the remedy."""
+    problems, extra = (
+        [],
+        {
+            "zone": " (or zones: geojson: polygons that gather the points)",
+            "category": " (or --min-issues N: the categories with fewer reports become one)",
+        },
+    )
+    for what, n in counts.items():
+        if n > MOST_DISTINCT[what]:
+            problems.append(
+                f"names {n:,} distinct {what} values; one scenario holds at most "
+                f"{MOST_DISTINCT[what]:,} (it models one district): name a coarser column for "
+                f"{what} in the mapping's columns:{extra.get(what, '')}, or give "
+                "the log of one district"
+            )
+    if problems:
+        raise IssueLogError(str(source), problems)
+
+
 def scenario_from_log(
     path,
     mapping_path: str | Path | None = None,
@@ -245,6 +274,14 @@ def scenario_from_log(
     cat_counts = cat_text.value_counts()
     rare = [c for c, n in cat_counts.items() if n < min_issues]
     cat_names = [c for c in cat_counts.index if c not in rare]
+    _check_counts(  # the rare categories are one: they count as one
+        source,
+        {
+            "zone": zone_text.nunique(),
+            "category": len(cat_names) + bool(rare),
+            "department": 0 if dept_text is None else dept_text.nunique(),
+        },
+    )
     cat_keys = _keys(cat_names, "category")
     if rare:
         other = "other" if "other" not in cat_keys.values() else "other_rare"
