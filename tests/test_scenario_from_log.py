@@ -262,3 +262,17 @@ def test_rare_categories_count_as_one_toward_the_limit(tmp_path, capsys):
     assert "--min-issues N: the categories with fewer reports become one" in capsys.readouterr().err
     assert main([*args, "--min-issues", "2"]) == 0
     assert len(load_scenario(out).categories) == 2  # noise, and the rare ones as other
+
+
+def test_a_log_a_day_long_sizes_its_pools_from_its_two_reports_not_millions(tmp_path):
+    """Two reports a day apart, the second on the hour: the window's last hour used to count as
+    next to no time with a report in it, a weekday factor in the millions and 17 million grid
+    operators (then refused). The window ends with that hour whole."""
+    log = tmp_path / "log.csv"
+    log.write_text("reported_at,zone,category\n2020-01-01 08:00,a,b\n2020-01-02 08:00,a,b\n")
+    out = tmp_path / "city.yaml"
+    assert main(["scenario-from-log", str(log), "--timezone", "UTC", "--out", str(out)]) == 0
+    s = load_scenario(out)
+    assert s.categories["b"].rate_per_day == pytest.approx(1.0, abs=1.0)  # 2 in 25 hours
+    assert s.arrangement_params("grid").operators <= 10
+    assert s.arrangement_params("hotline").operators <= 10

@@ -60,8 +60,10 @@ def fit_arrivals(
         )
     # every clock hour of the window, with the share of it observed
     hours = pd.date_range(start, end.floor("h"), freq="h")
+    # the window ends with the last report's clock hour, whole: ending it at the last report
+    # itself gives that hour next to no exposure beside a report in it, and a log a day long a
+    # weekday factor in the millions (crews sized in millions)
     exposure = np.ones(len(hours))
-    exposure[-1] = max((end - hours[-1]) / pd.Timedelta(hours=1), 1e-9)
     hol_days = np.array(sorted(holidays), dtype="datetime64[D]")
     h_of = hours.hour.to_numpy()
     w_of = hours.day_of_week.to_numpy()
