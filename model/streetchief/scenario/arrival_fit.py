@@ -58,11 +58,10 @@ def fit_arrivals(
             f"the reports span {(end - start) / pd.Timedelta(hours=1):.1f} hours; estimating "
             "hour-of-day profiles needs at least a day"
         )
-    # every clock hour of the window, with the share of it observed
+    # every clock hour of the window, each observed whole: the window ends with the last report's
+    # clock hour, since ending it at the report itself gives that hour next to no exposure beside
+    # a report in it, and a log a day long a weekday factor in the millions (crews in millions)
     hours = pd.date_range(start, end.floor("h"), freq="h")
-    # the window ends with the last report's clock hour, whole: ending it at the last report
-    # itself gives that hour next to no exposure beside a report in it, and a log a day long a
-    # weekday factor in the millions (crews sized in millions)
     exposure = np.ones(len(hours))
     hol_days = np.array(sorted(holidays), dtype="datetime64[D]")
     h_of = hours.hour.to_numpy()

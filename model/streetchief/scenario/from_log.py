@@ -192,13 +192,11 @@ MOST_DISTINCT = {"zone": 2_000, "category": 1_000, "department": 1_000}
 def _check_counts(source, counts: dict[str, int]) -> None:
     """A log naming more zones, categories or departments than one scenario holds is refused
     before any is built, with the count and the remedy."""
-    problems, extra = (
-        [],
-        {
-            "zone": " (or zones: geojson: polygons that gather the points)",
-            "category": " (or --min-issues N: the categories with fewer reports become one)",
-        },
-    )
+    problems = []
+    extra = {
+        "zone": " (or zones: geojson: polygons that gather the points)",
+        "category": " (or --min-issues N: the categories with fewer reports become one)",
+    }
     for what, n in counts.items():
         if n > MOST_DISTINCT[what]:
             problems.append(

@@ -180,8 +180,8 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
     complete = meta_path.exists() and old.get("status") == "complete"
     if not todo and complete and (out / "runs.parquet").is_file():
         return _finished(sw, out, old)  # nothing to run: its records are left as they were sealed
-    checked, adopted = _rederive(sw, out, parts, outcomes)
     check(estimate_sweep(sw, workers, len(todo)), force, sw.source)
+    checked, adopted = _rederive(sw, out, parts, outcomes)
     started = datetime.now(UTC)
     prov = provenance()
     meta = {
