@@ -610,3 +610,17 @@ def test_suggested_time_formats_read_us_two_digit_years_and_12_hour_clocks(value
     assert guess_format(values) == fmt
     parsed = pd.to_datetime(pd.Series(values), format=fmt)
     assert (parsed.dt.year >= 2019).all()
+
+
+def test_a_repeated_id_on_a_row_already_set_aside_keeps_its_first_reason(tmp_path):
+    """A row with no report time that also repeats an earlier issue_id: set aside once, for its
+    missing time; finding it again among the repeats is not a crash (it was a TypeError, found
+    by the fuzz test)."""
+    from streetchief import load_scenario
+
+    lines = (ROOT / "scenarios" / "jingxing_2019_cases.csv").read_text().splitlines()
+    head, first = lines[0], lines[1]
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join([head, first, "," + first.split(",", 1)[1], *lines[2:12]]) + "\n")
+    log = read_log(path, load_scenario("jingxing_2019"), skip_invalid=True)
+    assert log.counts["read"] == 12 and log.counts["kept"] == 11 and log.counts["rejected"] == 1

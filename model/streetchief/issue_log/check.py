@@ -55,7 +55,8 @@ def check_rows(
         if not mask.any():
             return
         new = mask & reason.isna()
-        reason[new] = why_per_row(new) if callable(why_per_row) else why_per_row
+        if new.any():  # rows already set aside for another reason keep it (and nothing to build)
+            reason[new] = why_per_row(new) if callable(why_per_row) else why_per_row
         if error:
             messages.append(summary(mask))
 
