@@ -3,7 +3,7 @@
 edit of the package."""
 
 import sys
-import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
@@ -14,49 +14,9 @@ from streetchief.cli import main
 from streetchief.errors import ScenarioError
 from streetchief.scenario import resolve_path
 
-ONE_STOP = textwrap.dedent(
-    '''
-    """A one-stop window (一站式): the hotline's round-the-clock answer, then a work order straight
-    to the department."""
-
-    from pydantic import Field
-
-    from streetchief.arrangements import Arrangement, ArrangementParams, register
-    from streetchief.distributions import Duration, sampler
-
-
-    class OneStopParams(ArrangementParams):
-        answer: Duration = Field(description="hours until the window answers")
-        dispatch: Duration = Field(description="hours from the answer to a work order")
-
-
-    @register
-    class OneStopWindow(Arrangement):
-        """Answers, then orders the department straight away."""
-
-        name = "one_stop"
-        Params = OneStopParams
-
-        def __init__(self, model, params):
-            super().__init__(model, params)
-            self.answer = sampler(params.answer, model.rng)
-            self.order = sampler(params.dispatch, model.rng)
-
-        def receive(self, i):
-            m = self.model
-            m.acknowledge(i, at=m.now + self.answer())
-            m.at(m.issues.acknowledged_at[i] + self.order(), self._ordered, i)
-
-        def _ordered(self, i):
-            self.model.issues.hop(i)
-            self.model.dispatch(i)
-            self.model.fix(i)
-
-        def fixed(self, i):
-            self.model.resolve(i)
-            self.model.close(i)
-    '''
-)
+ONE_STOP = (Path(__file__).resolve().parent / "data" / "plugins" / "one_stop.py").read_text(
+    encoding="utf-8"
+)  # the user's file, copied into a folder of their own by `own_folder`
 PARAMS = {
     "answer": {"dist": "fixed", "value": 0.05},
     "dispatch": {"dist": "exponential", "mean": 0.5},
