@@ -43,7 +43,8 @@ def before_each_kernel(request_handler, notebook, cwd):
         from streetchief.plots import font_face_css
 
         page = request_handler.settings.setdefault("jinja_template_vars", {})
-        page.setdefault("font_css", font_face_css())
+        if "font_css" not in page:  # the font read and encoded once, not at every refusal
+            page["font_css"] = font_face_css()
         raise HTTPError(503, ROOM_FULL, reason="The room is full")
     request_handler.xsrf_token  # noqa: B018 (reading it sets the _xsrf cookie on the response)
     return notebook
