@@ -128,6 +128,25 @@ def test_import_and_help_load_nothing_heavy(tmp_path):
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
+def test_commands_that_build_no_model_never_load_mesa(tmp_path):
+    """validate, parameters and import-log read schemas and logs only: Mesa (about a second of
+    start-up, most of it networkx and scipy.spatial through mesa.discrete_space) stays unloaded."""
+    cases = ROOT / "scenarios" / "jingxing_2019_cases.csv"
+    code = (
+        "import sys, contextlib, io\nfrom streetchief.cli import main\nfor argv in ("
+        "['validate', 'jingxing_2019'], ['parameters'], "
+        f"['import-log', {str(cases)!r}, '--out', {str(tmp_path / 'log.csv')!r}]):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n        code = main(argv)\n"
+        "    print(argv[0], code, 'mesa' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout.split("\n")[:3] == [
+        "validate 0 False",
+        "parameters 0 False",
+        "import-log 0 False",
+    ], out.stdout + out.stderr
+
+
 def test_streetchief_imports_next_to_a_users_own_model_py(tmp_path):
     (tmp_path / "model.py").write_text("WHO = 'the user'\n", encoding="utf-8")
     code = "import model, streetchief as s; print(model.WHO, s.load_scenario('textbook_mmc').name)"

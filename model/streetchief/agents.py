@@ -1,7 +1,7 @@
 """The seed story's actors as Mesa agents: merchants, street chiefs, liaison officers, departments.
 
 Issues are data that flow between them (`issues.py`); the inspection group and patrols are
-components an arrangement switches on (`components/`).
+components an arrangement switches on (`components/`), patrol officers their agents here.
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ from collections.abc import Callable
 import mesa
 
 from streetchief.calendar import WorkCalendar
+from streetchief.components.inspection import SANCTIONS
 from streetchief.distributions import sampler
-from streetchief.engine import ServicePool
-
-# escalating with each consecutive inspection that finds overdue issues: 通报, 媒体曝光, 约谈问责
-SANCTIONS = ("notice", "exposure", "accountability_talk")
+from streetchief.service_pool import ServicePool
 
 
 class Merchant(mesa.Agent):
@@ -50,6 +48,19 @@ class StreetChief(mesa.Agent):
         self.zones: list[int] = []
         # one person, one place at a time
         self.time_on_site = ServicePool(model, f"chief {key}", 1, calendar)
+        self.hours = 0.0
+        self.found = 0
+
+
+class PatrolOfficer(mesa.Agent):
+    """A patrol officer or grid supervisor (网格员): walks the zones given on a shift calendar."""
+
+    def __init__(self, model, key: str, calendar: WorkCalendar):
+        super().__init__(model)
+        self.key = key
+        self.zones: list[int] = []
+        self.time_on_site = ServicePool(model, f"patrol {key}", 1, calendar)
+        self.calendar = calendar
         self.hours = 0.0
         self.found = 0
 

@@ -606,10 +606,18 @@ def _terminate_as_interrupt(signum, frame):
     raise Terminated(signum)
 
 
+# the commands that build a model (and so need Mesa); the others read schemas, logs and records
+MODEL_COMMANDS = {"run", "compare", "replay-history", "calibrate", "sweep", "verify"}
+
+
 def main(argv=None) -> int:
     """The one entry point: every command's errors end here (ours: exit 2; an interruption: 130,
     or 143 for SIGTERM), never as a traceback."""
     args = _parser().parse_args(argv)
+    if args.command in MODEL_COMMANDS:
+        # Mesa names its module loggers through inspect.stack(), which costs more the deeper the
+        # import: loaded here, at the top, a run starts about 0.1 s sooner than from inside
+        import mesa  # noqa: F401
     from streetchief.errors import InputError
 
     handlers = {}

@@ -60,9 +60,9 @@ What an arrangement may use (`model` is the `DistrictModel`, `i` an issue):
                 (any of
                 them) switches on mechanisms the model runs for it (`streetchief.components`), set
                 by the Params fields of the same names.
-  staff         `streetchief.engine.ServicePool(model, name, servers, calendar)`: c servers first
-                come first served on a calendar; pool.request(i, hours, on_start, on_done) calls
-                on_start(i, start) as one takes i up and on_done(i) when done; pool.busy_hours
+  staff         `streetchief.service_pool.ServicePool(model, name, servers, calendar)`: c servers
+                first come first served on a calendar; pool.request(i, hours, on_start, on_done)
+                calls on_start(i, start) as one takes i up and on_done(i) when done; pool.busy_hours
   a chief       model.chief_of_zone[zone] is a `StreetChief`: chief.time_on_site (a pool of one:
                 one place at a time, on the chief's duty calendar) and chief.hours (add the hours
                 booked, which the ledger costs); `street_chief.py` coordinates this way

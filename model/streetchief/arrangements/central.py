@@ -22,8 +22,8 @@ from streetchief.components import (
     PatrolSpec,
 )
 from streetchief.distributions import Duration, sampler
-from streetchief.engine import ServicePool
 from streetchief.issues import MERCHANT
+from streetchief.service_pool import ServicePool
 
 
 class CentralDispatchParams(ArrangementParams):

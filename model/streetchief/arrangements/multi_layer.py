@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from streetchief.arrangements.base import Arrangement, ArrangementParams, Role, register
 from streetchief.components import DeadlineSpec, EngagementSpec, InspectionSpec, PatrolSpec
 from streetchief.distributions import ZERO, Duration, sampler
-from streetchief.engine import ServicePool
+from streetchief.service_pool import ServicePool
 
 
 class LayerSpec(BaseModel):

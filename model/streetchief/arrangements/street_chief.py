@@ -26,8 +26,8 @@ from streetchief.components import (
     PatrolSpec,
 )
 from streetchief.distributions import ZERO, Duration, sampler
-from streetchief.engine import ServicePool
 from streetchief.issues import CHIEF
+from streetchief.service_pool import ServicePool
 
 
 class CoordinationSpec(BaseModel):

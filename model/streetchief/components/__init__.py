@@ -13,7 +13,7 @@ from streetchief.components.deadlines import DeadlineSpec, DeadlineSupervision
 from streetchief.components.engagement import Engagement, EngagementSpec
 from streetchief.components.feedback import Feedback, FeedbackSpec
 from streetchief.components.inspection import InspectionGroup, InspectionSpec
-from streetchief.components.patrol import PatrolOfficer, Patrols, PatrolSpec
+from streetchief.components.patrol import Patrols, PatrolSpec
 
 # name → (its settings, what the model builds from them), in the order they are built
 COMPONENTS: dict[str, tuple[type, type]] = {
@@ -46,7 +46,6 @@ __all__ = [
     "FeedbackSpec",
     "InspectionGroup",
     "InspectionSpec",
-    "PatrolOfficer",
     "PatrolSpec",
     "Patrols",
     "build_components",

@@ -34,19 +34,23 @@ class DeadlineSupervision:
     def __init__(self, model, spec: DeadlineSpec, arrangement=None):
         self.model, self.spec = model, spec
         self.escalations = 0
+        # each category's limit, looked up once: every report is watched
+        self.limits = [self._limit_of(c) for c in model.category_list]
         model.on_report.append(self.watch)
 
-    def limit_hours(self, i: int) -> float:
-        m, s = self.model, self.spec
-        category = m.category_list[m.issues.category[i]]
-        limit = s.urgent_hours if category.urgent else s.normal_hours
+    def _limit_of(self, category) -> float:
+        limit = self.spec.urgent_hours if category.urgent else self.spec.normal_hours
         return category.deadline_hours if limit is None else limit
+
+    def limit_hours(self, i: int) -> float:
+        return self.limits[self.model.issues.category[i]]
 
     def watch(self, i: int) -> None:
         m = self.model
-        reported = m.issues.reported_at[i]
+        issues = m.issues
+        reported = issues.reported_at[i]
         # the report time goes with the check: a streamed run may give the slot to another issue
-        m.at(reported + self.limit_hours(i), self._due, (i, reported))
+        m.at(reported + self.limits[issues.category[i]], self._due, (i, reported))
 
     def _due(self, job) -> None:
         i, reported = job

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import mesa
 from pydantic import BaseModel, ConfigDict, Field
 
-from streetchief.agents import SANCTIONS
+# escalating with each consecutive inspection that finds overdue issues: 通报, 媒体曝光, 约谈问责
+SANCTIONS = ("notice", "exposure", "accountability_talk")
 
 
 class InspectionSpec(BaseModel):
@@ -21,14 +21,14 @@ class InspectionSpec(BaseModel):
     )
 
 
-class InspectionGroup(mesa.Agent):
+class InspectionGroup:
     """督查考核组: inspects every `interval_days`. A department with overdue issues is sanctioned,
     each time more severely (notice, exposure, accountability talk: 通报, 媒体曝光, 约谈问责),
     and responds faster while sanctioned; a department with none is praised. Each inspection also
     renews the campaign's engagement, where that component is on."""
 
     def __init__(self, model, spec: InspectionSpec, arrangement=None):
-        super().__init__(model)
+        self.model = model
         self.interval_hours, self.sanction_hours = spec.interval_days * 24, spec.sanction_days * 24
         self.inspections = 0
         model.every(self.interval_hours, self.inspect)

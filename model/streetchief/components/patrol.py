@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-import mesa
 from pydantic import BaseModel, ConfigDict, Field
 
-from streetchief.engine import ServicePool
 from streetchief.issues import CHIEF, PATROL
 
 
@@ -64,19 +62,6 @@ class PatrolSpec(BaseModel):
         return problems
 
 
-class PatrolOfficer(mesa.Agent):
-    """A patrol officer or grid supervisor (网格员): walks the zones given on a shift calendar."""
-
-    def __init__(self, model, key: str, calendar):
-        super().__init__(model)
-        self.key = key
-        self.zones: list[int] = []
-        self.time_on_site = ServicePool(model, f"patrol {key}", 1, calendar)
-        self.calendar = calendar
-        self.hours = 0.0
-        self.found = 0
-
-
 class Patrols:
     """Every `interval_days` each patroller (the rhythms spread over the interval) sets out on a
     walk of `hours`, when their own calendar and other duties allow; at its end each unreported
@@ -98,7 +83,9 @@ class Patrols:
             model.every(interval, self._walk_of(k), start=start)
 
     @staticmethod
-    def _officers(model, spec: PatrolSpec) -> list[PatrolOfficer]:
+    def _officers(model, spec: PatrolSpec) -> list:
+        from streetchief.agents import PatrolOfficer  # Mesa's agents: loaded when a model is built
+
         calendar = model.calendars[spec.calendar]
         officers = [
             PatrolOfficer(model, f"patrol_{k + 1:02d}", calendar) for k in range(spec.officers)

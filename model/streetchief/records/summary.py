@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from streetchief.agents import SANCTIONS
+from streetchief.components.inspection import SANCTIONS
 from streetchief.issues import CHIEF, PATROL
 
 
