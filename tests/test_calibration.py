@@ -256,7 +256,7 @@ def test_the_los_angeles_log_end_to_end(tmp_path, capsys):
     city, city_mapping = tmp_path / "la.yaml", tmp_path / "la.mapping.yaml"
     assert main(["scenario-from-log", str(la), "--mapping", str(mapping), "--out", str(city)]) == 0
     spec = yaml.safe_load((root / "scenarios" / "calibration" / "hotline.yaml").read_text())
-    spec.update(population_size=14, generations=3, draws=4)  # a small budget
+    spec.update(population_size=14, generations=2, draws=4)  # a small budget
     small = tmp_path / "spec.yaml"
     small.write_text(yaml.safe_dump(spec))
     fitted = tmp_path / "fitted"
