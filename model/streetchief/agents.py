@@ -1,7 +1,8 @@
-"""The seed story's actors as Mesa agents: merchants, street chiefs, liaison officers, departments.
+"""The seed story's actors as Mesa agents: merchants, street chiefs, liaison officers, departments,
+patrol officers.
 
 Issues are data that flow between them (`issues.py`); the inspection group and patrols are
-components an arrangement switches on (`components/`), patrol officers their agents here.
+components an arrangement switches on (`components/`).
 """
 
 from __future__ import annotations

@@ -42,9 +42,6 @@ class DeadlineSupervision:
         limit = self.spec.urgent_hours if category.urgent else self.spec.normal_hours
         return category.deadline_hours if limit is None else limit
 
-    def limit_hours(self, i: int) -> float:
-        return self.limits[self.model.issues.category[i]]
-
     def watch(self, i: int) -> None:
         m = self.model
         issues = m.issues
