@@ -79,13 +79,14 @@ def main():
         "reference_network": {
             r["implementation"]: {
                 "issues_per_s": r["issues_per_s"],
+                "issues_per_cpu_s": r["issues_per_cpu_s"],
                 "mean_time_in_system_h": r["mean_time_in_system_h"],
                 "issues": r["issues"],
             }
             for r in rows
         },
         "ratios_streetchief_to": {
-            r["implementation"]: ours["issues_per_s"] / r["issues_per_s"]
+            r["implementation"]: ours["issues_per_cpu_s"] / r["issues_per_cpu_s"]
             for r in rows
             if r is not ours
         },

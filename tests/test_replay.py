@@ -403,3 +403,19 @@ def test_who_found_an_issue_is_replayed_as_the_log_says(jingxing, tmp_path):
         IssueLogError, match="line 4: discovered_by must be merchant, chief or patrol"
     ):
         read_log(_write(tmp_path, bad, "bad.csv"), jingxing)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("replayed", [False, True])
+def test_replications_in_worker_processes_give_the_serial_comparison(jingxing, replayed):
+    """compare --workers: the replications after the first run in other processes, each on its own
+    seed; every table is the one a run one after another gives (the recorded history once)."""
+    from streetchief.experiment import compare
+
+    log = read_log(CASES, jingxing) if replayed else None
+    serial = compare(jingxing, 3, seed=4, days=10, log=log)
+    pooled = compare(jingxing, 3, seed=4, days=10, log=log, workers=2)
+    for table in ("per_run", "means", "paired", "equity", "ledger"):
+        pd.testing.assert_frame_equal(getattr(serial, table), getattr(pooled, table))
+    assert sorted(set(pooled.per_run.seed)) == [4, 5, 6]
+    assert ("recorded" in set(pooled.per_run.arrangement)) == replayed

@@ -398,6 +398,7 @@ def compare(
     log=None,
     arrangements: list[str] | None = None,
     drawn: list[dict] | None = None,
+    workers: int = 1,
 ) -> Comparison:
     """Paired replications of `arrangements` (default: all the scenario's): replication r uses seed
     + r for the problems of all of them. Each is compared with the `baseline`: an arrangement's
@@ -405,7 +406,9 @@ def compare(
     resolution. With an issue `log`, every replication replays its issues (the seed varies only what
     the log does not say); a log with observed responses adds the recorded history beside them.
     `drawn` gives each replication parameter values of its own (dotted paths: a calibration's
-    posterior draws), so that the intervals include what is not known about the parameters."""
+    posterior draws), so that the intervals include what is not known about the parameters.
+    `workers` > 1 runs the replications after the first in that many processes: the same results
+    as one after another (each replication's randomness comes from its own seed)."""
     seed = scenario.run.seed if seed is None else seed
     names = list(arrangements or scenario.arrangement_names)
     for name in [treatment] + ([] if baseline == STRONGEST else [baseline]):
@@ -414,12 +417,12 @@ def compare(
     rows, equity, ledger, first = [], [], [], None
     recorded = None
     plain = scenario_parameters(scenario) if drawn else None
-    for r in range(replications):
-        sc = scenario if not drawn else _with(scenario, plain, drawn[r])
-        if log is None:
-            res = run_scenario(sc, names, seed + r, days)
-        else:
-            res = replay(sc, log, names, seed + r, days, recorded=recorded is None)
+    scenarios = [
+        scenario if not drawn else _with(scenario, plain, drawn[r]) for r in range(replications)
+    ]
+    runs = _replications(scenarios, log, names, seed, days, workers)
+    for r, res in enumerate(runs):
+        if log is not None:
             recorded = recorded or res.summaries.get("recorded") or {}
         first = first or res
         summaries = dict(res.summaries)
@@ -483,6 +486,48 @@ def compare(
         arrangements=names,
         baseline_rule=rule,
     )
+
+
+def _replicate(sc: Scenario, log, names: list[str], seed: int, days, first: bool) -> RunResult:
+    """One replication: a run of every arrangement on its problems (or the log's issues; only
+    the first also replays the recorded history)."""
+    if log is None:
+        return run_scenario(sc, names, seed, days)
+    return replay(sc, log, names, seed, days, recorded=first)
+
+
+def _replications(scenarios: list[Scenario], log, names, seed: int, days, workers: int):
+    """Each replication's RunResult in order: the first in this process, the rest in `workers`
+    processes when there are more than one (started with spawn and ended with their caller, as a
+    sweep's are)."""
+    if workers <= 1 or len(scenarios) <= 2:
+        for r, sc in enumerate(scenarios):
+            yield _replicate(sc, log, names, seed + r, days, r == 0)
+        return
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from streetchief.sweeps.local_executor import _end_workers, _worker_start
+
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(scenarios) - 1),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    )
+    try:
+        later = [
+            pool.submit(_replicate, sc, log, names, seed + r, days, False)
+            for r, sc in enumerate(scenarios[1:], start=1)
+        ]
+        yield _replicate(scenarios[0], log, names, seed, days, True)
+        for f in later:
+            yield f.result()
+    except BaseException:
+        _end_workers(pool)
+        raise
+    pool.shutdown()
 
 
 def _with(scenario: Scenario, plain: dict, overrides: dict) -> Scenario:
