@@ -508,12 +508,12 @@ def _replications(scenarios: list[Scenario], log, names, seed: int, days, worker
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from streetchief.sweeps.local_executor import _end_workers, _worker_start
+    from streetchief.worker_processes import end_workers, worker_start
 
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(scenarios) - 1),
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_start,
+        initializer=worker_start,
         initargs=(os.getpid(),),
     )
     try:
@@ -525,7 +525,7 @@ def _replications(scenarios: list[Scenario], log, names, seed: int, days, worker
         for f in later:
             yield f.result()
     except BaseException:
-        _end_workers(pool)
+        end_workers(pool)
         raise
     pool.shutdown()
 

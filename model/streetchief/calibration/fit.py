@@ -187,7 +187,7 @@ def _workers_die_with_their_coordinator() -> None:
     def in_child():
         import signal
 
-        from streetchief.sweeps.local_executor import die_with
+        from streetchief.worker_processes import die_with
 
         if forker[0] != parent:  # a fork made by another process (a worker's own): not ours
             return

@@ -4,61 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from streetchief.errors import SweepError
 from streetchief.sweeps.task import run_task
+from streetchief.worker_processes import end_workers, worker_start
 
 MAX_POOL_RESTARTS = 10  # new workers after one dies, this many times per start
-PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
-
-
-def die_with(parent: int) -> None:
-    """In a worker: end this process when `parent` (the sweep's coordinator) ends, however it ends,
-    SIGKILL included. Linux delivers SIGKILL on the parent's death (prctl); elsewhere, and should
-    the parent already be gone, a thread watches the parent's pid."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(1)
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-def _worker_start(parent: int) -> None:
-    # Ctrl-C reaches the whole process group: the coordinator records the state and ends the
-    # workers, which would otherwise each print a traceback
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with(parent)
-
-
-def _end_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's processes now, rather than wait for the tasks they are running."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    for p in processes:
-        try:
-            p.kill()
-        except (OSError, AttributeError, ValueError):
-            pass
-    for p in processes:
-        try:
-            p.join(5)
-        except (OSError, AttributeError, ValueError, AssertionError):
-            pass
-    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def execute_local(todo, args, workers: int | None, source: str):
@@ -74,7 +27,7 @@ def execute_local(todo, args, workers: int | None, source: str):
         with ProcessPoolExecutor(
             max_workers=workers,
             mp_context=ctx,
-            initializer=_worker_start,
+            initializer=worker_start,
             initargs=(os.getpid(),),
         ) as pool:
             futures = {pool.submit(run_task, *args(p, r)): (p, r) for p, r in remaining}
@@ -98,5 +51,5 @@ def execute_local(todo, args, workers: int | None, source: str):
             except BaseException:  # interrupted (Ctrl-C, SIGTERM), or the caller stopped early
                 for f in futures:
                     f.cancel()
-                _end_workers(pool)
+                end_workers(pool)
                 raise
