@@ -145,10 +145,10 @@ IMPLEMENTATIONS = {
 def run(n: int = 100_000, ciw_n: int = 20_000, repeat: int = 3, seed: int = 1) -> list[dict]:
     """Each implementation `repeat` times (Ciw once), interleaved round by round so that a busy
     spell of a shared machine falls on all of them; the best CPU and wall time of each."""
-    best = {}
+    best, missing = {}, set()
     for k in range(repeat):
         for name, fn in IMPLEMENTATIONS.items():
-            if (name == "Ciw" and k) or best.get(name) == "missing":
+            if (name == "Ciw" and k) or name in missing:
                 continue
             try:
                 c0, t0 = time.process_time(), time.perf_counter()
@@ -156,14 +156,12 @@ def run(n: int = 100_000, ciw_n: int = 20_000, repeat: int = 3, seed: int = 1) -
                 cpu, wall = time.process_time() - c0, time.perf_counter() - t0
             except ImportError:
                 print(f"{name}: not installed, skipped (pip install -e '.[bench]')")
-                best[name] = "missing"
+                missing.add(name)
                 continue
             prev = best.get(name) or {"cpu": np.inf, "wall": np.inf, "x": x}
             best[name] = {"cpu": min(prev["cpu"], cpu), "wall": min(prev["wall"], wall), "x": x}
     w, rows = theory(), []
     for name, b in best.items():
-        if b == "missing":
-            continue
         mean, half = batch_ci(b["x"])
         rows.append(
             {

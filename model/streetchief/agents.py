@@ -40,30 +40,33 @@ class Merchant(mesa.Agent):
             self.willingness -= r.learning_rate * (self.willingness - r.min_willingness)
 
 
-class StreetChief(mesa.Agent):
+class ZoneOfficial(mesa.Agent):
+    """An official with zones to walk and one pair of feet: `time_on_site` is a pool of one (one
+    place at a time) on their own calendar; `hours` are the hours booked on it, `found` the
+    unreported problems they found. Patrols treat street chiefs and patrol officers alike."""
+
+    role = "official"  # names the pool: "chief 01", "patrol patrol_01"
+
+    def __init__(self, model, key: str, calendar: WorkCalendar):
+        super().__init__(model)
+        self.key = key
+        self.zones: list[int] = []
+        self.calendar = calendar
+        self.time_on_site = ServicePool(model, f"{self.role} {key}", 1, calendar)
+        self.hours = 0.0
+        self.found = 0
+
+
+class StreetChief(ZoneOfficial):
     """A district leader (街长) responsible for some zones, with limited hours for this duty."""
 
-    def __init__(self, model, key: str, calendar: WorkCalendar):
-        super().__init__(model)
-        self.key = key
-        self.zones: list[int] = []
-        # one person, one place at a time
-        self.time_on_site = ServicePool(model, f"chief {key}", 1, calendar)
-        self.hours = 0.0
-        self.found = 0
+    role = "chief"
 
 
-class PatrolOfficer(mesa.Agent):
+class PatrolOfficer(ZoneOfficial):
     """A patrol officer or grid supervisor (网格员): walks the zones given on a shift calendar."""
 
-    def __init__(self, model, key: str, calendar: WorkCalendar):
-        super().__init__(model)
-        self.key = key
-        self.zones: list[int] = []
-        self.time_on_site = ServicePool(model, f"patrol {key}", 1, calendar)
-        self.calendar = calendar
-        self.hours = 0.0
-        self.found = 0
+    role = "patrol"
 
 
 class LiaisonOfficer(mesa.Agent):

@@ -504,18 +504,9 @@ def _replications(scenarios: list[Scenario], log, names, seed: int, days, worker
         for r, sc in enumerate(scenarios):
             yield _replicate(sc, log, names, seed + r, days, r == 0)
         return
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+    from streetchief.worker_processes import end_workers, worker_pool
 
-    from streetchief.worker_processes import end_workers, worker_start
-
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(scenarios) - 1),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=worker_start,
-        initargs=(os.getpid(),),
-    )
+    pool = worker_pool(min(workers, len(scenarios) - 1))
     try:
         later = [
             pool.submit(_replicate, sc, log, names, seed + r, days, False)

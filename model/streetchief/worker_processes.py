@@ -6,6 +6,7 @@ ends them) and die when the coordinator dies, however it dies.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -41,6 +42,17 @@ def worker_start(parent: int) -> None:
     # workers, which would otherwise each print a traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with(parent)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """`workers` processes, started with spawn (no inherited threads or locks), that ignore Ctrl-C
+    and die with this process."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=worker_start,
+        initargs=(os.getpid(),),
+    )
 
 
 def end_workers(pool: ProcessPoolExecutor) -> None:

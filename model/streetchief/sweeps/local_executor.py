@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from streetchief.errors import SweepError
 from streetchief.sweeps.task import run_task
-from streetchief.worker_processes import end_workers, worker_start
+from streetchief.worker_processes import end_workers, worker_pool
 
 MAX_POOL_RESTARTS = 10  # new workers after one dies, this many times per start
 
@@ -21,15 +20,9 @@ def execute_local(todo, args, workers: int | None, source: str):
         for p, r in todo:
             yield (p, r), run_task(*args(p, r))
         return
-    ctx = multiprocessing.get_context("spawn")  # no inherited threads or locks
     remaining, restarts = dict.fromkeys(todo), 0
     while remaining:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=ctx,
-            initializer=worker_start,
-            initargs=(os.getpid(),),
-        ) as pool:
+        with worker_pool(workers) as pool:
             futures = {pool.submit(run_task, *args(p, r)): (p, r) for p, r in remaining}
             try:
                 for f in as_completed(futures):
