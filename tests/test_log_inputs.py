@@ -624,3 +624,52 @@ def test_a_repeated_id_on_a_row_already_set_aside_keeps_its_first_reason(tmp_pat
     path.write_text("\n".join([head, first, "," + first.split(",", 1)[1], *lines[2:12]]) + "\n")
     log = read_log(path, load_scenario("jingxing_2019"), skip_invalid=True)
     assert log.counts["read"] == 12 and log.counts["kept"] == 11 and log.counts["rejected"] == 1
+
+
+def _boston_like(path, names):
+    """An export laid out as Boston's 311 (open_dt, target_dt, closed_dt; open cases have no
+    close), its time columns named `names` (opened, deadline, closed)."""
+    rng = np.random.default_rng(1)
+    n = 300
+    opened = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.uniform(0, 720, n), unit="h")
+    closed = (opened + pd.to_timedelta(rng.exponential(40, n), unit="h")).to_series()
+    closed[rng.uniform(size=n) < 0.2] = pd.NaT  # still open
+    frame = pd.DataFrame(
+        {
+            "case_enquiry_id": 101003148203 + np.arange(n),  # 12 digits: not a time
+            names[1]: (opened + pd.Timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S"),
+            names[2]: closed.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
+            names[0]: opened.strftime("%Y-%m-%d %H:%M:%S"),
+            "type": rng.choice(["Pothole", "Graffiti"], n),
+            "neighborhood": rng.choice(["Dorchester", "Roxbury"], n),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return frame
+
+
+@pytest.mark.parametrize(
+    "names, found",
+    [
+        (("open_dt", "target_dt", "closed_dt"), False),  # Boston's own names
+        (("logged", "due_by", "done"), True),  # names we do not know: their values decide
+        (("t1", "t2", "t3"), True),  # names that say nothing
+    ],
+)
+def test_suggest_mapping_finds_the_open_and_close_columns(tmp_path, names, found):
+    """The report is the time filled on every row, the close the time that follows it (not the
+    deadline); a guess from the values says so; the suggested mapping reads the export."""
+    path = tmp_path / "boston.csv"
+    frame = _boston_like(path, names)
+    new = tmp_path / "new.yaml"
+    assert main(["import-log", str(path), "--suggest-mapping", str(new)]) == 0
+    m = load_mapping(new)
+    assert m.columns["reported_at"] == names[0] and m.columns["closed_at"] == names[2]
+    assert ("found by its values: check it" in new.read_text()) is found
+    text = new.read_text().replace("  default: null", "  default: frontage_order", 1)
+    text = text.replace("  default: null", "  default: pingshe_road", 1)
+    new.write_text(text.replace("  default: null", "  default: township_community", 1))
+    from streetchief import load_scenario
+
+    log = read_log(path, load_scenario("jingxing_2019"), new, timezone="America/New_York")
+    assert log.counts["kept"] == len(frame)

@@ -17,6 +17,7 @@ from streetchief.scenario import Scenario
 GUESSES = {
     "issue_id": [
         "unique key",
+        "case enquiry id",
         "service request id",
         "srnumber",
         "sr number",
@@ -35,6 +36,7 @@ GUESSES = {
         "date created",
         "opened",
         "open date",
+        "open dt",
         "date reported",
         "reported at",
         "submitted",
@@ -42,6 +44,7 @@ GUESSES = {
     ],
     "closed_at": [
         "closed date",
+        "closed dt",
         "closeddate",
         "closed at",
         "closed",
@@ -81,8 +84,11 @@ GUESSES = {
     "description": ["descriptor", "description", "details"],
     "latitude": ["latitude", "lat"],
     "longitude": ["longitude", "long", "lon", "lng"],
-    "status": ["status", "state"],
+    "status": ["status", "case status", "state"],
 }
+# a time column named for its end, not for a deadline (target_dt, due date)
+ENDS = re.compile(r"clos|resol|complet|finish|fixed|done|end", re.IGNORECASE)
+DEADLINE = re.compile(r"target|due|deadline|expect|sla", re.IGNORECASE)
 RESOLVED = re.compile(r"clos|resolv|complet|done|fixed", re.IGNORECASE)
 DROPPED = re.compile(r"cancel|duplicat|invalid|refer|reject|withdr|void", re.IGNORECASE)
 
@@ -101,6 +107,57 @@ def guess_columns(names: list[str]) -> dict[str, str]:
             if _key(c) in by_key and by_key[_key(c)] not in out.values():
                 out[ours] = by_key[_key(c)]
                 break
+    return out
+
+
+def time_columns(raw, taken) -> dict[str, str]:
+    """Columns not in `taken` whose first values all read as calendar times (seconds since 1970
+    are left out: ids look the same), with the format that reads them."""
+    found = {}
+    for c in raw.columns:
+        if c in taken or raw[c].dtype.kind not in "OSU":
+            continue
+        values = raw[c].dropna().astype(str).head(200).tolist()
+        fmt = guess_format(values) if values else None
+        if fmt and not fmt.startswith("unix"):
+            found[str(c)] = fmt
+    return found
+
+
+def guess_times_by_value(raw, cols: dict[str, str]) -> dict[str, str]:
+    """reported_at and closed_at from the values where their names were not recognised: the
+    report is the time column filled on most rows (earliest on a tie), the close one that
+    follows it on 95% of the rows where both are filled: named for an end before unnamed, a
+    deadline's name last, then the most varied in how long after the report it comes."""
+    import pandas as pd
+
+    found = time_columns(raw, set(cols.values()))
+    if not found or ("reported_at" in cols and "closed_at" in cols):
+        return {}
+    times = {
+        c: pd.to_datetime(raw[c].astype("string").str.strip(), format=f, errors="coerce")
+        for c, f in found.items()
+    }
+    out = {}
+    if "reported_at" in cols:
+        values = raw[cols["reported_at"]].astype("string").str.strip()
+        fmt = guess_format(values.dropna().head(200).tolist())
+        if fmt is None or fmt.startswith("unix"):
+            return {}
+        opened = pd.to_datetime(values, format=fmt, errors="coerce")
+    else:
+        c = min(times, key=lambda c: (-times[c].notna().sum(), times[c].median()))
+        out["reported_at"], opened = c, times.pop(c)
+    if "closed_at" not in cols:
+        varied = {}  # a close follows the report by varied times, a deadline by a set few
+        for c, t in times.items():
+            both = t.notna() & opened.notna()
+            if both.any() and (t[both] >= opened[both]).mean() >= 0.95:
+                varied[c] = (t[both] - opened[both]).nunique() / int(both.sum())
+        if varied:
+            out["closed_at"] = min(
+                varied, key=lambda c: (bool(DEADLINE.search(c)), not ENDS.search(c), -varied[c])
+            )
     return out
 
 
@@ -123,6 +180,8 @@ def suggest_mapping(paths, scenario: Scenario, mapping: Mapping | None = None) -
         else cols.pop("status", None)
     )
     cols.pop("status", None)
+    by_value = {} if mapping else guess_times_by_value(raw, cols)
+    cols.update(by_value)
     if "closed_at" in cols and "resolved_at" not in cols and not mapping:
         cols = {**cols, "resolved_at": cols["closed_at"]}  # most exports record one time
     fmt = mapping.time_format if mapping else None
@@ -160,7 +219,8 @@ def suggest_mapping(paths, scenario: Scenario, mapping: Mapping | None = None) -
         "longitude",
     ):
         if ours in cols:
-            lines.append(f"  {ours}: {_q(cols[ours])}")
+            why = "   # found by its values: check it" if cols[ours] in by_value.values() else ""
+            lines.append(f"  {ours}: {_q(cols[ours])}{why}")
     missing = [c for c in ("reported_at", "category", "zone") if c not in cols]
     if missing:
         lines.append(f"  # not found, name their column: {', '.join(missing)}")
