@@ -151,6 +151,75 @@ def test_a_replaced_equity_figure_is_caught_whatever_the_record_says(copy, capsy
         assert "files lists no sha256 for comparison.csv" in text
 
 
+def _edit_and_reseal(folder, name, edit):
+    """A forger's edit: the file changed, and its sha256 in compare.json updated to match."""
+    from streetchief.provenance import file_hash
+
+    if name.endswith(".png"):
+        shutil.copy(folder / "comparison.png", folder / name)
+    else:
+        table = pd.read_csv(folder / name)
+        edit(table)
+        table.to_csv(folder / name, index=False)
+    record = json.loads((folder / "compare.json").read_text())
+    record["files"][name] = file_hash(folder / name)
+    (folder / "compare.json").write_text(json.dumps(record))
+
+
+@pytest.mark.parametrize(
+    "name, edit, found",
+    [
+        ("equity.png", None, "equity.png: not the figure drawn again from the replications"),
+        (
+            "equity.csv",
+            lambda t: t.__setitem__("on_time_share", t.on_time_share * 0.5),
+            "equity.csv: row 1",
+        ),
+        (
+            "ledger.csv",
+            lambda t: t.__setitem__("busy_hours", t.busy_hours + 1),
+            "ledger.csv: row 1",
+        ),
+        (
+            "cost_effectiveness.csv",
+            lambda t: t.__setitem__("problem_hours_saved_per_day", 123.0),
+            "cost_effectiveness.csv: row 1",
+        ),
+        (  # replication 0's own rows: it is re-run in every sample
+            "ledger_by_replication.csv",
+            lambda t: t.loc.__setitem__((0, "busy_hours"), t.busy_hours[0] + 1),
+            "ledger_by_replication.csv: replication 0, its row 1, column busy_hours",
+        ),
+    ],
+)
+def test_a_sample_derives_every_table_and_figure_again(copy, capsys, name, edit, found):
+    """With --sample, the sampled replications are run again and checked row by row, and the
+    equity, ledger and cost tables and both figures are derived again from the recorded rows,
+    whatever the record's sha256 says."""
+    folder = copy("compare")
+    code, text = _verify_cli(folder, capsys, "--sample", "2")
+    assert code == 0, text
+    assert "re-ran 2 of 3 replications (0, then drawn at random)" in text
+    v = verify(folder, sample=2)
+    for checked in ("equity.png", "comparison.png", "equity.csv", "ledger.csv"):
+        assert checked in v.checked  # drawn or derived again, not only its sha256
+    assert "ledger_by_replication.csv replication 0" in v.checked
+    _edit_and_reseal(folder, name, edit)
+    code, text = _verify_cli(folder, capsys, "--sample", "2")
+    assert code == 1 and found in text, text
+
+
+def test_a_sampled_replay_comparison_keeps_the_recorded_column_where_it_was(tmp_path, capsys):
+    """A comparison replaying a log shows the recorded history last, and a sample derives the
+    table in that order too (it read the order of the rows and put it first)."""
+    out = tmp_path / "replayed"
+    args = ["compare", "jingxing_2019", "--replay", str(CASES), "--replications", "2"]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    code, text = _verify_cli(out, capsys, "--sample", "1")
+    assert code == 0, text
+    assert pd.read_csv(out / "comparison.csv").columns[-1] == "recorded"
+
+
 def test_a_scenario_edited_in_the_record_is_caught_by_its_sha256(copy, capsys):
     folder = copy("compare")
     record = json.loads((folder / "compare.json").read_text())

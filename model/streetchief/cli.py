@@ -155,7 +155,9 @@ def _parser() -> argparse.ArgumentParser:
         "95% confidence interval, the officials' hours by role with the problem-hours saved per "
         "extra official hour, and who is served worst (zone, category, time of week). Writes "
         "OUT/comparison.csv (means), differences.csv, replications.csv, ledger.csv, "
-        "cost_effectiveness.csv, equity.csv, compare.json, comparison.png and equity.png.",
+        "cost_effectiveness.csv, equity.csv, equity_by_replication.csv and "
+        "ledger_by_replication.csv (the rows equity.csv and ledger.csv average), compare.json, "
+        "comparison.png and equity.png.",
     )
     common(c, "results/compare")
     c.add_argument(
@@ -449,7 +451,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         type=_positive_int,
         help="re-run only N replications or sweep tasks, drawn at random (and listed), to go "
-        "faster; files and tables are still checked whole",
+        "faster; files, tables and figures are still checked whole (a comparison's from the "
+        "recorded rows of every replication, with replication 0 always re-run)",
     )
     vf.add_argument("--force", action="store_true", help=FORCE_HELP)
 

@@ -281,6 +281,9 @@ class Comparison:
     treatment: str
     arrangements: list[str] = field(default_factory=list)
     baseline_rule: str = ""  # how the baseline was chosen
+    # equity and ledger rows of every replication, that the two tables above average
+    equity_runs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ledger_runs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def cost_effectiveness(self) -> pd.DataFrame:
         """Per arrangement against the baseline: problem-hours in the street saved a day (over the
@@ -425,27 +428,10 @@ def compare(
         if log is not None:
             recorded = recorded or res.summaries.get("recorded") or {}
         first = first or res
-        summaries = dict(res.summaries)
-        if recorded:
-            summaries["recorded"] = recorded
-        for name, s in summaries.items():
-            rows.append({"replication": r, "seed": seed + r, "arrangement": name, **outcomes_of(s)})
-            for role, h in (s.get("official_hours_detail") or {}).items():
-                ledger.append(
-                    {
-                        "arrangement": name,
-                        "role": role,
-                        "busy_hours": h["busy_hours"],
-                        "standby_hours": h["standby_hours"],
-                        "hours": h["busy_hours"] + h["standby_hours"],
-                        "replication": r,
-                    }
-                )
-        sc = res.scenario
-        for name, table in res.tables.items():
-            if name != "recorded" or r == 0:
-                e = served(table, sc.run.start, set(sc.holidays))
-                equity.append(e.assign(arrangement=name, replication=r))
+        outcomes, served_rows, hours = replication_rows(res, r, seed + r, recorded)
+        rows += outcomes
+        equity += served_rows
+        ledger += hours
         if progress is not None:
             progress(r + 1, replications)
     per_run = pd.DataFrame(rows)
@@ -462,30 +448,75 @@ def compare(
             "strongest: the shortest mean resolution among the arrangements other than " + treatment
         )
     eq = pd.concat(equity, ignore_index=True)
-    eq = (
-        eq.groupby(["arrangement", "dimension", "group"], sort=False)[
-            ["issues", "resolution_mean_h", "resolution_median_h", "on_time_share"]
-        ]
-        .mean()
-        .reset_index()
-    )
     shown = names + (["recorded"] if recorded else [])
-    hours = ["busy_hours", "standby_hours", "hours"]
-    lg = pd.DataFrame(ledger, columns=["arrangement", "role", *hours, "replication"])
-    lg = lg.groupby(["arrangement", "role"], sort=False)[hours].sum().div(replications)
-    lg = lg.reset_index()
+    lg = pd.DataFrame(ledger, columns=LEDGER_COLUMNS)
     return Comparison(
         per_run=per_run,
         means=means_table(per_run, shown),
         paired=paired_differences(per_run, baseline, names, predictive=bool(drawn)),
-        equity=eq,
-        ledger=lg,
+        equity=equity_means(eq),
+        ledger=ledger_means(lg, replications),
         first=first,
         baseline=baseline,
         treatment=treatment,
         arrangements=names,
         baseline_rule=rule,
+        equity_runs=eq,
+        ledger_runs=lg,
     )
+
+
+LEDGER_HOURS = ["busy_hours", "standby_hours", "hours"]
+LEDGER_COLUMNS = ["arrangement", "role", *LEDGER_HOURS, "replication"]
+
+
+def replication_rows(res: RunResult, r: int, seed: int, recorded: dict | None = None):
+    """Replication r's rows: (outcomes per arrangement, its equity tables, its ledger rows).
+    `recorded`: the recorded history's summary, which every replication of a replay shows beside
+    its own (its equity only in replication 0, where it was replayed)."""
+    summaries = dict(res.summaries)
+    if recorded:
+        summaries["recorded"] = recorded
+    rows, ledger = [], []
+    for name, s in summaries.items():
+        rows.append({"replication": r, "seed": seed, "arrangement": name, **outcomes_of(s)})
+        for role, h in (s.get("official_hours_detail") or {}).items():
+            ledger.append(
+                {
+                    "arrangement": name,
+                    "role": role,
+                    "busy_hours": h["busy_hours"],
+                    "standby_hours": h["standby_hours"],
+                    "hours": h["busy_hours"] + h["standby_hours"],
+                    "replication": r,
+                }
+            )
+    sc = res.scenario
+    equity = [
+        served(table, sc.run.start, set(sc.holidays)).assign(arrangement=name, replication=r)
+        for name, table in res.tables.items()
+        if name != "recorded" or r == 0
+    ]
+    return rows, equity, ledger
+
+
+def equity_means(runs: pd.DataFrame) -> pd.DataFrame:
+    """Who is served worst: per arrangement, dimension and group, the mean over replications of
+    every replication's rows (`served`)."""
+    return (
+        runs.groupby(["arrangement", "dimension", "group"], sort=False)[
+            ["issues", "resolution_mean_h", "resolution_median_h", "on_time_share"]
+        ]
+        .mean()
+        .reset_index()
+    )
+
+
+def ledger_means(runs: pd.DataFrame, replications: int) -> pd.DataFrame:
+    """Officials' hours per arrangement and role, a replication's mean (a role absent from a
+    replication counts as 0 hours in it)."""
+    lg = runs.groupby(["arrangement", "role"], sort=False)[LEDGER_HOURS].sum().div(replications)
+    return lg.reset_index()
 
 
 def _replicate(sc: Scenario, log, names: list[str], seed: int, days, first: bool) -> RunResult:

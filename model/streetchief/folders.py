@@ -31,6 +31,8 @@ RESULT_NAMES = {
     "equity.png",
     "ledger.csv",
     "cost_effectiveness.csv",
+    "equity_by_replication.csv",
+    "ledger_by_replication.csv",
     "rejected_rows.csv",
     "outside_window.csv",
     # a sweep's analysis

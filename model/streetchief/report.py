@@ -218,6 +218,8 @@ COMPARE_FILES = (
     "equity.csv",
     "ledger.csv",
     "cost_effectiveness.csv",
+    "equity_by_replication.csv",
+    "ledger_by_replication.csv",
     "comparison.png",
     "equity.png",
 )
@@ -232,6 +234,9 @@ def comparison_tables(cmp) -> dict:
         "equity.csv": cmp.equity,
         "ledger.csv": cmp.ledger,
         "cost_effectiveness.csv": cmp.cost_effectiveness(),
+        # what equity.csv and ledger.csv average: verify --sample re-derives them from these
+        "equity_by_replication.csv": cmp.equity_runs,
+        "ledger_by_replication.csv": cmp.ledger_runs,
     }
 
 

@@ -7,8 +7,9 @@ each record in the folder:
 
 - every recorded file is there, unchanged (sha256); the recorded scenario matches its sha256;
 - every output is derived again: each run re-run from the record (all replications, all sweep
-  points; `sample` re-runs a random few, listed, to go faster), and its summary, per-issue
-  records, tables and figure compared exactly with the files;
+  points; `sample` re-runs a random few, listed, to go faster: a comparison's tables and figures
+  are then derived from the recorded rows of every replication, checked on those re-run), and its
+  summary, per-issue records, tables and figures compared exactly with the files;
 - a sweep's table against its design (every point and replication, the parameters, the seeds) and
   against its parts, and the counts in sweep.json against the table.
 
@@ -537,12 +538,15 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
         raise VerifyError(
             str(path), ["calibrated.drawn: must hold one parameter setting per replication"]
         )
-    chosen = reps if sample is None or sample >= len(reps) else sorted(rng.sample(reps, sample))
+    if sample is None or sample >= len(reps):
+        chosen = reps
+    else:  # replication 0 always: the figure is drawn from it, a replay's history is in it
+        chosen = [reps[0], *sorted(rng.sample(reps[1:], max(sample, 1) - 1))]
     if len(chosen) < len(reps):
         v.notes.append(
-            f"compare: re-ran {len(chosen)} of {len(reps)} replications, drawn at random: "
-            f"{', '.join(map(str, chosen))}; the equity, ledger and cost tables and the figures "
-            "were checked by their sha256 only"
+            f"compare: re-ran {len(chosen)} of {len(reps)} replications (0, then drawn at "
+            f"random): {', '.join(map(str, chosen))}; the other replications' rows, as recorded, "
+            "derive the tables and figures"
         )
     log = None
     if record.get("replay"):
@@ -589,9 +593,19 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
             _compare_csv(name, folder / name, csv_text(table), v)
         _compare_figure(folder, record, cmp, v)
         return
-    from streetchief.experiment import _with, scenario_parameters
+    from streetchief.experiment import (
+        LEDGER_COLUMNS,
+        Comparison,
+        _with,
+        equity_means,
+        ledger_means,
+        replication_rows,
+        scenario_parameters,
+    )
 
     plain = scenario_parameters(scenario) if drawn else None
+    runs_equity, runs_ledger = _recorded_rows(folder, v)
+    first, recorded = None, None
     for r in chosen:
         s = seed + r
         sc = scenario if not drawn else _with(scenario, plain, drawn[r])
@@ -606,14 +620,111 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
             continue
         for name, summary in res.summaries.items():
             check_row(r, name, json_safe(outcomes_of(summary)), s)
-    # the tables that follow from the recorded outcomes alone
-    shown = list(dict.fromkeys(per_run.arrangement))
-    _compare_csv("replications.csv", folder / "replications.csv", csv_text(per_run), v)
-    _compare_csv(
-        "comparison.csv", folder / "comparison.csv", csv_text(means_table(per_run, shown)), v
-    )
+        if r == reps[0]:
+            first = res
+            recorded = res.summaries.get("recorded") if log is not None else None
+        _, served_rows, hours = replication_rows(res, r, s, recorded)
+        for name, written, derived in (
+            ("equity_by_replication.csv", runs_equity, pd.concat(served_rows, ignore_index=True)),
+            ("ledger_by_replication.csv", runs_ledger, pd.DataFrame(hours, columns=LEDGER_COLUMNS)),
+        ):
+            if written is not None:
+                _compare_replication(name, written, derived, r, v)
+    # the tables that follow from the recorded rows alone
+    shown = names + (["recorded"] if (per_run.arrangement == "recorded").any() else [])
     differences = paired_differences(per_run, baseline, names, predictive=bool(drawn))
-    _compare_csv("differences.csv", folder / "differences.csv", csv_text(differences), v)
+    tables = {
+        "replications.csv": per_run,
+        "comparison.csv": means_table(per_run, shown),
+        "differences.csv": differences,
+    }
+    for name, table in tables.items():
+        _compare_csv(name, folder / name, csv_text(table), v)
+    if first is None:
+        return  # replication 0 no longer runs (said above): nothing to draw the rest from
+    cmp = Comparison(
+        per_run=per_run,
+        means=tables["comparison.csv"],
+        paired=differences,
+        equity=equity_means(runs_equity) if runs_equity is not None else pd.DataFrame(),
+        ledger=ledger_means(runs_ledger, len(reps)) if runs_ledger is not None else pd.DataFrame(),
+        first=first,
+        baseline=baseline,
+        treatment=treatment,
+        arrangements=names,
+    )
+    tables = {"cost_effectiveness.csv": cmp.cost_effectiveness()}
+    if runs_equity is not None and runs_ledger is not None:
+        tables |= {
+            "equity.csv": cmp.equity,
+            "ledger.csv": cmp.ledger,
+            "equity_by_replication.csv": runs_equity,
+            "ledger_by_replication.csv": runs_ledger,
+        }
+    for name, table in tables.items():
+        _compare_csv(name, folder / name, csv_text(table), v)
+    if runs_equity is not None:
+        _compare_figure(folder, record, cmp, v)
+
+
+# the columns of the per-replication tables that hold names, read back as text whatever they say
+_NAMES = {"arrangement": str, "dimension": str, "group": str, "role": str}
+
+
+def _recorded_rows(folder: Path, v: Verification):
+    """equity_by_replication.csv and ledger_by_replication.csv as written (None for a folder of
+    a version that wrote neither: its equity and ledger tables checked by sha256 only)."""
+    import pandas as pd
+
+    out = []
+    for name in ("equity_by_replication.csv", "ledger_by_replication.csv"):
+        path = folder / name
+        if not path.is_file():
+            v.notes.append(
+                f"{name}: not in the folder (an older version): equity.csv, ledger.csv and "
+                "equity.png checked by their sha256 only"
+            )
+            out.append(None)
+            continue
+        try:
+            frame = pd.read_csv(path, dtype=_NAMES, keep_default_na=False, na_values=[""])
+        except (ValueError, pd.errors.ParserError) as e:
+            v.mismatches.append(f"{name}: not readable as the table written ({e})")
+            out.append(None)
+            continue
+        for col, kind in _NAMES.items():
+            if col in frame:
+                frame[col] = frame[col].fillna("").astype(kind)
+        out.append(frame)
+    return out
+
+
+def _compare_replication(name: str, rows, derived, r: int, v: Verification) -> None:
+    """Replication r's rows of a per-replication table against the same rows of the re-run."""
+    import pandas as pd
+
+    def cells(frame):
+        return pd.read_csv(io.StringIO(csv_text(frame)), dtype=str, keep_default_na=False)
+
+    if "replication" not in rows:
+        v.mismatches.append(f"{name}: no replication column")
+        return
+    have = cells(rows[rows.replication == r])
+    want = cells(derived)
+    v.checked.append(f"{name} replication {r}")
+    if list(have.columns) != list(want.columns) or len(have) != len(want):
+        v.mismatches.append(
+            f"{name}: replication {r}: {len(have)} rows in the file, {len(want)} re-run"
+        )
+        return
+    for k in range(len(have)):
+        for j, c in enumerate(have.columns):
+            if have.iat[k, j] != want.iat[k, j]:
+                v.mismatches.append(
+                    f"{name}: replication {r}, its row {k + 1}, column {c}: "
+                    f"{have.iat[k, j]!r} in the file, {want.iat[k, j]!r} re-run"
+                )
+                return
 
 
 def _compare_figure(folder: Path, record: dict, cmp, v: Verification) -> None:
