@@ -11,6 +11,7 @@ import yaml
 
 from streetchief.cli import main
 from streetchief.issue_log import load_mapping, read_log
+from streetchief.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = Path(__file__).resolve().parent / "data" / "real"
@@ -214,3 +215,50 @@ def test_fixture_sources_are_listed():
     for file, *_ in EXPORTS.values():
         assert f"`{file}`" in sources
     assert np.all([(REAL / f).stat().st_size > 0 for f, *_ in EXPORTS.values()])
+
+
+@pytest.mark.slow
+def test_a_mistyped_year_is_said_first_and_can_be_set_aside_keeping_every_other_row(
+    tmp_path, capsys, jingxing
+):
+    """One report typed in 2001 in the Los Angeles export: the note on it comes first, with a
+    remedy that keeps the other rows; --set-aside-far sets that row aside with its reason (and
+    the responses long after the last report, the issues kept), and the rest reads as the export
+    without the typo does; a comparison records it and verify reads the log the same way."""
+    raw = pd.read_csv(REAL / "la311_2018_mini.csv", dtype=str)
+    raw.loc[500, "CreatedDate"] = raw.CreatedDate[500].replace("2018", "2001")
+    typo = tmp_path / "la_typo.csv"
+    raw.to_csv(typo, index=False)
+    args = [str(typo), "--mapping", str(MAPPINGS / "la_311.yaml")]
+    assert main(["import-log", *args, "--out", str(tmp_path / "as_read.csv")]) == 0
+    notes = capsys.readouterr().err.splitlines()
+    assert "line 502 reported_at 2001-01-01 13:56" in notes[0], notes[0]
+    assert "(without them, 33)" in notes[0] and "pass --set-aside-far" in notes[0]
+    assert "read the other 9,999 issue(s)" in notes[0]
+
+    out = tmp_path / "set_aside.csv"
+    assert main(["import-log", *args, "--set-aside-far", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 9_999
+    rejected = pd.read_csv(tmp_path / "set_aside.csv.rejected.csv")
+    assert list(rejected.line) == [502] and "--set-aside-far" in rejected.reason[0]
+    assert rejected.CreatedDate[0] == raw.CreatedDate[500]  # the row as read
+    mapping = MAPPINGS / "la_311.yaml"
+    aside = read_log(typo, jingxing, mapping, set_aside_far=True)
+    clean = read_log(REAL / "la311_2018_mini.csv", jingxing, mapping, set_aside_far=True)
+    assert aside.counts["read"] == aside.counts["kept"] + aside.counts["rejected"] == 10_000
+    assert aside.window()[1] == clean.window()[1] == 33 * 24
+    others = clean.frame[clean.frame.line != 502].reset_index(drop=True)
+    pd.testing.assert_frame_equal(aside.frame, others)
+    assert read_log(typo, jingxing, mapping).window()[1] / 24 > 6_000  # without: 18 years
+
+    folder = tmp_path / "compare"
+    assert (
+        main(
+            ["compare", "jingxing_2019", "--replay", *args, "--set-aside-far", "--days", "33"]
+            + ["--replications", "1", "--arrangements", "hotline,grid", "--out", str(folder)]
+            + ["--quiet"]
+        )
+        == 0
+    )
+    assert json.loads((folder / "compare.json").read_text())["replay"]["set_aside_far"] is True
+    assert verify(folder).ok

@@ -115,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
             "(OUT/rejected_rows.csv; import-log: OUT.rejected.csv)",
         )
         sp.add_argument(
+            "--set-aside-far",
+            action="store_true",
+            help="set aside the rows far from the rest of the log (a mistyped year: a report "
+            "far from the others, a response long after the last report), each with its reason, "
+            "and read every other row as it is (without it they are read, listed and noted first)",
+        )
+        sp.add_argument(
             "--timezone",
             metavar="TZ",
             type=_timezone,
@@ -967,6 +974,7 @@ def _read_replay(args, scenario, folder: Path):
             for o, v in (
                 ("--mapping", getattr(args, "mapping", None)),
                 ("--skip-invalid", getattr(args, "skip_invalid", False)),
+                ("--set-aside-far", getattr(args, "set_aside_far", False)),
                 ("--timezone", getattr(args, "timezone", None)),
             )
             if v
@@ -1015,7 +1023,9 @@ def _load_log(args, path, scenario, side, shown_folder: Path | None = None, late
         return None
 
     try:
-        log = read_log(path, scenario, args.mapping, args.skip_invalid, args.timezone)
+        log = read_log(
+            path, scenario, args.mapping, args.skip_invalid, args.timezone, args.set_aside_far
+        )
     except IssueLogError as e:
         unmapped = getattr(e, "unmapped", None)
         if unmapped is not None and len(unmapped):
@@ -1057,6 +1067,8 @@ def _report_log(log, path, put) -> None:
     if rejected:
         line = line.replace(" rejected,", f" rejected (reasons in {rejected}),", 1)
     print(line, flush=True)
+    if log.far_note:  # a mistyped year moves every number after it: said first
+        print(f"note: {log.far_note}", file=sys.stderr)
     for detail in log.details():
         print(f"note: {detail}", file=sys.stderr)
     if responses:
@@ -1068,7 +1080,8 @@ def _report_log(log, path, put) -> None:
             file=sys.stderr,
         )
     for note in log.notes:
-        print(f"note: {note}", file=sys.stderr)
+        if note != log.far_note:
+            print(f"note: {note}", file=sys.stderr)
     if far:
         print(f"note: the rows far from the rest, every one: {far}", file=sys.stderr)
 
@@ -1187,6 +1200,7 @@ def _scenario_from_log(args) -> int:
         args.min_issues,
         args.skip_invalid,
         out.stem,
+        args.set_aside_far,
     )
 
     def put(kind, frame):

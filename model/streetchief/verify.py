@@ -250,7 +250,7 @@ def _guard(estimate, force: bool, path: Path) -> None:
 
 def _log_of(record: dict, folder: Path, path: Path):
     """The replayed log (a file, or the pages of one export) and its mapping, read as they were,
-    after checking they are the same files: (path or paths, mapping, skip_invalid, time zone)."""
+    after checking they are the same files: (path or paths, mapping, read_log's options)."""
     from streetchief.provenance import file_hash
 
     r = record["replay"]
@@ -283,7 +283,12 @@ def _log_of(record: dict, folder: Path, path: Path):
         found[key].append(p)
     logs = found["log"] if len(found["log"]) > 1 else found["log"][0]
     mapping = found["mapping"][0] if found["mapping"] else None
-    return logs, mapping, bool(r.get("skip_invalid", False)), r.get("timezone")
+    options = {
+        "skip_invalid": bool(r.get("skip_invalid", False)),
+        "timezone": r.get("timezone"),
+        "set_aside_far": bool(r.get("set_aside_far", False)),
+    }
+    return logs, mapping, options
 
 
 def _compare_tables(name: str, file: Path, again, v: Verification) -> None:
@@ -389,8 +394,8 @@ def _verify_run(folder: Path, record: dict, v: Verification, sample, rng, force)
     log = None
     try:
         if record.get("replay"):
-            log_path, mapping, skip, tz = _log_of(record, folder, path)
-            log = read_log(log_path, scenario, mapping, skip, tz)
+            log_path, mapping, options = _log_of(record, folder, path)
+            log = read_log(log_path, scenario, mapping, **options)
             simulated = [n for n in names if n != "recorded"]
             _guard(estimate_run(scenario, days, len(simulated), problems=len(log)), force, path)
             if not simulated:  # a recorded history: nothing simulated, read it again
@@ -550,8 +555,8 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
         )
     log = None
     if record.get("replay"):
-        log_path, mapping, skip, tz = _log_of(record, folder, path)
-        log = read_log(log_path, scenario, mapping, skip, tz)
+        log_path, mapping, options = _log_of(record, folder, path)
+        log = read_log(log_path, scenario, mapping, **options)
     problems = len(log) if log is not None else None
     _guard(estimate_compare(scenario, len(chosen), days, problems, len(names)), force, path)
 

@@ -50,6 +50,8 @@ class IssueLog:
     counts: dict = field(default_factory=dict)  # read = kept + rejected; out of order; ...
     notes: list[str] = field(default_factory=list)  # what a user should know, in words
     far: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows far from the rest
+    far_note: str = ""  # what they are and what to do, said first
+    set_aside_far: bool = False  # far reports and responses set aside (--set-aside-far)
     _hours: dict = field(default_factory=dict, repr=False)
 
     def provenance(self) -> dict:
@@ -66,6 +68,8 @@ class IssueLog:
             "skip_invalid": self.skip_invalid,
             "timezone": self.timezone,
         }
+        if self.set_aside_far:  # only when set: records of logs read as they are stay the same
+            out["set_aside_far"] = True
         if len(files) > 1:
             out["log_files"] = {f: file_hash(f) for f in files if Path(f).is_file()}
         if self.mapping:
@@ -253,6 +257,8 @@ def _reason_kind(reason: str) -> str:
         return "a time before the report"
     if "does not exist" in reason:
         return "a local time the clocks skip"
+    if "--set-aside-far" in reason:
+        return "far from the rest of the log"
     return "other"
 
 
@@ -262,11 +268,13 @@ def read_log(
     mapping: Mapping | str | Path | None = None,
     skip_invalid: bool = False,
     timezone: str | None = None,
+    set_aside_far: bool = False,
 ) -> IssueLog:
     """Read and check a log: a file, a glob pattern or a list of files (pages of one export). Every
     problem names the file, the line and the fix; with `skip_invalid` the bad rows go to
     `IssueLog.rejected` with their reasons instead. Times without an offset are read in
-    `timezone`, else the mapping's, else the scenario's run.timezone."""
+    `timezone`, else the mapping's, else the scenario's run.timezone. `set_aside_far`: rows
+    far from the rest (a mistyped year) set aside with their reason, see `_far_rows`."""
     paths = expand(path)
     source = str(path) if isinstance(path, (str, Path)) else ", ".join(map(str, path))
     mapping_source = None
@@ -384,7 +392,8 @@ def read_log(
             f"({tz}); if the export keeps another city's local time, say it (timezone: in the "
             "mapping, or --timezone)"
         )
-    _far_rows(log)
+    log.set_aside_far = set_aside_far
+    _far_rows(log, set_aside_far, raw)
     return log
 
 
@@ -456,10 +465,12 @@ def _rejected(raw, checked, broken: pd.DataFrame, names: list[str]) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
-def _far_rows(log: IssueLog) -> None:
-    """Rows that lie far from the rest (a mistyped year): listed, with a note, never dropped. Far
-    means more than FAR_IQRS interquartile ranges (and FAR_MIN_DAYS days) from the median report,
-    or a response that long after the last report that is not far itself."""
+def _far_rows(log: IssueLog, set_aside: bool = False, raw=None) -> None:
+    """Rows that lie far from the rest (a mistyped year): listed, with a note first among the
+    notes; kept, unless `set_aside` (--set-aside-far): then a far report's row goes to the
+    rejected rows and a far response is dropped (its issue kept), each with its reason. Far means
+    more than FAR_IQRS interquartile ranges (and FAR_MIN_DAYS days) from the median report, or a
+    response that long after the last report that is not far itself."""
     f = log.frame
     if len(f) < 2:
         return
@@ -478,11 +489,12 @@ def _far_rows(log: IssueLog) -> None:
         rows.append(
             (int(f.line.iloc[k]), int(f.file.iloc[k]), "reported_at", f.reported_at.iloc[k])
         )
+    late = {}
     for c in OBSERVED_TIMES:
         if c not in f:
             continue
-        late = f[c].notna().to_numpy() & (hours(f[c]) > last_core + limit) & ~far_report
-        for k in np.flatnonzero(late):
+        late[c] = f[c].notna().to_numpy() & (hours(f[c]) > last_core + limit) & ~far_report
+        for k in np.flatnonzero(late[c]):
             rows.append((int(f.line.iloc[k]), int(f.file.iloc[k]), c, f[c].iloc[k]))
     if not rows:
         return
@@ -508,10 +520,71 @@ def _far_rows(log: IssueLog) -> None:
         for r in per_row.head(SHOWN).itertuples()
     )
     more = f" and {len(per_row) - SHOWN} more" if len(per_row) > SHOWN else ""
-    log.notes.append(
+    head = (
         f"{len(per_row):,} row(s) lie far from the rest of the log (more than {limit / 24:.0f} "
-        f"days from its median report, or after its last): {shown}{more}; {span_note}. A "
-        "mistyped year? Correct them, or fix the window with --days"
+        f"days from its median report, or after its last): {shown}{more}"
     )
+    reports = int(far_report.sum())
+    responses = int(np.logical_or.reduce(list(late.values())).sum()) if late else 0
+    if set_aside and len(near):
+        _set_far_aside(log, raw, far_report, late)
+        log.far_note = (
+            f"{head}; set aside (--set-aside-far): {reports:,} report(s) with their rows (among "
+            f"the rows rejected, with the reason) and the far responses of {responses:,} issue(s) "
+            f"(dropped, the issue kept); the other {len(log.frame):,} issues are read as they "
+            f"were, over {log.window()[1] / 24:g} days (with them, {full / 24:g})"
+        )
+    else:
+        kept = f"the other {len(near):,} issue(s)" if reports else f"all {len(f):,} issues"
+        log.far_note = (
+            f"{head}; {span_note}. A mistyped year? Correct them in the export, or pass "
+            f"--set-aside-far to set aside {reports:,} report(s) with their rows and the far "
+            f"responses of {responses:,} issue(s), each with its reason, and read {kept}"
+        )
+    log.notes.insert(0, log.far_note)
     log.counts["far_from_the_rest"] = len(per_row)
     log.far = log.named(far)
+
+
+def _set_far_aside(log: IssueLog, raw, far_report: np.ndarray, late: dict) -> None:
+    """--set-aside-far: far reports' rows to `log.rejected` (the row as read, as for any row
+    rejected), far responses to `log.responses` (the issue kept), each with its reason."""
+    f = log.frame.copy()
+    many = len(log.files) > 1
+    why = "far from the rest of the log (a mistyped year?): set aside by --set-aside-far"
+    dropped = []
+    for c, mask in late.items():
+        if mask.any():
+            part = pd.DataFrame(
+                {
+                    "line": f.line[mask].to_numpy(),
+                    "file": [log.files[k] for k in f.file[mask]] if many else None,
+                    "column": c,
+                    "value": f[c][mask].astype(str).to_numpy(),
+                    "reason": f"{c} is {why}; the response is dropped, the issue kept",
+                }
+            )
+            dropped.append(part if many else part.drop(columns="file"))
+            f.loc[mask, c] = pd.NaT
+    if dropped:
+        log.responses = pd.concat([log.responses, *dropped], ignore_index=True)
+        log.counts["responses_dropped"] += int(
+            pd.concat(dropped)[["line", *(["file"] if many else [])]].drop_duplicates().shape[0]
+        )
+    if far_report.any():
+        out = f[far_report]
+        read_at = zip(raw.lines, raw.files, strict=True)  # a row's place in the file(s) read
+        at = {(int(a), int(b)): k for k, (a, b) in enumerate(read_at)}
+        idx = [at[(int(a), int(b))] for a, b in zip(out.line, out.file, strict=True)]
+        head = {"line": out.line.to_numpy()}
+        if many:
+            head["file"] = [log.files[k] for k in out.file]
+        head["reason"] = [
+            f"reported_at {v:%Y-%m-%d %H:%M} is {why}; the row is not read" for v in out.reported_at
+        ]
+        row = pd.concat([pd.DataFrame(head), raw.frame.iloc[idx].reset_index(drop=True)], axis=1)
+        log.rejected = pd.concat([log.rejected, row], ignore_index=True)
+        log.counts["rejected"] += len(out)
+        log.counts["kept"] -= len(out)
+    log.frame = f[~far_report].reset_index(drop=True)
+    log._hours = {}

@@ -218,9 +218,11 @@ def scenario_from_log(
     min_issues: int = 1,
     skip_invalid: bool = False,
     name: str = "city",
+    set_aside_far: bool = False,
 ) -> CityScenario:
     """Build the scenario and its mapping; the log is read twice: once for its names, once through
-    the new scenario (every row checked and accounted for, as a replay reads it)."""
+    the new scenario (every row checked and accounted for, as a replay reads it; with
+    `set_aside_far`, rows far from the rest set aside, so that they shape no rate)."""
     from streetchief.issue_log import load_mapping, read_log
     from streetchief.issue_log.formats import expand, read_files
     from streetchief.issue_log.mappings import Lookup, ZoneLookup, apply_mapping, to_our_columns
@@ -506,7 +508,7 @@ def scenario_from_log(
 
         new_mapping = Mapping.model_validate(yaml.safe_load(mapping_text))
         new_mapping._folder = mapping._folder if mapping is not None else None
-    log = read_log(path, first, new_mapping, skip_invalid, tz)
+    log = read_log(path, first, new_mapping, skip_invalid, tz, set_aside_far)
     kept = log.frame
     local = kept.reported_at.dt.tz_localize(None)
     codes = pd.Categorical(kept.category, categories=categories_in_order).codes
