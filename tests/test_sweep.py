@@ -322,3 +322,49 @@ def test_a_symlinked_runs_folder_is_refused_and_nothing_written_through_it(tmp_p
     with pytest.raises(SweepError, match="runs: 1 problem:\n  is a symbolic link"):
         sweep(GRID, out, workers=1, progress=False)
     assert not list(outside.iterdir())
+
+
+def test_a_long_sweep_is_timed_on_a_pilot_and_refused_on_what_it_measured(tmp_path, monkeypatch):
+    """The time limit is checked against this machine as it runs now: a sweep the constant puts
+    at about a quarter of an hour is refused when its pilot runs 100 times slower than the
+    constant, with the measured rate in the message; nothing is written. A quick sweep runs no
+    pilot."""
+    from streetchief import budget
+    from streetchief.errors import SizeError
+    from streetchief.scenario import load_scenario
+    from streetchief.sweeps import load_sweep
+
+    spec = {
+        "name": "long",
+        "scenario": "jingxing_2019",
+        "days": 3650,
+        "replications": 10,
+        "design": "grid",
+        "levers": {"departments.sanitation.crews": {"values": list(range(2, 32))}},
+        "outcomes": ["resolution_mean_h"],
+    }
+    sw = load_sweep(spec)
+    nominal = budget.estimate_sweep(sw, 1)
+    assert budget.PILOT_ABOVE_SECONDS < nominal.seconds < budget.TIME_LIMIT_HOURS * 3600
+    slow = budget.Throughput(start_seconds=0.0, seconds_per_problem=100 / 50_000)
+    asked = []
+    monkeypatch.setattr(budget, "pilot", lambda *a: asked.append(a) or slow)
+
+    def never(*a):
+        raise AssertionError("the sweep started: its pilot was not what it was checked on")
+
+    monkeypatch.setattr("streetchief.sweeps.runner._sweep", never)
+    with pytest.raises(SizeError, match=r"timed on a pilot now: 500 problems a second.*> 12 h"):
+        sweep(spec, tmp_path / "long", workers=1, progress=False)
+    assert len(asked) == 1 and not (tmp_path / "long").exists()
+    asked.clear()
+    monkeypatch.undo()
+    monkeypatch.setattr(budget, "pilot", lambda *a: asked.append(a) or slow)
+    short = {**spec, "days": 3, "replications": 1, "levers": {}}
+    short["levers"] = {"departments.sanitation.crews": {"values": [2, 3]}}
+    sweep(short, tmp_path / "short", workers=1, progress=False)
+    assert not asked
+    # the pilot itself: two short runs, their rates of the right order
+    monkeypatch.undo()
+    measured = budget.pilot(load_scenario("jingxing_2019"), ["hotline"], 3650)
+    assert 1e-7 < measured.seconds_per_problem < 1e-2 and 0 <= measured.start_seconds < 5

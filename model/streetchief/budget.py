@@ -3,13 +3,16 @@ starts, and refused past a limit unless forced (`--force`), with what to do inst
 
 The estimates are the expected number of problems (rates, trend, holidays and bursts, integrated
 over the run) and figures measured on this model: about 1.2 kB of memory per problem for a run of
-both arrangements kept whole, and 50,000 problems a second per arrangement (`benchmarks/`).
+both arrangements kept whole, and 50,000 problems a second per arrangement (`benchmarks/`). A sweep
+that could take long is timed instead on a short pilot of its scenario, on this machine as loaded
+now (`pilot`): a constant measured elsewhere was 26 times too quick on a busy machine.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import dataclass
 
 from streetchief.errors import SizeError
@@ -26,6 +29,42 @@ MEMORY_LIMIT = 4 * 2**30  # or half this machine's memory, if less
 TIME_LIMIT_HOURS = 12.0
 MAX_RUNS = 200_000  # runs of one sweep
 HARD_PROBLEMS = 1e11  # problems in one run: past this nothing can run it, forced or not
+PILOT_ABOVE_SECONDS = 5.0  # a sweep estimated longer than this at the constant is timed first
+PILOT_PROBLEMS = 1_000  # problems in the shorter pilot run (the longer one has twice as many)
+
+
+@dataclass
+class Throughput:
+    """How fast this machine runs a scenario now: a run's fixed start (building the district and
+    its merchants) and the seconds per problem per arrangement, both wall clock."""
+
+    start_seconds: float
+    seconds_per_problem: float
+
+    def text(self) -> str:
+        return (
+            f"timed on a pilot now: {1 / self.seconds_per_problem:,.0f} problems a second per "
+            f"arrangement, {self.start_seconds:.2g} s to start a run"
+        )
+
+
+def pilot(scenario, arrangements: list[str], days: float | None = None) -> Throughput:
+    """Two short runs of `scenario` (about PILOT_PROBLEMS problems, then twice as many; a fraction
+    of a second): their difference is the time per problem, the rest the time to start."""
+    from streetchief.experiment import run_scenario
+
+    per_day = max(expected_problems(scenario, 1.0), 1e-9)
+    short = min(days or scenario.run.days, max(PILOT_PROBLEMS / per_day, 1 / 24)) / 2
+    timed = []
+    for d in (short, 2 * short):
+        t0 = time.perf_counter()
+        res = run_scenario(scenario, arrangements, scenario.run.seed, d)
+        seconds = time.perf_counter() - t0
+        n = max(res.summaries[arrangements[0]]["issues_reported"], 1) * len(arrangements)
+        timed.append((n, seconds))
+    (n1, t1), (n2, t2) = timed
+    per = (t2 - t1) / (n2 - n1) if n2 > n1 and t2 > t1 else t2 / n2
+    return Throughput(max(t1 - n1 * per, 0.0), per)
 
 
 @dataclass
@@ -113,22 +152,39 @@ def estimate_compare(
     )
 
 
-def estimate_sweep(sw, workers: int | None = None, todo: int | None = None) -> Estimate:
+def estimate_sweep(
+    sw, workers: int | None = None, todo: int | None = None, timed: Throughput | None = None
+) -> Estimate:
     """A sweep's `todo` tasks (default: all) on `workers` processes, each task every arrangement
-    of one point and replication; `sw.problems` is the problems per run at the largest values."""
+    of one point and replication; `sw.problems` is the problems per run at the largest values.
+    Its time at PROBLEMS_PER_SECOND, or as `timed` on a pilot."""
     workers = max(1, workers or os.cpu_count() or 1)
     arrangements = len(sw.spec.arrangements)
     tasks = len(sw.tasks) if todo is None else todo
-    per_task = sw.problems * arrangements / PROBLEMS_PER_SECOND
+    if timed is None:
+        per_task = sw.problems * arrangements / PROBLEMS_PER_SECOND
+    else:
+        per_task = timed.start_seconds + sw.problems * arrangements * timed.seconds_per_problem
     per_worker = BASE_BYTES + sw.problems * (BYTES_PER_PROBLEM + BYTES_PER_RECORD * arrangements)
     return Estimate(
-        "a sweep",
+        "a sweep" if timed is None else f"a sweep ({timed.text()})",
         sw.problems,
         len(sw.tasks) * arrangements,
         per_worker * min(workers, max(tasks, 1)),
         per_task * math.ceil(tasks / workers),
         ("fewer points (values, levels, samples) or replications", "fewer days", "fewer --workers"),
     )
+
+
+def sweep_pilot(sw, workers=None) -> Throughput | None:
+    """A pilot of the sweep's scenario, when the constant says the sweep could take long (past
+    PILOT_ABOVE_SECONDS); None when it could not."""
+    nominal = estimate_sweep(sw, workers)
+    if not (PILOT_ABOVE_SECONDS < nominal.seconds and sw.problems < HARD_PROBLEMS):
+        return None
+    from streetchief.scenario import load_scenario
+
+    return pilot(load_scenario(sw.base), list(sw.spec.arrangements), sw.spec.days)
 
 
 def check(estimate: Estimate, force: bool = False, source: str = "") -> None:
@@ -149,7 +205,7 @@ def check(estimate: Estimate, force: bool = False, source: str = "") -> None:
         over.append(f"memory {_bytes(e.memory)} > {_bytes(memory_limit())}")
     if e.seconds > TIME_LIMIT_HOURS * 3600:
         over.append(f"time {_duration(e.seconds)} > {TIME_LIMIT_HOURS:g} h")
-    if e.what == "a sweep" and e.runs > MAX_RUNS:
+    if e.what.startswith("a sweep") and e.runs > MAX_RUNS:
         over.append(f"{e.runs:,} runs > {MAX_RUNS:,}")
     if over:
         hints = ", ".join([*e.hints, "or --force to start it all the same"])

@@ -885,12 +885,9 @@ def _list_scenarios(folder: Path) -> int:
 
 
 def _sweep(args) -> int:
-    from streetchief.budget import estimate_sweep
     from streetchief.sweeps import load_sweep, sweep
 
     sw = load_sweep(args.spec, settings=settings_of(args))
-    if not args.quiet:
-        print(f"note: {estimate_sweep(sw, args.workers).text()}", file=sys.stderr)
     result = sweep(
         sw,
         args.out,
@@ -1518,10 +1515,6 @@ def _compare_uncertainty(args, scenario) -> int:
             f"(for every arrangement), the other values from the scenario's ranges"
         )
     out = args.out if args.out != Path("results/compare") else Path("results/uncertainty")
-    if not args.quiet:
-        from streetchief.budget import estimate_sweep
-
-        print(f"note: {estimate_sweep(sw, args.workers).text()}", file=sys.stderr)
     result = sweep(sw, out, args.executor, args.workers, args.scheduler, not args.quiet, args.force)
     if result.failed:
         print(

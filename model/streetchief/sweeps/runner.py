@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from streetchief.budget import check, estimate_sweep
+from streetchief.budget import check, estimate_sweep, sweep_pilot
 from streetchief.errors import SweepError
 from streetchief.files import write_json, write_parquet
 from streetchief.outcomes import OUTCOMES
@@ -84,8 +85,10 @@ def sweep(
     if scheduler is not None:
         executor = "dask"
     fresh = _check_folder(out)
+    timed = None  # how fast this machine runs it now, timed on a pilot if it could take long
     if fresh:  # before anything is written: a refused sweep leaves no folder behind
-        check(estimate_sweep(sw, workers), force, sw.source)
+        timed = sweep_pilot(sw, workers)
+        check(estimate_sweep(sw, workers, None, timed), force, sw.source)
     created = [p for p in [out, *out.parents] if not p.exists()]
     for folder in (out, out / "runs"):  # parts are never written through a link, out of the folder
         if folder.is_symlink():
@@ -99,7 +102,7 @@ def sweep(
     lock = Lock(out)
     with lock:  # refused here, a sweep touches nothing: the lock and the folder are the holder's
         try:
-            return _sweep(sw, out, executor, workers, scheduler, progress, force)
+            return _sweep(sw, out, executor, workers, scheduler, progress, force, timed)
         except SweepError:
             if fresh:  # refused before any run: take back the folders made for it, lock held
                 for p in [out / "runs", out / ".lock", *created]:
@@ -152,7 +155,9 @@ def read_meta(out: Path) -> dict:
     return meta
 
 
-def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, force) -> SweepResult:
+def _sweep(
+    sw: Sweep, out: Path, executor: str, workers, scheduler, progress, force, timed=None
+) -> SweepResult:
     s = sw.spec
     meta_path = out / "sweep.json"
     if meta_path.exists():
@@ -180,7 +185,11 @@ def _sweep(sw: Sweep, out: Path, executor: str, workers, scheduler, progress, fo
     complete = meta_path.exists() and old.get("status") == "complete"
     if not todo and complete and (out / "runs.parquet").is_file():
         return _finished(sw, out, old)  # nothing to run: its records are left as they were sealed
-    check(estimate_sweep(sw, workers, len(todo)), force, sw.source)
+    timed = timed or sweep_pilot(sw, workers)
+    estimate = estimate_sweep(sw, workers, len(todo), timed)
+    check(estimate, force, sw.source)
+    if progress is True:  # a caller's own progress says what it wants said
+        print(f"note: {estimate.text()}", file=sys.stderr)
     checked, adopted = _rederive(sw, out, parts, outcomes)
     started = datetime.now(UTC)
     prov = provenance()
