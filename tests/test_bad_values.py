@@ -100,6 +100,13 @@ SCENARIOS = {
         _set("arrangements.street_chief.patrol.interval_days", 1e-9),
         "arrangements.street_chief.patrol.interval_days: every 1e-09 days",
     ),
+    "10,000 grid supervisors patrolling every 0.001 days": (  # each walks on a rhythm of own
+        lambda r: (
+            _set("arrangements.grid.patrol.officers", 10_000)(r),
+            _set("arrangements.grid.patrol.interval_days", 0.001)(r),
+        ),
+        "arrangements.grid.patrol.interval_days: every 0.001 days makes 3.65e+09 events",
+    ),
     "inspections every 1e-9 days": (
         _set("arrangements.street_chief.inspection.interval_days", 1e-9),
         "inspection.interval_days: every 1e-09 days",

@@ -276,3 +276,22 @@ def test_a_log_a_day_long_sizes_its_pools_from_its_two_reports_not_millions(tmp_
     assert s.categories["b"].rate_per_day == pytest.approx(1.0, abs=1.0)  # 2 in 25 hours
     assert s.arrangement_params("grid").operators <= 10
     assert s.arrangement_params("hotline").operators <= 10
+
+
+def test_pools_are_capped_and_said_when_a_dense_log_asks_for_more(tmp_path, capsys):
+    """60,000 reports in a day and an hour ask for more than 10,000 people in a pool: each pool
+    stops at the cap, and a note names them and says the log cannot size them."""
+    from streetchief.scenario.from_log import MAX_POOL
+
+    start = np.datetime64("2020-01-01T08:00")
+    times = start + (np.arange(60_000) * 25 * 3600 // 60_000).astype("timedelta64[s]")
+    log = tmp_path / "dense.csv"
+    log.write_text("reported_at,zone,category\n" + "".join(f"{t},a,b\n" for t in times.astype(str)))
+    out = tmp_path / "city.yaml"
+    assert main(["scenario-from-log", str(log), "--timezone", "UTC", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    city = load_scenario(out)
+    crews = [d.crews for d in city.departments.values()]
+    assert max(crews) == MAX_POOL
+    assert f"pools sized at the cap of {MAX_POOL:,} people: departments." in err
+    assert "too short or too dense to size from" in err

@@ -25,6 +25,7 @@ from streetchief.errors import IssueLogError, ScenarioError
 from streetchief.scenario.arrival_fit import SHRINK_ISSUES, WEEKDAYS, ArrivalFit, fit_arrivals
 
 UTILISATION = 0.6  # [assumption] crews and operators sized to be busy 60% of their hours
+MAX_POOL = 10_000  # [assumption] people in one pool (a dispatch centre's limit): past it, a cap
 SHIFT_CALENDAR = "day_shift"  # the template's calendar for departments' crews, if it has one
 CHIEF_CALENDAR = "chief_duty"
 NO_ZONE, NO_CATEGORY = "unlocated", "unspecified"
@@ -140,9 +141,11 @@ def _open_hours_per_day(calendar) -> float:
 
 
 def _servers(load_hours_per_day: float, open_hours_per_day: float, least: int = 1) -> int:
+    """People to be busy UTILISATION of their open hours, at most MAX_POOL (said in a note)."""
     if open_hours_per_day <= 0:
         return least
-    return max(least, math.ceil(load_hours_per_day / (open_hours_per_day * UTILISATION)))
+    n = math.ceil(load_hours_per_day / (open_hours_per_day * UTILISATION))
+    return max(least, min(n, MAX_POOL))
 
 
 def _holidays(spec: str | None, years: range) -> tuple[dict[date, str], str]:
@@ -521,7 +524,14 @@ def scenario_from_log(
     zone_counts = kept.zone.value_counts()
     zone_counts = pd.Series({k: int(zone_counts.get(k, 0)) for k in zone_keys.values()})
     text = draft(fit, holiday_days, holiday_src)
-    validate(yaml.safe_load(text), name)
+    made = validate(yaml.safe_load(text), name)
+    full = _full_pools(made)
+    if full:
+        notes.append(
+            f"pools sized at the cap of {MAX_POOL:,} people: {', '.join(full)}; the log's volume "
+            f"over {fit.days:.1f} days asks for more, so it is too short or too dense to size "
+            "from: set them by hand, or use a longer export"
+        )
     if fit.holiday_factor is None and holidays:
         notes.append("no public holiday falls inside the log's window: holiday_factor stays 1")
     unseen = [WEEKDAYS[k] for k in range(7) if not fit.weekday_seen[k]]
@@ -547,6 +557,20 @@ def scenario_from_log(
             "rest on few days; a longer export estimates them better"
         )
     return CityScenario(text, mapping_text, log, fit, notes)
+
+
+def _full_pools(scenario) -> list[str]:
+    """Where a pool sized to the log stands at MAX_POOL."""
+    departments = scenario.departments.items()
+    full = [f"departments.{k}.crews" for k, d in departments if d.crews >= MAX_POOL]
+    for name in scenario.arrangement_names:
+        p = scenario.arrangement_params(name)
+        if getattr(p, "operators", 0) >= MAX_POOL:
+            full.append(f"arrangements.{name}.operators")
+        for i, lay in enumerate(getattr(p, "layers", None) or []):
+            if lay.clerks >= MAX_POOL:
+                full.append(f"arrangements.{name}.layers.{i}.clerks")
+    return full
 
 
 def _mean(d: dict) -> float:

@@ -101,7 +101,10 @@ def _rhythm_problems(scenario: Scenario, days: float, where: str) -> list[str]:
             spec = getattr(params, field, None)
             interval = getattr(spec, "interval_days", None)
             if isinstance(spec, BaseModel) and interval is not None and spec.enabled:
-                who = max(len(scenario.chiefs), 1) if field == "patrol" else 1
+                who = 1
+                if field == "patrol":  # each patroller walks on a rhythm of their own
+                    by_officers = getattr(spec, "by", "chiefs") == "officers"
+                    who = max(spec.officers if by_officers else len(scenario.chiefs), 1)
                 rhythms.append(
                     (f"arrangements.{name}.{field}.interval_days", interval, who, "days")
                 )
