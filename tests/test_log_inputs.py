@@ -673,3 +673,27 @@ def test_suggest_mapping_finds_the_open_and_close_columns(tmp_path, names, found
 
     log = read_log(path, load_scenario("jingxing_2019"), new, timezone="America/New_York")
     assert log.counts["kept"] == len(frame)
+
+
+@pytest.mark.parametrize("command", ["run", "replay-history"])
+def test_a_window_stretched_to_the_year_9999_is_refused_with_the_remedy(tmp_path, capsys, command):
+    """A response typed in 9999 would stretch a replay over millions of days: refused with our
+    error, naming the row and --set-aside-far, which reads the rest."""
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "reported_at,resolved_at,zone,category\n"
+        "2019-10-21 10:00,9999-01-01 10:00,pingshe_road,noise\n"
+        "2019-10-22 10:00,2019-10-23 10:00,pingshe_road,noise\n"
+        "2019-10-23 10:00,2019-10-24 10:00,pingshe_road,noise\n"
+    )
+    if command == "run":
+        args = ["run", "jingxing_2019", "--replay", str(log), "--quiet"]
+    else:
+        args = ["replay-history", str(log), "--scenario", "jingxing_2019"]
+    out = tmp_path / "out"
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "past the longest run (100,000 days)" in err and "line 2 resolved_at 9999-01-01" in err
+    assert "--set-aside-far" in err and not out.exists()
+    assert main([*args, "--set-aside-far", "--out", str(out)]) == 0
+    assert json.loads((out / "summary.json").read_text())["replay"]["rows"]["kept"] == 3

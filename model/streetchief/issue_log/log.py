@@ -26,6 +26,7 @@ from streetchief.issue_log.times import elapsed_hours, local_hours
 from streetchief.issues import CHIEF, PATROL
 from streetchief.problems import Problems
 from streetchief.scenario import Scenario
+from streetchief.scenario.schema import MAX_DAYS
 
 FAR_IQRS, FAR_MIN_DAYS = 5, 30  # a row this far from the rest of a log is worth a look
 
@@ -138,6 +139,14 @@ class IssueLog:
         """The scenario, started at the window's start so that calendars fall on the log's dates,
         in the log's time zone."""
         start, horizon = self.window(days)
+        if days is None and horizon / 24 > MAX_DAYS:
+            raise IssueLogError(
+                self.source,
+                [
+                    f"its window spans {horizon / 24:,.0f} days, from {start:%Y-%m-%d}: past the "
+                    f"longest run ({MAX_DAYS:,} days). {self.far_note or 'A time far off?'}",
+                ],
+            )
         run = scenario.run.model_copy(
             update={"start": start, "days": horizon / 24, "timezone": self.timezone}
         )
