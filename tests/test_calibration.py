@@ -496,3 +496,40 @@ def test_a_calibration_failing_while_writing_leaves_the_previous_result_whole(
     # not one file written again (each write replaces its file: a new inode)
     assert {n: ((out / n).read_bytes(), (out / n).stat().st_ino) for n in names} == before
     assert not (out / ".writing").exists()
+
+
+def test_a_full_disk_is_said_in_words_and_leaves_a_folder_only_to_resume(
+    tmp_path, monkeypatch, capsys
+):
+    """sqlite's 'database or disk is full' (what a full disk gives, checked on a 64 KiB tmpfs):
+    our error, no traceback; a search that never started leaves no folder, one that has written
+    its start is kept and the same command then finishes it."""
+    import sqlite3
+
+    import pyabc
+    import sqlalchemy.exc
+
+    path, _ = _log(tmp_path, days=10)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(json.dumps({**SPEC, "population_size": 10, "generations": 1, "draws": 2}))
+    out = tmp_path / "new" / "fit"
+    args = ["calibrate", "jingxing_2019", "--log", str(path), "--arrangement", "hotline"]
+    args += ["--spec", str(spec), "--holdout", "0", "--out", str(out), "--quiet", "--workers", "1"]
+
+    def full(*a, **k):
+        raise sqlalchemy.exc.OperationalError(
+            "INSERT INTO summary_statistics",
+            {},
+            sqlite3.OperationalError("database or disk is full"),
+        )
+
+    for step, left in (("new", False), ("run", True)):
+        with monkeypatch.context() as m:
+            m.setattr(pyabc.ABCSMC, step, full)
+            assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "the disk is full: the search could not be written" in err and "Traceback" not in err
+        assert out.exists() is left and (tmp_path / "new").exists() is left
+        if left:
+            assert {p.name for p in out.iterdir()} >= {"abc.db", "search.json"}
+    assert main(args) == 0 and (out / "calibration.json").is_file()

@@ -1342,7 +1342,7 @@ def _run(args, scenario) -> int:
 
 def _calibrate(args, scenario) -> int:
     from streetchief.calibration import calibrate
-    from streetchief.calibration.run import check_inputs
+    from streetchief.calibration.run import check_inputs, remove_unless_resumable
     from streetchief.calibration.spec import CalibrationError
     from streetchief.files import write_csv
     from streetchief.scenario import shipped
@@ -1361,6 +1361,7 @@ def _calibrate(args, scenario) -> int:
         args, str(args.log), scenario, lambda kind: args.out / SIDE_FILES[kind][0], None, side_files
     )
     check_inputs(args.scenario, log, args.arrangement, args.spec, args.holdout, settings_of(args))
+    made = [p for p in [args.out, *args.out.parents] if not p.exists()]
     args.out.mkdir(parents=True, exist_ok=True)
     for target, frame in side_files:
         if frame is not None and len(frame):
@@ -1381,6 +1382,9 @@ def _calibrate(args, scenario) -> int:
             progress=bar,
             settings=settings_of(args),
         )
+    except BaseException:
+        remove_unless_resumable(args.out, made)
+        raise
     finally:
         bar.close()
     print(

@@ -294,6 +294,18 @@ def search(
                 logger.handlers = own
         if progress is not None:
             progress(spec.generations, spec.generations)
+    except Exception as e:
+        if _disk_full(e):
+            raise CalibrationError(
+                str(db),
+                [
+                    "the disk is full: the search could not be written (sqlite: "
+                    f"{str(e).splitlines()[0][:120]}); free some space, or choose another --out; "
+                    "each generation already written is kept (sqlite writes a generation whole or "
+                    "not at all), and the same command resumes from it, with fresh draws from there"
+                ],
+            ) from None
+        raise
     finally:
         for thing in keep:
             thing.close()
@@ -323,6 +335,18 @@ def search(
         "method": f"ABC-SMC (pyabc {pyabc.__version__})",
     }
     return Posterior(samples.reset_index(drop=True), np.asarray(w, float)), info
+
+
+def _disk_full(e: BaseException) -> bool:
+    """A failed write for want of space: sqlite's own words, or the system's ENOSPC."""
+    import errno
+
+    for x in (e, e.__cause__, getattr(e, "orig", None)):
+        if isinstance(x, OSError) and x.errno == errno.ENOSPC:
+            return True
+        if x is not None and "disk is full" in str(x):
+            return True
+    return False
 
 
 IDENTITY_WORDS = {

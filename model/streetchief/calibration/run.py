@@ -101,6 +101,19 @@ def check_inputs(
     return base, base_text, scenario, calibration, fit_log, test_log
 
 
+def remove_unless_resumable(out: Path, made: list[Path]) -> None:
+    """After a failed search: the folders this command `made` (out first) are removed when they
+    hold no search to resume (a failed calibration leaves the old folder, or none)."""
+    if not made or (out / "search.json").exists():
+        return
+    shutil.rmtree(out, ignore_errors=True)
+    for folder in made[1:]:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+
+
 def calibrate(
     scenario_ref,
     log,
@@ -120,6 +133,7 @@ def calibrate(
     base, base_text, scenario, calibration, fit_log, test_log = check_inputs(
         scenario_ref, log, arrangement, spec, holdout, settings
     )
+    made = [p for p in [out, *out.parents] if not p.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -147,9 +161,13 @@ def calibrate(
         "fitted_rows": rows_digest(fit_log.frame),
         "holdout": holdout or 0.0,
     }
-    posterior, info = search(
-        calibration, simulator, observed, out, executor, workers, progress, identity
-    )
+    try:
+        posterior, info = search(
+            calibration, simulator, observed, out, executor, workers, progress, identity
+        )
+    except BaseException:
+        remove_unless_resumable(out, made)
+        raise
     spec = calibration.spec
     fitted = predictive(simulator, posterior, recorded, categories, spec.draws, spec.seed)
     rows = [("fitted", recorded, fitted)]
