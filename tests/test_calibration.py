@@ -13,6 +13,7 @@ from streetchief.calibration import CalibrationError, calibrate
 from streetchief.calibration.synthetic import simulated_log
 from streetchief.cli import main
 from streetchief.issue_log import read_log, write_log
+from streetchief.verify import verify
 
 FITTED = "department_response.take_on.median"
 TRUTH = {"department_response.take_on.median": 4.0, "categories.*.work.median": 1.5}
@@ -460,7 +461,16 @@ def test_verify_checks_a_calibration_folder(tmp_path, capsys):
     calibrate("jingxing_2019", log, "hotline", small, out, workers=1, holdout=0.3)
     assert main(["verify", str(out)]) == 0
     assert "the search (" in capsys.readouterr().err  # says what it does not re-run
+    assert "calibration.json held_out: its draws replayed" in verify(out).checked
     record = json.loads((out / "calibration.json").read_text())
+    edited = json.loads(json.dumps(record))  # the fit and held-out checks run again, draw by draw
+    edited["fit"]["distances"][1] *= 0.5
+    edited["held_out"]["median_hours_simulated"] += 1.0
+    (out / "calibration.json").write_text(json.dumps(edited))
+    assert main(["verify", str(out)]) == 1
+    said = capsys.readouterr().out
+    assert "calibration.json: fit.distances.1: recorded" in said
+    assert "calibration.json: held_out.median_hours_simulated: recorded" in said
     record["check"]["passes"] = True
     (out / "calibration.json").write_text(json.dumps(record))
     assert main(["verify", str(out)]) == 1

@@ -495,10 +495,48 @@ def _verify_calibration(folder: Path, record: dict, v: Verification, sample, rng
         v.checked.append("calibration.json held-out verdict")
     else:
         v.notes.append("calibration.json: no held-out verdict recorded (an older version)")
+    _rerun_checks(folder, record, posterior, v)
     v.notes.append(
         f"calibration: the search ({record.get('evaluations', '?')} evaluations) is not run "
-        "again; run calibrate with the same spec into a new folder to reproduce it"
+        "again (run calibrate with the same spec into a new folder to reproduce it); its "
+        "posterior's checks are: the draws replayed on the log's fitted and held-out parts"
     )
+
+
+def _rerun_checks(folder: Path, record: dict, posterior, v: Verification) -> None:
+    """The fit and held-out checks run again from the record: the scenario, the log (the same
+    file, read the same way), the spec and the holdout, with the posterior as written; every
+    draw's numbers equal the recorded ones (each draw's seed is recorded by the spec)."""
+    import yaml
+
+    from streetchief.calibration.run import Fit, public, split
+    from streetchief.calibration.spec import CalibrationError, load_calibration
+    from streetchief.issue_log import read_log
+
+    path = folder / "calibration.json"
+    base = _need(record, path, "scenario_parameters", dict, "the scenario's content")
+    spec = _need(record, path, "spec", dict, "the calibration spec")
+    arrangement = _need(record, path, "arrangement", str, "the fitted arrangement's name")
+    holdout = record.get("holdout") or 0.0
+    if not isinstance(holdout, int | float) or not 0 <= holdout < 1:
+        raise VerifyError(str(path), [f"holdout: must be a number from 0 to 1, got {holdout!r}"])
+    log_path, mapping, options = _log_of({"replay": record.get("log")}, folder, path)
+    try:
+        scenario = load_scenario(base)
+        log = read_log(log_path, scenario, mapping, **options)
+        calibration = load_calibration(spec, base)
+        fit_log, test_log = split(log, holdout) if holdout else (log, None)
+        fit = Fit(
+            base, yaml.safe_dump(base), scenario, calibration, fit_log, test_log, arrangement
+        )
+        fitted, held, _ = fit.checks(posterior)
+    except (CalibrationError, InputError, ScenarioError, ValueError, KeyError) as e:
+        v.mismatches.append(f"the recorded calibration's checks no longer run: {e}")
+        return
+    for name, again in (("fit", fitted), ("held_out", held)):
+        diffs = _same(record.get(name), json_safe(public(again)))
+        v.mismatches.extend(f"calibration.json: {name}.{d}" for d in diffs[:10])
+        v.checked.append(f"calibration.json {name}: its draws replayed")
 
 
 # --- a comparison -----------------------------------------------------------------------------

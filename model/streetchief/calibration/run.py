@@ -101,6 +101,66 @@ def check_inputs(
     return base, base_text, scenario, calibration, fit_log, test_log
 
 
+class Fit:
+    """What a search and its checks run on, from the checked inputs (`check_inputs`): the recorded
+    outcomes of the fitted part, the waits fitted from the log (leads: from_log) and the simulator
+    replaying that part's issues. `checks` replays posterior draws on both parts, as calibrate
+    reports them and verify derives them again."""
+
+    def __init__(self, base, base_text, scenario, calibration, fit_log, test_log, arrangement):
+        spec = calibration.spec
+        self.recorded, self.categories, self.horizon = observe(fit_log, scenario, spec.categories)
+        self.leads = None
+        if spec.leads == "from_log":
+            self.leads, base, base_text = fit_waits(
+                base,
+                base_text,
+                fit_log,
+                self.recorded,
+                list(scenario.categories),
+                arrangement,
+                calibration,
+            )
+        from streetchief.calibration.fit import _prior
+
+        _, self.names = _prior(calibration)
+        self.base, self.base_text, self.scenario = base, base_text, scenario
+        self.calibration, self.test_log, self.arrangement = calibration, test_log, arrangement
+        self.simulator = Simulator(
+            base, fit_log, arrangement, self.categories, self.horizon, calibration, self.names
+        )
+
+    def checks(self, posterior):
+        """(fitted, held out or None, the figure's rows): `spec.draws` posterior draws replayed on
+        the fitted part (seeds from spec.seed) and on the held-out part (spec.seed + 1000)."""
+        spec, categories = self.calibration.spec, self.categories
+        fitted = predictive(
+            self.simulator, posterior, self.recorded, categories, spec.draws, spec.seed
+        )
+        rows, held = [("fitted", self.recorded, fitted)], None
+        if self.test_log is not None:
+            test_recorded, _, test_horizon = observe(self.test_log, self.scenario, spec.categories)
+            test_sim = Simulator(
+                self.base,
+                self.test_log,
+                self.arrangement,
+                categories,
+                test_horizon,
+                self.calibration,
+                self.names,
+            )
+            held = predictive(
+                test_sim, posterior, test_recorded, categories, spec.draws, spec.seed + 1000
+            )
+            rows.append(("held out", test_recorded, held))
+        return fitted, held, rows
+
+
+def public(check):
+    """A check as the record keeps it (without its figure's data)."""
+    return None if check is None else {k: v for k, v in check.items() if not k.startswith("_")}
+
+
 def remove_unless_resumable(out: Path, made: list[Path]) -> None:
     """After a failed search: the folders this command `made` (out first) are removed when they
     hold no search to resume (a failed calibration leaves the old folder, or none)."""
@@ -141,20 +201,13 @@ def calibrate(
             str(out), [f"cannot create the output folder ({e.strerror})"]
         ) from None
 
-    recorded, categories, horizon = observe(fit_log, scenario, calibration.spec.categories)
     scenario_base = base  # the user's scenario (with --set): what the record's hash names
-    leads = None
-    if calibration.spec.leads == "from_log":
-        leads, base, base_text = fit_waits(
-            base, base_text, fit_log, recorded, list(scenario.categories), arrangement, calibration
-        )
-    from streetchief.calibration.fit import _prior
+    fit = Fit(base, base_text, scenario, calibration, fit_log, test_log, arrangement)
+    base, base_text, simulator, recorded = fit.base, fit.base_text, fit.simulator, fit.recorded
+    from streetchief.calibration.fit import rows_digest
     from streetchief.calibration.statistics import statistics
 
-    _, names = _prior(calibration)
-    simulator = Simulator(base, fit_log, arrangement, categories, horizon, calibration, names)
-    observed = statistics(recorded, categories, horizon)
-    from streetchief.calibration.fit import rows_digest
+    observed = statistics(recorded, fit.categories, fit.horizon)
 
     identity = {
         "arrangement": arrangement,
@@ -169,25 +222,12 @@ def calibrate(
         remove_unless_resumable(out, made)
         raise
     spec = calibration.spec
-    fitted = predictive(simulator, posterior, recorded, categories, spec.draws, spec.seed)
-    rows = [("fitted", recorded, fitted)]
-    held = None
-    if test_log is not None:
-        test_recorded, _, test_horizon = observe(test_log, scenario, spec.categories)
-        test_sim = Simulator(
-            base, test_log, arrangement, categories, test_horizon, calibration, names
-        )
-        held = predictive(
-            test_sim, posterior, test_recorded, categories, spec.draws, spec.seed + 1000
-        )
-        rows.append(("held out", test_recorded, held))
+    categories, leads = fit.categories, fit.leads
+    fitted, held, rows = fit.checks(posterior)
 
     check = held_out_check(held, spec.draws)
     log_sha = log.provenance().get("log_sha256")
     posterior_table = posterior.samples.assign(weight=posterior.weights)
-
-    def public(check):
-        return None if check is None else {k: v for k, v in check.items() if not k.startswith("_")}
 
     record = {
         "kind": "calibration",
