@@ -526,9 +526,7 @@ def _rerun_checks(folder: Path, record: dict, posterior, v: Verification) -> Non
         log = read_log(log_path, scenario, mapping, **options)
         calibration = load_calibration(spec, base)
         fit_log, test_log = split(log, holdout) if holdout else (log, None)
-        fit = Fit(
-            base, yaml.safe_dump(base), scenario, calibration, fit_log, test_log, arrangement
-        )
+        fit = Fit(base, yaml.safe_dump(base), scenario, calibration, fit_log, test_log, arrangement)
         fitted, held, _ = fit.checks(posterior)
     except (CalibrationError, InputError, ScenarioError, ValueError, KeyError) as e:
         v.mismatches.append(f"the recorded calibration's checks no longer run: {e}")
