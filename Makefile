@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results/demo
 
-.PHONY: demo uncertainty test quick lint bench workshop venv clean help
+.PHONY: demo uncertainty test quick lint bench workshop venv clean help compiled
 PORT   ?= 8866
 # pages the workshop serves at once: a kernel each, about 230 MiB
 VISITORS ?= 30
@@ -39,10 +39,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+# the package compiled once: with PYTHONDONTWRITEBYTECODE set, every process the tests start
+# (workers, spawned replications, the CLI) would otherwise compile it again
+compiled: $(STAMP)
+	@$(PY) -m compileall -q model scenarios >/dev/null
+
+test: lint compiled
 	$(PY) -m pytest -q $(PARALLEL)
 
-quick: lint
+quick: lint compiled
 	$(PY) -m pytest -q $(PARALLEL) -m "not slow"
 
 bench: $(STAMP)
