@@ -188,7 +188,7 @@ def _edit_and_reseal(folder, name, edit):
         (  # replication 0's own rows: it is re-run in every sample
             "ledger_by_replication.csv",
             lambda t: t.loc.__setitem__((0, "busy_hours"), t.busy_hours[0] + 1),
-            "ledger_by_replication.csv: replication 0, its row 1, column busy_hours",
+            "ledger_by_replication.csv: replication 0, its rows: row 1",
         ),
     ],
 )

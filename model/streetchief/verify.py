@@ -345,13 +345,17 @@ def _first_difference(a, b) -> int | None:
 
 def _compare_csv(name: str, file: Path, text: str, v: Verification) -> None:
     """A CSV output against the text derived again, naming the first cell that differs."""
-    import pandas as pd
-
     if not file.is_file():
         v.mismatches.append(f"{name}: missing")
         return
-    have = file.read_text(encoding="utf-8")
     v.checked.append(name)
+    _compare_text(name, file.read_text(encoding="utf-8"), text, v)
+
+
+def _compare_text(name: str, have: str, text: str, v: Verification, where: str = "") -> None:
+    """CSV text as written against the text derived again; `where` says which rows they are."""
+    import pandas as pd
+
     if have == text:
         return
     try:
@@ -362,7 +366,7 @@ def _compare_csv(name: str, file: Path, text: str, v: Verification) -> None:
         return
     if list(a.columns) != list(b.columns) or len(a) != len(b):
         v.mismatches.append(
-            f"{name}: {len(a)} rows × {list(a.columns)} in the file, {len(b)} rows × "
+            f"{name}{where}: {len(a)} rows × {list(a.columns)} in the file, {len(b)} rows × "
             f"{list(b.columns)} derived again"
         )
         return
@@ -371,11 +375,11 @@ def _compare_csv(name: str, file: Path, text: str, v: Verification) -> None:
             if a.at[k, c] != b.at[k, c]:
                 label = b.iat[k, 0]
                 v.mismatches.append(
-                    f"{name}: row {k + 1} ({label}), column {c}: file has {a.at[k, c]!r}, "
-                    f"derived again {b.at[k, c]!r}"
+                    f"{name}{where}: row {k + 1} ({label}), column {c}: file has "
+                    f"{a.at[k, c]!r}, derived again {b.at[k, c]!r}"
                 )
                 return
-    v.mismatches.append(f"{name}: differs from the table derived again (formatting)")
+    v.mismatches.append(f"{name}{where}: differs from the table derived again (formatting)")
 
 
 # --- a run ------------------------------------------------------------------------------------
@@ -742,30 +746,12 @@ def _recorded_rows(folder: Path, v: Verification):
 
 def _compare_replication(name: str, rows, derived, r: int, v: Verification) -> None:
     """Replication r's rows of a per-replication table against the same rows of the re-run."""
-    import pandas as pd
-
-    def cells(frame):
-        return pd.read_csv(io.StringIO(csv_text(frame)), dtype=str, keep_default_na=False)
-
     if "replication" not in rows:
         v.mismatches.append(f"{name}: no replication column")
         return
-    have = cells(rows[rows.replication == r])
-    want = cells(derived)
     v.checked.append(f"{name} replication {r}")
-    if list(have.columns) != list(want.columns) or len(have) != len(want):
-        v.mismatches.append(
-            f"{name}: replication {r}: {len(have)} rows in the file, {len(want)} re-run"
-        )
-        return
-    for k in range(len(have)):
-        for j, c in enumerate(have.columns):
-            if have.iat[k, j] != want.iat[k, j]:
-                v.mismatches.append(
-                    f"{name}: replication {r}, its row {k + 1}, column {c}: "
-                    f"{have.iat[k, j]!r} in the file, {want.iat[k, j]!r} re-run"
-                )
-                return
+    have = csv_text(rows[rows.replication == r])
+    _compare_text(name, have, csv_text(derived), v, f": replication {r}, its rows")
 
 
 def _compare_figure(folder: Path, record: dict, cmp, v: Verification) -> None:

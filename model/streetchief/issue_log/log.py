@@ -463,15 +463,19 @@ def _rejected(raw, checked, broken: pd.DataFrame, names: list[str]) -> pd.DataFr
         )
     if len(checked.rejected):
         idx = checked.rejected.index.to_numpy()
-        rows = raw.frame.iloc[idx].reset_index(drop=True)
-        head = {"line": raw.lines[idx]}
-        if many:
-            head["file"] = [names[k] for k in raw.files[idx]]
-        head["reason"] = checked.rejected.reason.to_numpy()
-        parts.append(pd.concat([pd.DataFrame(head), rows], axis=1))
+        parts.append(_as_read(raw, idx, checked.rejected.reason.to_numpy(), names))
     if not parts:
         return pd.DataFrame(columns=["line", "reason"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _as_read(raw, idx, reasons, names: list[str]) -> pd.DataFrame:
+    """Rows `idx` of the file(s) as read, each with its line (and file) and reason."""
+    head = {"line": raw.lines[idx]}
+    if len(names) > 1:
+        head["file"] = [names[k] for k in raw.files[idx]]
+    head["reason"] = reasons
+    return pd.concat([pd.DataFrame(head), raw.frame.iloc[idx].reset_index(drop=True)], axis=1)
 
 
 def _far_rows(log: IssueLog, set_aside: bool = False, raw=None) -> None:
@@ -584,14 +588,11 @@ def _set_far_aside(log: IssueLog, raw, far_report: np.ndarray, late: dict) -> No
         out = f[far_report]
         read_at = zip(raw.lines, raw.files, strict=True)  # a row's place in the file(s) read
         at = {(int(a), int(b)): k for k, (a, b) in enumerate(read_at)}
-        idx = [at[(int(a), int(b))] for a, b in zip(out.line, out.file, strict=True)]
-        head = {"line": out.line.to_numpy()}
-        if many:
-            head["file"] = [log.files[k] for k in out.file]
-        head["reason"] = [
+        idx = np.array([at[(int(a), int(b))] for a, b in zip(out.line, out.file, strict=True)])
+        reasons = [
             f"reported_at {v:%Y-%m-%d %H:%M} is {why}; the row is not read" for v in out.reported_at
         ]
-        row = pd.concat([pd.DataFrame(head), raw.frame.iloc[idx].reset_index(drop=True)], axis=1)
+        row = _as_read(raw, idx, reasons, log.files)
         log.rejected = pd.concat([log.rejected, row], ignore_index=True)
         log.counts["rejected"] += len(out)
         log.counts["kept"] -= len(out)
