@@ -1310,7 +1310,9 @@ def _run(args, scenario) -> int:
         log = _read_replay(args, scenario, tmp)
         if log is not None:
             check(estimate_run(scenario, args.days, len(names), problems=len(log)), args.force)
-        bar = _bar(args.quiet, 1, "simulated days", "simulating")
+        # every arrangement's days; a replay's window is known once the log is placed
+        days = (args.days or scenario.run.days) * len(names) if log is None else 1
+        bar = _bar(args.quiet, days, "simulated days", "simulating")
         try:
 
             def tick(hours, total):
