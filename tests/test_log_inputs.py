@@ -626,14 +626,18 @@ def test_a_repeated_id_on_a_row_already_set_aside_keeps_its_first_reason(tmp_pat
     assert log.counts["read"] == 12 and log.counts["kept"] == 11 and log.counts["rejected"] == 1
 
 
-def _boston_like(path, names):
+def _boston_like(path, names, dirty=False):
     """An export laid out as Boston's 311 (open_dt, target_dt, closed_dt; open cases have no
-    close), its time columns named `names` (opened, deadline, closed)."""
+    close), its time columns named `names` (opened, deadline, closed); `dirty`: a third of the
+    closes typed before their report."""
     rng = np.random.default_rng(1)
     n = 300
     opened = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.uniform(0, 720, n), unit="h")
     closed = (opened + pd.to_timedelta(rng.exponential(40, n), unit="h")).to_series()
     closed[rng.uniform(size=n) < 0.2] = pd.NaT  # still open
+    if dirty:
+        early = rng.uniform(size=n) < 0.33
+        closed[early] = closed[early] - pd.Timedelta(days=30)
     frame = pd.DataFrame(
         {
             "case_enquiry_id": 101003148203 + np.arange(n),  # 12 digits: not a time
@@ -649,18 +653,19 @@ def _boston_like(path, names):
 
 
 @pytest.mark.parametrize(
-    "names, found",
+    "names, found, dirty",
     [
-        (("open_dt", "target_dt", "closed_dt"), False),  # Boston's own names
-        (("logged", "due_by", "done"), True),  # names we do not know: their values decide
-        (("t1", "t2", "t3"), True),  # names that say nothing
+        (("open_dt", "target_dt", "closed_dt"), False, False),  # Boston's own names
+        (("logged", "due_by", "done"), True, False),  # names we do not know: values decide
+        (("t1", "t2", "t3"), True, False),  # names that say nothing
+        (("t1", "t2", "t3"), True, True),  # and a third of the closes before their report
     ],
 )
-def test_suggest_mapping_finds_the_open_and_close_columns(tmp_path, names, found):
+def test_suggest_mapping_finds_the_open_and_close_columns(tmp_path, names, found, dirty):
     """The report is the time filled on every row, the close the time that follows it (not the
     deadline); a guess from the values says so; the suggested mapping reads the export."""
     path = tmp_path / "boston.csv"
-    frame = _boston_like(path, names)
+    frame = _boston_like(path, names, dirty)
     new = tmp_path / "new.yaml"
     assert main(["import-log", str(path), "--suggest-mapping", str(new)]) == 0
     m = load_mapping(new)

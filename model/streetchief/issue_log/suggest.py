@@ -127,8 +127,9 @@ def time_columns(raw, taken) -> dict[str, str]:
 def guess_times_by_value(raw, cols: dict[str, str]) -> dict[str, str]:
     """reported_at and closed_at from the values where their names were not recognised: the
     report is the time column filled on most rows (earliest on a tie), the close one that
-    follows it on 95% of the rows where both are filled: named for an end before unnamed, a
-    deadline's name last, then the most varied in how long after the report it comes."""
+    follows it on most rows where both are filled (a dirty export closes some before): named for
+    an end before unnamed, a deadline's name last, then the most varied in how long after the
+    report it comes (a deadline follows by a set few spans)."""
     import pandas as pd
 
     found = time_columns(raw, set(cols.values()))
@@ -152,7 +153,7 @@ def guess_times_by_value(raw, cols: dict[str, str]) -> dict[str, str]:
         varied = {}  # a close follows the report by varied times, a deadline by a set few
         for c, t in times.items():
             both = t.notna() & opened.notna()
-            if both.any() and (t[both] >= opened[both]).mean() >= 0.95:
+            if both.any() and (t[both] >= opened[both]).mean() > 0.5:
                 varied[c] = (t[both] - opened[both]).nunique() / int(both.sum())
         if varied:
             out["closed_at"] = min(
