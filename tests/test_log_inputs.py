@@ -702,3 +702,30 @@ def test_a_window_stretched_to_the_year_9999_is_refused_with_the_remedy(tmp_path
     assert "--set-aside-far" in err and not out.exists()
     assert main([*args, "--set-aside-far", "--out", str(out)]) == 0
     assert json.loads((out / "summary.json").read_text())["replay"]["rows"]["kept"] == 3
+
+
+def test_suggest_mapping_reads_offsets_that_change_within_a_column(tmp_path):
+    """Daylight saving changes a column's UTC offset: still ISO 8601, one instant each (it was a
+    pandas 'Mixed timezones' traceback), and a naive column beside it compares."""
+    from streetchief.issue_log.times import guess_format
+
+    assert guess_format(["2019-03-10T01:00:00-05:00", "2019-03-10T04:00:00-04:00"]) == "ISO8601"
+    path = tmp_path / "offsets.csv"
+    path.write_text(
+        "id,t1,t2\n1,2019-03-10T01:00:00-05:00,2019-03-12 10:00\n"
+        "2,2019-03-10T04:00:00-04:00,2019-03-13 10:00\n"
+    )
+    new = tmp_path / "new.yaml"
+    assert main(["import-log", str(path), "--suggest-mapping", str(new)]) == 0
+    m = load_mapping(new)
+    assert m.columns["reported_at"] == "t1" and m.columns["closed_at"] == "t2"
+
+
+def test_suggest_mapping_never_writes_over_its_export_or_into_a_folder(tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    text = "id,t1,t2\n1,2019-01-01 00:00,2019-01-02 00:00\n"
+    path.write_text(text)
+    assert main(["import-log", str(path), "--suggest-mapping", str(path)]) == 2
+    assert "is the input" in capsys.readouterr().err and path.read_text() == text
+    assert main(["import-log", str(path), "--suggest-mapping", str(tmp_path)]) == 2
+    assert f"--suggest-mapping {tmp_path} is a folder" in capsys.readouterr().err

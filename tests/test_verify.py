@@ -159,8 +159,8 @@ def _edit_and_reseal(folder, name, edit):
         shutil.copy(folder / "comparison.png", folder / name)
     else:
         table = pd.read_csv(folder / name)
-        edit(table)
-        table.to_csv(folder / name, index=False)
+        edited = edit(table)
+        (table if edited is None else edited).to_csv(folder / name, index=False)
     record = json.loads((folder / "compare.json").read_text())
     record["files"][name] = file_hash(folder / name)
     (folder / "compare.json").write_text(json.dumps(record))
@@ -207,6 +207,50 @@ def test_a_sample_derives_every_table_and_figure_again(copy, capsys, name, edit,
     _edit_and_reseal(folder, name, edit)
     code, text = _verify_cli(folder, capsys, "--sample", "2")
     assert code == 1 and found in text, text
+
+
+def _relabel(old, new):
+    def edit(t):
+        t.loc[t.replication == old, "replication"] = new
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "name, edit, found",
+    [
+        ("equity_by_replication.csv", lambda t: t.iloc[0:0], "no rows"),
+        (
+            "equity_by_replication.csv",
+            lambda t: t.assign(issues=t.issues.astype(object)).assign(
+                issues=lambda f: f.issues.where(f.replication != 1, "abc")
+            ),
+            "column issues: a value that is not a number",
+        ),
+        (
+            "equity_by_replication.csv",
+            lambda t: t.drop(columns="resolution_mean_h"),
+            "no column resolution_mean_h",
+        ),
+        ("ledger_by_replication.csv", lambda t: t.drop(columns="role"), "no column role"),
+        ("equity_by_replication.csv", _relabel(2, 1), "replications [0, 1], but the comparison"),
+        (
+            "equity_by_replication.csv",
+            lambda t: pd.concat([t, t[t.replication == 1].head(1)], ignore_index=True),
+            "twice in replication 1",
+        ),
+        ("ledger_by_replication.csv", _relabel(2, 99), "replications [0, 1, 99]"),
+    ],
+)
+def test_per_replication_rows_unlike_what_compare_writes_are_a_difference(
+    copy, capsys, name, edit, found
+):
+    """Rows emptied, a word where a number goes, a column dropped, a replication relabelled (the
+    means ignore labels): each a difference naming the file, never a traceback."""
+    folder = copy("compare")
+    _edit_and_reseal(folder, name, edit)
+    code, text = _verify_cli(folder, capsys, "--sample", "1")
+    assert code == 1 and f"{name}: " in text and found in text and "Traceback" not in text, text
 
 
 def test_a_sampled_replay_comparison_keeps_the_recorded_column_where_it_was(tmp_path, capsys):

@@ -1237,8 +1237,12 @@ def _joined(paths: list[str]):
 
 def _suggest(args, scenario) -> int:
     from streetchief.files import write_text
+    from streetchief.folders import check_out_file
     from streetchief.issue_log import load_mapping, suggest_mapping
+    from streetchief.issue_log.formats import expand
 
+    inputs = [*_inputs(args), *expand(args.export)]
+    check_out_file(args.suggest_mapping, inputs, "--suggest-mapping")  # never over the export
     mapping = load_mapping(args.mapping) if args.mapping else None
     text, guessed = suggest_mapping(_joined(args.export), scenario, mapping)
     write_text(text, args.suggest_mapping)

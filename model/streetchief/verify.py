@@ -649,7 +649,7 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
     )
 
     plain = scenario_parameters(scenario) if drawn else None
-    runs_equity, runs_ledger = _recorded_rows(folder, v)
+    runs_equity, runs_ledger = _recorded_rows(folder, v, reps)
     first, recorded = None, None
     for r in chosen:
         s = seed + r
@@ -716,7 +716,7 @@ def _verify_compare(folder: Path, record: dict, v: Verification, sample, rng, fo
 _NAMES = {"arrangement": str, "dimension": str, "group": str, "role": str}
 
 
-def _recorded_rows(folder: Path, v: Verification):
+def _recorded_rows(folder: Path, v: Verification, reps: list[int]):
     """equity_by_replication.csv and ledger_by_replication.csv as written (None for a folder of
     a version that wrote neither: its equity and ledger tables checked by sha256 only)."""
     import pandas as pd
@@ -733,8 +733,13 @@ def _recorded_rows(folder: Path, v: Verification):
             continue
         try:
             frame = pd.read_csv(path, dtype=_NAMES, keep_default_na=False, na_values=[""])
-        except (ValueError, pd.errors.ParserError) as e:
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
             v.mismatches.append(f"{name}: not readable as the table written ({e})")
+            out.append(None)
+            continue
+        problem = _rows_problem(frame, name, reps)
+        if problem:
+            v.mismatches.append(f"{name}: {problem}")
             out.append(None)
             continue
         for col, kind in _NAMES.items():
@@ -742,6 +747,41 @@ def _recorded_rows(folder: Path, v: Verification):
                 frame[col] = frame[col].fillna("").astype(kind)
         out.append(frame)
     return out
+
+
+def _rows_problem(frame, name: str, reps: list[int]) -> str | None:
+    """What makes a per-replication table unlike the one compare writes, or None: its columns,
+    numbers where numbers go, every replication's label, each row's key once per replication."""
+    import pandas as pd
+
+    from streetchief.experiment import LEDGER_COLUMNS, LEDGER_HOURS
+
+    equity = name.startswith("equity")
+    keys = ["arrangement", "dimension", "group"] if equity else ["arrangement", "role"]
+    numbers = (
+        ["issues", "resolution_mean_h", "resolution_median_h", "on_time_share"]
+        if equity
+        else LEDGER_HOURS
+    )
+    wanted = [*keys, *numbers, "replication"] if equity else LEDGER_COLUMNS
+    missing = [c for c in wanted if c not in frame]
+    if missing:
+        return f"no column {', '.join(missing)} (compare writes {', '.join(wanted)})"
+    if not len(frame):
+        return "no rows (every replication has some)"
+    for c in [*numbers, "replication"]:
+        if pd.to_numeric(frame[c], errors="coerce").isna().sum() > frame[c].isna().sum():
+            return f"column {c}: a value that is not a number"
+    labels = sorted(set(frame.replication))
+    if labels != sorted(set(reps)):
+        return f"replications {labels[:10]}, but the comparison has {sorted(set(reps))[:10]}"
+    twice = frame.duplicated([*keys, "replication"])
+    if twice.any():
+        k = int(twice.to_numpy().argmax())
+        return (
+            f"row {k + 1}: the same {', '.join(keys)} twice in replication {frame.replication[k]}"
+        )
+    return None
 
 
 def _compare_replication(name: str, rows, derived, r: int, v: Verification) -> None:

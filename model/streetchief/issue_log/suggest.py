@@ -136,7 +136,7 @@ def guess_times_by_value(raw, cols: dict[str, str]) -> dict[str, str]:
     if not found or ("reported_at" in cols and "closed_at" in cols):
         return {}
     times = {
-        c: pd.to_datetime(raw[c].astype("string").str.strip(), format=f, errors="coerce")
+        c: pd.to_datetime(raw[c].astype("string").str.strip(), format=f, utc=True, errors="coerce")
         for c, f in found.items()
     }
     out = {}
@@ -145,7 +145,7 @@ def guess_times_by_value(raw, cols: dict[str, str]) -> dict[str, str]:
         fmt = guess_format(values.dropna().head(200).tolist())
         if fmt is None or fmt.startswith("unix"):
             return {}
-        opened = pd.to_datetime(values, format=fmt, errors="coerce")
+        opened = pd.to_datetime(values, format=fmt, utc=True, errors="coerce")
     else:
         c = min(times, key=lambda c: (-times[c].notna().sum(), times[c].median()))
         out["reported_at"], opened = c, times.pop(c)

@@ -163,12 +163,14 @@ def guess_format(values: list[str]) -> str | None:
         return "unix_ms"
     sample = pd.Series(values)
     iso_like = all(re.match(r"\d{4}-\d{2}-\d{2}", v) for v in values)
-    if iso_like and pd.to_datetime(sample, format="ISO8601", errors="coerce").notna().all():
+    # utc: offsets that change within a column (daylight saving) are one instant each
+    iso = pd.to_datetime(sample, format="ISO8601", utc=True, errors="coerce")
+    if iso_like and iso.notna().all():
         return "ISO8601"
     # a two-digit year (1/1/20 0:05): %y first, or %Y would read the year 20
     short_year = all(re.match(r"\d{1,2}/\d{1,2}/\d{2}(?!\d)", v) for v in values)
     for fmt in SHORT_YEAR if short_year else CANDIDATES:
-        if pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
+        if pd.to_datetime(sample, format=fmt, utc=True, errors="coerce").notna().all():
             return fmt
     return None
 
