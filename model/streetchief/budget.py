@@ -176,10 +176,10 @@ def estimate_sweep(
     )
 
 
-def sweep_pilot(sw, workers=None) -> Throughput | None:
-    """A pilot of the sweep's scenario, when the constant says the sweep could take long (past
-    PILOT_ABOVE_SECONDS); None when it could not."""
-    nominal = estimate_sweep(sw, workers)
+def sweep_pilot(sw, workers=None, todo: int | None = None) -> Throughput | None:
+    """A pilot of the sweep's scenario, when the constant says its `todo` tasks (default: all)
+    could take long (past PILOT_ABOVE_SECONDS); None when they could not."""
+    nominal = estimate_sweep(sw, workers, todo)
     if not (PILOT_ABOVE_SECONDS < nominal.seconds and sw.problems < HARD_PROBLEMS):
         return None
     from streetchief.scenario import load_scenario

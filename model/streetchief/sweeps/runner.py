@@ -185,7 +185,7 @@ def _sweep(
     complete = meta_path.exists() and old.get("status") == "complete"
     if not todo and complete and (out / "runs.parquet").is_file():
         return _finished(sw, out, old)  # nothing to run: its records are left as they were sealed
-    timed = timed or sweep_pilot(sw, workers)
+    timed = timed or sweep_pilot(sw, workers, len(todo))  # a resume: only what is left
     estimate = estimate_sweep(sw, workers, len(todo), timed)
     check(estimate, force, sw.source)
     if progress is True:  # a caller's own progress says what it wants said
