@@ -468,6 +468,7 @@ def compare(
 
 LEDGER_HOURS = ["busy_hours", "standby_hours", "hours"]
 LEDGER_COLUMNS = ["arrangement", "role", *LEDGER_HOURS, "replication"]
+EQUITY_VALUES = ["issues", "resolution_mean_h", "resolution_median_h", "on_time_share"]
 
 
 def replication_rows(res: RunResult, r: int, seed: int, recorded: dict | None = None):
@@ -504,9 +505,7 @@ def equity_means(runs: pd.DataFrame) -> pd.DataFrame:
     """Who is served worst: per arrangement, dimension and group, the mean over replications of
     every replication's rows (`served`)."""
     return (
-        runs.groupby(["arrangement", "dimension", "group"], sort=False)[
-            ["issues", "resolution_mean_h", "resolution_median_h", "on_time_share"]
-        ]
+        runs.groupby(["arrangement", "dimension", "group"], sort=False)[EQUITY_VALUES]
         .mean()
         .reset_index()
     )

@@ -754,15 +754,11 @@ def _rows_problem(frame, name: str, reps: list[int]) -> str | None:
     numbers where numbers go, every replication's label, each row's key once per replication."""
     import pandas as pd
 
-    from streetchief.experiment import LEDGER_COLUMNS, LEDGER_HOURS
+    from streetchief.experiment import EQUITY_VALUES, LEDGER_COLUMNS, LEDGER_HOURS
 
     equity = name.startswith("equity")
     keys = ["arrangement", "dimension", "group"] if equity else ["arrangement", "role"]
-    numbers = (
-        ["issues", "resolution_mean_h", "resolution_median_h", "on_time_share"]
-        if equity
-        else LEDGER_HOURS
-    )
+    numbers = EQUITY_VALUES if equity else LEDGER_HOURS
     wanted = [*keys, *numbers, "replication"] if equity else LEDGER_COLUMNS
     missing = [c for c in wanted if c not in frame]
     if missing:
